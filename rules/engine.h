@@ -1,0 +1,174 @@
+/*
+ * engine.h - the pre-trade checks and the order accounting.
+ *
+ * The engine holds the live state of the trading day: every child order
+ * (by every ClOrdID it has had), per-parent exposure (open + filled quantity
+ * and notional, the rate window), per-account gross notional. It reads limits
+ * from a struct rules_store through a cache that is refreshed whenever the
+ * store's last committed transaction id changes (checked on every call, so a
+ * limits change is in force for the next order checked after its commit; all
+ * records used by one check come from one snapshot, never half-applied).
+ *
+ * All tables are allocated at rules_engine_new(); a check or an execution
+ * report allocates nothing, except that a parent's rate window grows when its
+ * rate limit is raised. A full table is a reject (RULES_R_CAPACITY), never a
+ * crash or an eviction.
+ *
+ * Threading: one engine belongs to one thread (riskgwd's event loop).
+ */
+#ifndef RULES_ENGINE_H
+#define RULES_ENGINE_H
+
+#include "rules.h"
+#include "store.h"
+
+struct rules_engine;
+
+struct rules_engine_config {
+	size_t ec_max_orders;   /* ClOrdIDs per day (orders, replaces, cancels) */
+	size_t ec_max_parents;
+	size_t ec_max_accounts;
+	size_t ec_max_symbols;
+};
+
+/* Returns 0, -ENOMEM, RULES_EINVAL (a zero capacity). The store stays owned
+ * by the caller and must outlive the engine. */
+int rules_engine_new(struct rules_engine **out, struct rules_store *,
+    const struct rules_engine_config *, char err[RULES_ERRLEN]);
+void rules_engine_free(struct rules_engine *);
+
+/* Forgets every order and exposure: a new trading day. Limits are kept. */
+void rules_engine_new_day(struct rules_engine *);
+
+/* ---- checks ---------------------------------------------------------------- */
+
+enum rules_verdict {
+	RULES_ACCEPT = 0,
+	RULES_REJECT = 1,       /* reject this order */
+	RULES_TRIP = 2,         /* reject this order and trip the kill switch */
+};
+
+/* Reason codes. The numbers and names are stable: they are logged, stored and
+ * shown to operators. Never renumber; add at the end. */
+enum rules_reason {
+	RULES_R_OK = 0,
+	RULES_R_NO_PARENT,            /* child names no parent */
+	RULES_R_UNKNOWN_PARENT,       /* parent not registered, none declared */
+	RULES_R_PARENT_MISMATCH,      /* account/symbol/side differ from the parent */
+	RULES_R_DECLARED_QTY_CHANGED, /* declared parent qty differs from the first */
+	RULES_R_DECLARED_QTY_CAP,     /* declared parent qty above the parent_qty cap */
+	RULES_R_PARENT_QTY,           /* open + filled + order > parent qty */
+	RULES_R_PARENT_NOTIONAL,      /* open + filled + order notional > parent max */
+	RULES_R_PARENT_RATE,          /* more child orders in 1 s than the parent rate */
+	RULES_R_PARENT_PRICE,         /* price through the parent's limit price */
+	RULES_R_ORDER_QTY,            /* order quantity > max */
+	RULES_R_ORDER_NOTIONAL,       /* order notional > max */
+	RULES_R_COLLAR_BPS,           /* price too far from reference (percent) */
+	RULES_R_COLLAR_ABS,           /* price too far from reference (absolute) */
+	RULES_R_RESTRICTED,           /* symbol restricted */
+	RULES_R_DUP_CLORDID,          /* ClOrdID seen before today */
+	RULES_R_ACCOUNT_NOTIONAL,     /* account gross notional > max */
+	RULES_R_NO_REF_PRICE,         /* market order (or collar) with no reference price */
+	RULES_R_BAD_ORDER,            /* a field is missing or invalid */
+	RULES_R_OVERFLOW,             /* arithmetic would overflow */
+	RULES_R_CAPACITY,             /* an engine table is full */
+	RULES_R_UNKNOWN_ORIG,         /* replace of an unknown or finished order */
+	RULES_R_REPLACE_PENDING,      /* replace while another is pending */
+	RULES_R_LIMITS_UNAVAILABLE,   /* the store cannot be read */
+	RULES_R_COUNT
+};
+/* Stable machine name ("parent_qty", ...); "unknown" out of range. */
+const char *rules_reason_name(int reason);
+
+/* FIX OrdType (40) values the engine knows. Everything else is BAD_ORDER. */
+#define RULES_ORDTYPE_MARKET '1'
+#define RULES_ORDTYPE_LIMIT '2'
+
+enum rules_order_kind { RULES_NEW = 0, RULES_REPLACE = 1 };
+
+/* A child order as the gateway parsed it. Strings are NUL-terminated and only
+ * read during the call. */
+struct rules_order {
+	enum rules_order_kind ro_kind;
+	const char *ro_clordid;       /* 11 */
+	const char *ro_origclordid;   /* 41, replace only */
+	const char *ro_parent;        /* from the route's parent tag; NULL or "" = none */
+	const char *ro_account;       /* 1; NULL or "" = none */
+	const char *ro_symbol;        /* 55 */
+	char        ro_side;          /* 54 */
+	char        ro_ordtype;       /* 40 */
+	int64_t     ro_qty;           /* 38: for a replace, the new total quantity */
+	int64_t     ro_px;            /* 44 (px scale); ignored for a market order */
+	int64_t     ro_declared_qty;  /* declared parent quantity; 0 = none */
+	bool        ro_allow_declare; /* route lets the child declare its parent */
+	int64_t     ro_now_ns;        /* CLOCK_MONOTONIC, for the rate window */
+};
+
+#define RULES_TEXT_MAX 200
+struct rules_decision {
+	enum rules_verdict rd_verdict;
+	enum rules_reason  rd_reason;
+	char rd_text[RULES_TEXT_MAX]; /* human text for FIX tag 58; "" on accept */
+};
+
+/*
+ * Checks one child order. On accept the order is booked at once (it counts
+ * as open exposure from now on, and its ClOrdID is taken); on reject nothing
+ * changes except that a rejected order's ClOrdID is not taken. Never fails:
+ * any doubt (store unreadable, table full, overflow) is a reject.
+ */
+enum rules_verdict rules_check(struct rules_engine *, const struct rules_order *,
+    struct rules_decision *out);
+
+/* ---- accounting ------------------------------------------------------------ */
+
+/* An execution report (35=8) from the venue. -1 = field absent. */
+struct rules_exec {
+	const char *re_clordid;      /* 11 */
+	const char *re_origclordid;  /* 41 or NULL */
+	char        re_exec_type;    /* 150 */
+	char        re_ord_status;   /* 39 */
+	int64_t     re_last_qty;     /* 32 */
+	int64_t     re_last_px;      /* 31 (px scale) */
+	int64_t     re_cum_qty;      /* 14 */
+	int64_t     re_leaves_qty;   /* 151 */
+	int64_t     re_order_qty;    /* 38 */
+	int64_t     re_px;           /* 44 */
+};
+
+/*
+ * Applies an execution report. Fills count by CumQty (falling back to
+ * LastQty), so a report seen twice counts once. Exposure never drops below
+ * what the venue reported: open quantity falls only on a terminal report
+ * (cancelled, rejected, expired, done for day, filled) or a confirmed
+ * replace down, and a fill after a cancel or a replace still counts.
+ * Returns 0, RULES_ENOTFOUND (no order has that ClOrdID: the caller logs it),
+ * RULES_EINVAL (negative or inconsistent quantities), RULES_ERANGE (overflow:
+ * exposure is then pinned at INT64_MAX so that everything after is rejected).
+ */
+int rules_on_exec(struct rules_engine *, const struct rules_exec *);
+
+/* An OrderCancelRequest (35=F) was sent: its ClOrdID now names the order. */
+int rules_on_cancel_sent(struct rules_engine *, const char *clordid, const char *origclordid);
+
+/* An OrderCancelReject (35=9): response_to is 434 ('1' cancel, '2' replace).
+ * A rejected replace falls back to the order as it was. */
+int rules_on_cancel_reject(struct rules_engine *, const char *clordid,
+    const char *origclordid, char response_to);
+
+/* ---- queries --------------------------------------------------------------- */
+
+struct rules_exposure {
+	int64_t ex_open_qty;
+	int64_t ex_filled_qty;
+	int64_t ex_open_notional;
+	int64_t ex_filled_notional;
+	int64_t ex_orders;        /* child orders accepted */
+	int64_t ex_live;          /* child orders open at the venue */
+};
+/* 0 or RULES_ENOTFOUND (no child seen for that parent / account). */
+int rules_parent_exposure(struct rules_engine *, const char *parent, struct rules_exposure *);
+int rules_account_exposure(struct rules_engine *, const char *account,
+    struct rules_exposure *);
+
+#endif

@@ -1,0 +1,5 @@
+/* placeholder test driver */
+int main(void)
+{
+	return 77;
+}
