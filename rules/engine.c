@@ -1,2 +1,1308 @@
-/* placeholder: replaced by the module implementation */
-typedef int rules_placeholder_t;
+/*
+ * engine.c - the pre-trade checks and the order accounting (see engine.h).
+ *
+ * State of the day, all in arrays allocated by rules_engine_new():
+ *
+ *   orders   one per child order, whatever ClOrdIDs it has had
+ *   clids    ClOrdID -> order (orders, replaces and cancels all take one)
+ *   parents  exposure, rate window and cached limits of each parent
+ *   accounts gross notional and cached limits of each account
+ *   symbols  reference price, restriction and cached limits of each symbol
+ *
+ * Cached store records carry the store transaction id they were read at
+ * (ent_txnid). Every call first reads the store's last committed txn id
+ * (a read of LMDB's meta page); an entity whose records are from an older
+ * transaction is read again, and all the records one check uses come from one
+ * read snapshot (see fresh()).
+ *
+ * Exposure of an order: its open quantity is the largest of what we sent
+ * less what was filled, what the venue last said was open, and - while a
+ * replace is pending - the replacement's open quantity; open notional is
+ * priced the same way. It drops only on a terminal report or a confirmed
+ * replace. Filled quantity follows the venue's CumQty and only grows.
+ * Sums that would overflow are pinned at INT64_MAX, which rejects every later
+ * order of that parent or account: fail closed.
+ */
+#include "config.h"
+
+#include "engine.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixed.h"
+#include "htab.h"
+
+#define NSEC_PER_SEC INT64_C(1000000000)
+#define NONE UINT32_MAX
+
+/* ---- entities ---------------------------------------------------------------- */
+
+/* Sums of one parent or account. An overflow pins the sums (ex_pinned): every
+ * later check then sees INT64_MAX and rejects. */
+struct expo {
+	int64_t open_qty, filled_qty, open_notional, filled_notional;
+	int64_t orders, live;
+	bool pinned;
+};
+
+struct account {
+	char a_id[RULES_ID_MAX + 1];      /* key: first member (htab) */
+	uint64_t a_txnid;                 /* store txn the limits were read at */
+	bool a_has_limits;
+	struct rules_limits a_limits;
+	struct expo a_expo;
+};
+
+struct symbol {
+	char s_id[RULES_ID_MAX + 1];
+	uint64_t s_txnid;
+	bool s_has_limits, s_restricted, s_has_refpx;
+	struct rules_limits s_limits;
+	int64_t s_refpx;
+};
+
+struct parent {
+	char p_id[RULES_ID_MAX + 1];
+	uint64_t p_txnid;
+	bool p_registered;                /* rp holds a registration from the store */
+	bool p_declared;                  /* declared on a child (p_declared_qty) */
+	bool p_has_limits;
+	struct rules_parent p_reg;        /* registration, or the declared parent */
+	int64_t p_declared_qty;
+	struct rules_limits p_limits;     /* parent-scope limit record */
+	uint32_t p_account;               /* accounts[] index */
+	struct expo p_expo;
+	/* Rate window: the times of the last p_ring_cap accepted children. */
+	int64_t *p_ring;
+	uint32_t p_ring_cap, p_ring_head; /* head: where the next time goes */
+	uint64_t p_ring_n;                /* times ever pushed */
+};
+
+enum ostate { O_LIVE = 0, O_DONE = 1 };
+
+struct order {
+	uint32_t o_parent, o_account, o_symbol;
+	uint32_t o_pend_clid;             /* clid of the pending replace, or NONE */
+	uint8_t o_state;
+	char o_side, o_ordtype;
+	int64_t o_qty, o_px;              /* px: limit price, or reference price for market */
+	int64_t o_cum;                    /* filled, by the venue's CumQty */
+	int64_t o_vleaves;                /* LeavesQty the venue last reported */
+	int64_t o_pend_qty, o_pend_px;    /* the pending replace */
+	int64_t o_cnt_qty, o_cnt_notional; /* open exposure counted in the sums */
+};
+
+struct clid {
+	char c_id[RULES_ID_MAX + 1];
+	uint32_t c_order;
+};
+
+struct rules_engine {
+	struct rules_store *e_store;
+	uint64_t e_txnid;                 /* newest store txn id seen */
+	bool e_snap;                      /* a read snapshot is open in this call */
+	int e_store_err;                  /* first store error in this call */
+
+	uint64_t e_g_txnid;
+	bool e_g_has;
+	struct rules_limits e_global;
+
+	struct order *e_orders;
+	size_t e_norders, e_max_orders;
+	struct clid *e_clids;
+	struct htab e_clid_ix;
+	struct parent *e_parents;
+	struct htab e_parent_ix;
+	struct account *e_accounts;
+	struct htab e_account_ix;
+	struct symbol *e_symbols;
+	struct htab e_symbol_ix;
+};
+
+static const char *const reason_names[RULES_R_COUNT] = {
+	[RULES_R_OK] = "ok",
+	[RULES_R_NO_PARENT] = "no_parent",
+	[RULES_R_UNKNOWN_PARENT] = "unknown_parent",
+	[RULES_R_PARENT_MISMATCH] = "parent_mismatch",
+	[RULES_R_DECLARED_QTY_CHANGED] = "declared_qty_changed",
+	[RULES_R_DECLARED_QTY_CAP] = "declared_qty_cap",
+	[RULES_R_PARENT_QTY] = "parent_qty",
+	[RULES_R_PARENT_NOTIONAL] = "parent_notional",
+	[RULES_R_PARENT_RATE] = "parent_rate",
+	[RULES_R_PARENT_PRICE] = "parent_price",
+	[RULES_R_ORDER_QTY] = "order_qty",
+	[RULES_R_ORDER_NOTIONAL] = "order_notional",
+	[RULES_R_COLLAR_BPS] = "collar_bps",
+	[RULES_R_COLLAR_ABS] = "collar_abs",
+	[RULES_R_RESTRICTED] = "restricted",
+	[RULES_R_DUP_CLORDID] = "dup_clordid",
+	[RULES_R_ACCOUNT_NOTIONAL] = "account_notional",
+	[RULES_R_NO_REF_PRICE] = "no_ref_price",
+	[RULES_R_BAD_ORDER] = "bad_order",
+	[RULES_R_OVERFLOW] = "overflow",
+	[RULES_R_CAPACITY] = "capacity",
+	[RULES_R_UNKNOWN_ORIG] = "unknown_orig",
+	[RULES_R_REPLACE_PENDING] = "replace_pending",
+	[RULES_R_LIMITS_UNAVAILABLE] = "limits_unavailable",
+};
+
+const char *rules_reason_name(int reason)
+{
+	if (reason < 0 || reason >= RULES_R_COUNT)
+		return "unknown";
+	return reason_names[reason];
+}
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (rules_add_ovf(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+/* x += d, pinning the sums on overflow. */
+static void expo_bump(struct expo *x, int64_t *field, int64_t d)
+{
+	if (rules_add_ovf(*field, d, field) || *field == INT64_MAX)
+		x->pinned = true;
+}
+
+/* open + filled + d, as a check sees it. */
+static int64_t expo_total(const struct expo *x, int64_t open, int64_t filled, int64_t d)
+{
+	if (x->pinned)
+		return INT64_MAX;
+	return sat_add(sat_add(open, filled), d);
+}
+
+/* a*b, pinned at INT64_MAX on overflow (both are >= 0 here). */
+static int64_t sat_mul(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (rules_mul_ovf(a, b, &r))
+		return INT64_MAX;
+	return r;
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+static bool is_buy(char side)
+{
+	return side == '1';
+}
+
+static bool id_ok(const char *s)
+{
+	return s != NULL && rules_id_valid(s);
+}
+
+/* ---- lifetime ------------------------------------------------------------------ */
+
+int rules_engine_new(struct rules_engine **out, struct rules_store *store,
+    const struct rules_engine_config *cfg, char err[RULES_ERRLEN])
+{
+	struct rules_engine *e;
+	int rc;
+
+	*out = NULL;
+	if (store == NULL || cfg == NULL || cfg->ec_max_orders == 0 || cfg->ec_max_parents == 0 ||
+	    cfg->ec_max_accounts == 0 || cfg->ec_max_symbols == 0 ||
+	    cfg->ec_max_orders > (UINT32_C(1) << 30) || cfg->ec_max_parents > (UINT32_C(1) << 30) ||
+	    cfg->ec_max_accounts > (UINT32_C(1) << 30) || cfg->ec_max_symbols > (UINT32_C(1) << 30)) {
+		snprintf(err, RULES_ERRLEN, "engine capacities must be between 1 and 2^30");
+		return RULES_EINVAL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		goto nomem;
+	e->e_store = store;
+	e->e_max_orders = cfg->ec_max_orders;
+	e->e_orders = calloc(cfg->ec_max_orders, sizeof(*e->e_orders));
+	e->e_clids = calloc(cfg->ec_max_orders, sizeof(*e->e_clids));
+	e->e_parents = calloc(cfg->ec_max_parents, sizeof(*e->e_parents));
+	e->e_accounts = calloc(cfg->ec_max_accounts, sizeof(*e->e_accounts));
+	e->e_symbols = calloc(cfg->ec_max_symbols, sizeof(*e->e_symbols));
+	if (e->e_orders == NULL || e->e_clids == NULL || e->e_parents == NULL ||
+	    e->e_accounts == NULL || e->e_symbols == NULL)
+		goto nomem;
+	if ((rc = htab_init(&e->e_clid_ix, cfg->ec_max_orders, e->e_clids, sizeof(*e->e_clids))) ||
+	    (rc = htab_init(&e->e_parent_ix, cfg->ec_max_parents, e->e_parents,
+		 sizeof(*e->e_parents))) ||
+	    (rc = htab_init(&e->e_account_ix, cfg->ec_max_accounts, e->e_accounts,
+		 sizeof(*e->e_accounts))) ||
+	    (rc = htab_init(&e->e_symbol_ix, cfg->ec_max_symbols, e->e_symbols,
+		 sizeof(*e->e_symbols))))
+		goto nomem;
+	*out = e;
+	return 0;
+nomem:
+	snprintf(err, RULES_ERRLEN, "engine tables: %s", strerror(ENOMEM));
+	rules_engine_free(e);
+	return -ENOMEM;
+}
+
+static void free_rings(struct rules_engine *e)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->e_parent_ix.ht_count; i++) {
+		free(e->e_parents[i].p_ring);
+		e->e_parents[i].p_ring = NULL;
+	}
+}
+
+void rules_engine_free(struct rules_engine *e)
+{
+	if (e == NULL)
+		return;
+	if (e->e_parents != NULL && e->e_parent_ix.ht_slots != NULL)
+		free_rings(e);
+	htab_free(&e->e_clid_ix);
+	htab_free(&e->e_parent_ix);
+	htab_free(&e->e_account_ix);
+	htab_free(&e->e_symbol_ix);
+	free(e->e_orders);
+	free(e->e_clids);
+	free(e->e_parents);
+	free(e->e_accounts);
+	free(e->e_symbols);
+	free(e);
+}
+
+void rules_engine_new_day(struct rules_engine *e)
+{
+	free_rings(e);
+	htab_clear(&e->e_clid_ix);
+	htab_clear(&e->e_parent_ix);
+	htab_clear(&e->e_account_ix);
+	htab_clear(&e->e_symbol_ix);
+	e->e_norders = 0;
+}
+
+/* ---- the limits cache ------------------------------------------------------------ */
+
+/*
+ * Makes sure a read snapshot at e_txnid is open for this call. Returns 0, or
+ * 1 when the snapshot is newer than e_txnid (a commit landed since the call
+ * began): e_txnid then moves to it and the caller must restart resolution so
+ * that every record comes from this one snapshot. -1 on a store error.
+ */
+static int snap(struct rules_engine *e)
+{
+	uint64_t t;
+	int rc;
+
+	if (e->e_snap)
+		return 0;
+	rc = rules_store_rd_begin(e->e_store, &t);
+	if (rc != 0) {
+		e->e_store_err = rc;
+		return -1;
+	}
+	e->e_snap = true;
+	if (t != e->e_txnid) {
+		e->e_txnid = t;
+		return 1;
+	}
+	return 0;
+}
+
+static void snap_end(struct rules_engine *e)
+{
+	if (e->e_snap) {
+		rules_store_rd_end(e->e_store);
+		e->e_snap = false;
+	}
+}
+
+/* Reads an optional record: true if found, false if absent; store errors are
+ * remembered in e_store_err (the check then fails closed). */
+static bool got(struct rules_engine *e, int rc)
+{
+	if (rc == 0)
+		return true;
+	if (rc != RULES_ENOTFOUND && e->e_store_err == 0)
+		e->e_store_err = rc;
+	return false;
+}
+
+/* Each load_* returns 0 if the entity is current, 1 if resolution must
+ * restart (snapshot moved), -1 on store error. */
+static int load_global(struct rules_engine *e)
+{
+	int rc;
+
+	if (e->e_g_txnid == e->e_txnid)
+		return 0;
+	if ((rc = snap(e)) != 0)
+		return rc;
+	e->e_g_has = got(e, rules_store_get_limits(e->e_store, RULES_SCOPE_GLOBAL, "", &e->e_global));
+	e->e_g_txnid = e->e_txnid;
+	return e->e_store_err ? -1 : 0;
+}
+
+static int load_account(struct rules_engine *e, struct account *a)
+{
+	int rc;
+
+	if (a->a_txnid == e->e_txnid)
+		return 0;
+	if ((rc = snap(e)) != 0)
+		return rc;
+	a->a_has_limits = got(e,
+	    rules_store_get_limits(e->e_store, RULES_SCOPE_ACCOUNT, a->a_id, &a->a_limits));
+	a->a_txnid = e->e_txnid;
+	return e->e_store_err ? -1 : 0;
+}
+
+static int load_symbol(struct rules_engine *e, struct symbol *s)
+{
+	int rc;
+
+	if (s->s_txnid == e->e_txnid)
+		return 0;
+	if ((rc = snap(e)) != 0)
+		return rc;
+	s->s_has_limits =
+	    got(e, rules_store_get_limits(e->e_store, RULES_SCOPE_SYMBOL, s->s_id, &s->s_limits));
+	s->s_has_refpx = got(e, rules_store_get_refpx(e->e_store, s->s_id, &s->s_refpx));
+	s->s_restricted = got(e, rules_store_get_restricted(e->e_store, s->s_id, NULL));
+	s->s_txnid = e->e_txnid;
+	return e->e_store_err ? -1 : 0;
+}
+
+/* A registration, when there is one, wins over a declaration. */
+static int load_parent(struct rules_engine *e, struct parent *p)
+{
+	int rc;
+
+	if (p->p_txnid == e->e_txnid)
+		return 0;
+	if ((rc = snap(e)) != 0)
+		return rc;
+	p->p_registered = got(e, rules_store_get_parent(e->e_store, p->p_id, &p->p_reg));
+	p->p_has_limits =
+	    got(e, rules_store_get_limits(e->e_store, RULES_SCOPE_PARENT, p->p_id, &p->p_limits));
+	p->p_txnid = e->e_txnid;
+	return e->e_store_err ? -1 : 0;
+}
+
+/* ---- resolution of one check ----------------------------------------------------- */
+
+/* What a check works on. New entities (not yet in a table) live in the
+ * tmp_* members until the order is accepted. */
+struct ctx {
+	struct parent *p;
+	struct account *a;
+	struct symbol *s;
+	uint32_t pi, ai, si;        /* table index, or NONE for a new entity */
+	struct parent tmp_p;
+	struct account tmp_a;
+	struct symbol tmp_s;
+};
+
+/* Effective limit l for this check: parent, symbol, account, global. */
+static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_limit l,
+    int64_t *val, bool *trip)
+{
+	const struct rules_limits *recs[4];
+	size_t n = 0, i;
+
+	if (c->p != NULL && c->p->p_has_limits)
+		recs[n++] = &c->p->p_limits;
+	if (c->s != NULL && c->s->s_has_limits)
+		recs[n++] = &c->s->s_limits;
+	if (c->a != NULL && c->a->a_has_limits)
+		recs[n++] = &c->a->a_limits;
+	if (e->e_g_has)
+		recs[n++] = &e->e_global;
+	for (i = 0; i < n; i++) {
+		if (recs[i]->rl_set & RULES_BIT(l)) {
+			*val = recs[i]->rl_val[l];
+			*trip = (recs[i]->rl_trip & RULES_BIT(l)) != 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+static struct parent *find_parent(struct rules_engine *e, const char *id, uint32_t *idx)
+{
+	size_t len;
+	uint64_t h = htab_hash(id, &len);
+
+	*idx = htab_find(&e->e_parent_ix, id, len, h);
+	return *idx == HTAB_NONE ? NULL : &e->e_parents[*idx];
+}
+
+static struct account *find_account(struct rules_engine *e, const char *id, uint32_t *idx)
+{
+	size_t len;
+	uint64_t h = htab_hash(id, &len);
+
+	*idx = htab_find(&e->e_account_ix, id, len, h);
+	return *idx == HTAB_NONE ? NULL : &e->e_accounts[*idx];
+}
+
+static struct symbol *find_symbol(struct rules_engine *e, const char *id, uint32_t *idx)
+{
+	size_t len;
+	uint64_t h = htab_hash(id, &len);
+
+	*idx = htab_find(&e->e_symbol_ix, id, len, h);
+	return *idx == HTAB_NONE ? NULL : &e->e_symbols[*idx];
+}
+
+static uint32_t find_clid(const struct rules_engine *e, const char *id)
+{
+	size_t len;
+	uint64_t h = htab_hash(id, &len);
+
+	return htab_find(&e->e_clid_ix, id, len, h);
+}
+
+/*
+ * Finds (or prepares a temporary for) the parent, its account and the symbol,
+ * and brings the cached records of all four (with global) to one snapshot.
+ * The account is the registered parent's; for a parent that is neither
+ * registered nor known, the child's own account (acct, "" = none), which a
+ * declared parent will take. Returns 0, or -1 on a store error (e_store_err
+ * says which).
+ */
+static int resolve(struct rules_engine *e, struct ctx *c, const char *parent_id,
+    const char *symbol, const char *acct)
+{
+	int tries, rc = 0;
+	const char *aid;
+
+	c->p = find_parent(e, parent_id, &c->pi);
+	if (c->p == NULL) {
+		memset(&c->tmp_p, 0, sizeof(c->tmp_p));
+		strcpy(c->tmp_p.p_id, parent_id);
+		c->tmp_p.p_account = NONE;
+		c->p = &c->tmp_p;
+	}
+	c->s = find_symbol(e, symbol, &c->si);
+	if (c->s == NULL) {
+		memset(&c->tmp_s, 0, sizeof(c->tmp_s));
+		strcpy(c->tmp_s.s_id, symbol);
+		c->s = &c->tmp_s;
+	}
+	for (tries = 0; tries < 16; tries++) {
+		c->a = NULL;
+		c->ai = NONE;
+		if ((rc = load_global(e)) != 0 || (rc = load_parent(e, c->p)) != 0 ||
+		    (rc = load_symbol(e, c->s)) != 0) {
+			if (rc < 0)
+				return -1;
+			continue;
+		}
+		if (c->p->p_account != NONE) {
+			c->ai = c->p->p_account;
+			c->a = &e->e_accounts[c->ai];
+		} else {
+			aid = c->p->p_registered ? c->p->p_reg.rp_account : acct;
+			if (aid[0] != '\0') {
+				c->a = find_account(e, aid, &c->ai);
+				if (c->a == NULL) {
+					memset(&c->tmp_a, 0, sizeof(c->tmp_a));
+					strcpy(c->tmp_a.a_id, aid);
+					c->a = &c->tmp_a;
+				}
+			}
+		}
+		if (c->a != NULL && (rc = load_account(e, c->a)) != 0) {
+			if (rc < 0)
+				return -1;
+			continue;
+		}
+		return 0;
+	}
+	/* The store kept committing under us 16 times in one call. */
+	e->e_store_err = RULES_ESTORE;
+	return -1;
+}
+
+/* Makes the parent of a declared child: called when resolve() found no
+ * registration and the route allows declaring. */
+static void declare(struct ctx *c, const struct rules_order *o, const char *account)
+{
+	struct rules_parent *r = &c->p->p_reg;
+
+	memset(r, 0, sizeof(*r));
+	strcpy(r->rp_id, c->p->p_id);
+	strcpy(r->rp_account, account);
+	strcpy(r->rp_symbol, o->ro_symbol);
+	r->rp_side = o->ro_side;
+	r->rp_qty = o->ro_declared_qty;
+	r->rp_trip = RULES_TRIP_DEFAULT;
+	c->p->p_declared = true;
+	c->p->p_declared_qty = o->ro_declared_qty;
+}
+
+/* ---- verdicts ------------------------------------------------------------------- */
+
+/* The first trip wins over any reject; among equals, the first found. */
+struct acc {
+	struct rules_decision *d;
+	bool have;
+};
+
+static void verdict(struct acc *acc, bool trip, enum rules_reason r, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void verdict(struct acc *acc, bool trip, enum rules_reason r, const char *fmt, ...)
+{
+	va_list ap;
+	enum rules_verdict v = trip ? RULES_TRIP : RULES_REJECT;
+
+	if (acc->have && (acc->d->rd_verdict == RULES_TRIP || v == RULES_REJECT))
+		return;
+	acc->have = true;
+	acc->d->rd_verdict = v;
+	acc->d->rd_reason = r;
+	va_start(ap, fmt);
+	vsnprintf(acc->d->rd_text, sizeof(acc->d->rd_text), fmt, ap);
+	va_end(ap);
+}
+
+static enum rules_verdict reject(struct rules_decision *d, enum rules_reason r, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+
+static enum rules_verdict reject(struct rules_decision *d, enum rules_reason r, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	d->rd_verdict = RULES_REJECT;
+	d->rd_reason = r;
+	va_start(ap, fmt);
+	vsnprintf(d->rd_text, sizeof(d->rd_text), fmt, ap);
+	va_end(ap);
+	return RULES_REJECT;
+}
+
+/* px formatted for a message; the buffers are per call site. */
+#define PX(buf, v) (rules_px_format((v), (buf), sizeof(buf)), (buf))
+
+/* ---- the rate window ----------------------------------------------------------- */
+
+/* True if one more child at now would make more than rate in the last second. */
+static bool rate_full(const struct parent *p, int64_t rate, int64_t now)
+{
+	uint32_t k;
+
+	if ((uint64_t)rate > p->p_ring_n)
+		return false;
+	/* The rate-th most recent time; the ring holds at least rate of them. */
+	if (p->p_ring_cap < (uint64_t)rate)
+		return false; /* cannot happen: grown before use (rate_reserve) */
+	k = (uint32_t)((p->p_ring_head + p->p_ring_cap - (uint32_t)rate) % p->p_ring_cap);
+	return p->p_ring[k] > now - NSEC_PER_SEC;
+}
+
+/* Makes the ring hold at least rate times, keeping the newest ones. Allocates:
+ * only when a parent is first accepted or its rate limit was raised. */
+static int rate_reserve(struct parent *p, int64_t rate)
+{
+	uint32_t cap = (uint32_t)rate, i, n;
+	int64_t *r;
+
+	if (p->p_ring_cap >= cap)
+		return 0;
+	r = calloc(cap, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	n = p->p_ring_n < p->p_ring_cap ? (uint32_t)p->p_ring_n : p->p_ring_cap;
+	for (i = 0; i < n; i++) /* oldest first */
+		r[i] = p->p_ring[(p->p_ring_head + p->p_ring_cap - n + i) % p->p_ring_cap];
+	free(p->p_ring);
+	p->p_ring = r;
+	p->p_ring_cap = cap;
+	p->p_ring_head = n % cap;
+	p->p_ring_n = n;
+	return 0;
+}
+
+static void rate_push(struct parent *p, int64_t now)
+{
+	if (p->p_ring_cap == 0)
+		return;
+	p->p_ring[p->p_ring_head] = now;
+	p->p_ring_head = (p->p_ring_head + 1) % p->p_ring_cap;
+	p->p_ring_n++;
+}
+
+/* ---- exposure bookkeeping --------------------------------------------------------- */
+
+static void expo_add(struct expo *x, int64_t dq, int64_t dn)
+{
+	expo_bump(x, &x->open_qty, dq);
+	expo_bump(x, &x->open_notional, dn);
+}
+
+/* Recomputes what the order counts as open and moves the difference into
+ * its parent's and account's sums. */
+static void recount(struct rules_engine *e, struct order *o)
+{
+	int64_t q = 0, n = 0, dq, dn;
+
+	if (o->o_state == O_LIVE) {
+		int64_t old_q = max64(max64(o->o_qty - o->o_cum, o->o_vleaves), 0);
+		int64_t old_n = sat_mul(old_q, o->o_px);
+
+		q = old_q;
+		n = old_n;
+		if (o->o_pend_clid != NONE) {
+			int64_t new_q = max64(o->o_pend_qty - o->o_cum, 0);
+
+			q = max64(q, new_q);
+			n = max64(n, sat_mul(new_q, o->o_pend_px));
+		}
+	}
+	/* Both sides are in [0, INT64_MAX]: the differences cannot overflow. */
+	dq = q - o->o_cnt_qty;
+	dn = n - o->o_cnt_notional;
+	if (n == INT64_MAX) {
+		e->e_parents[o->o_parent].p_expo.pinned = true;
+		if (o->o_account != NONE)
+			e->e_accounts[o->o_account].a_expo.pinned = true;
+	}
+	if (dq == 0 && dn == 0)
+		return;
+	expo_add(&e->e_parents[o->o_parent].p_expo, dq, dn);
+	if (o->o_account != NONE)
+		expo_add(&e->e_accounts[o->o_account].a_expo, dq, dn);
+	o->o_cnt_qty = q;
+	o->o_cnt_notional = n;
+}
+
+static void set_live(struct rules_engine *e, struct order *o, uint8_t state)
+{
+	int64_t d;
+
+	if (o->o_state == state)
+		return;
+	d = state == O_LIVE ? 1 : -1;
+	o->o_state = state;
+	e->e_parents[o->o_parent].p_expo.live += d;
+	if (o->o_account != NONE)
+		e->e_accounts[o->o_account].a_expo.live += d;
+}
+
+/* ---- inserting accepted entities ----------------------------------------------- */
+
+static int commit_entities(struct rules_engine *e, struct ctx *c)
+{
+	size_t len;
+	uint64_t h;
+
+	if (c->a != NULL && c->ai == NONE) {
+		h = htab_hash(c->a->a_id, &len);
+		c->ai = htab_add(&e->e_account_ix, h);
+		e->e_accounts[c->ai] = c->tmp_a;
+		c->a = &e->e_accounts[c->ai];
+	}
+	if (c->si == NONE) {
+		h = htab_hash(c->s->s_id, &len);
+		c->si = htab_add(&e->e_symbol_ix, h);
+		e->e_symbols[c->si] = c->tmp_s;
+		c->s = &e->e_symbols[c->si];
+	}
+	if (c->pi == NONE) {
+		h = htab_hash(c->p->p_id, &len);
+		c->pi = htab_add(&e->e_parent_ix, h);
+		e->e_parents[c->pi] = c->tmp_p;
+		c->p = &e->e_parents[c->pi];
+	}
+	c->p->p_account = c->ai;
+	return 0;
+}
+
+static bool room_for(const struct rules_engine *e, const struct ctx *c)
+{
+	return e->e_norders < e->e_max_orders && e->e_clid_ix.ht_count < e->e_clid_ix.ht_cap &&
+	    (c->pi != NONE || e->e_parent_ix.ht_count < e->e_parent_ix.ht_cap) &&
+	    (c->si != NONE || e->e_symbol_ix.ht_count < e->e_symbol_ix.ht_cap) &&
+	    (c->a == NULL || c->ai != NONE || e->e_account_ix.ht_count < e->e_account_ix.ht_cap);
+}
+
+static uint32_t add_clid(struct rules_engine *e, const char *id, uint32_t order)
+{
+	size_t len;
+	uint64_t h = htab_hash(id, &len);
+	uint32_t i = htab_add(&e->e_clid_ix, h);
+
+	if (i != HTAB_NONE) {
+		memcpy(e->e_clids[i].c_id, id, len + 1);
+		e->e_clids[i].c_order = order;
+	}
+	return i;
+}
+
+/* ---- the checks ------------------------------------------------------------------ */
+
+/* Validates the fields every child order needs. */
+static bool fields_ok(const struct rules_order *o, struct rules_decision *d)
+{
+	if (!id_ok(o->ro_clordid)) {
+		reject(d, RULES_R_BAD_ORDER, "invalid or missing ClOrdID");
+		return false;
+	}
+	if (!id_ok(o->ro_symbol)) {
+		reject(d, RULES_R_BAD_ORDER, "invalid or missing Symbol");
+		return false;
+	}
+	if (!rules_side_valid(o->ro_side)) {
+		reject(d, RULES_R_BAD_ORDER, "unsupported Side '%c'",
+		    o->ro_side >= 0x20 && o->ro_side < 0x7f ? o->ro_side : '?');
+		return false;
+	}
+	if (o->ro_qty <= 0) {
+		reject(d, RULES_R_BAD_ORDER, "OrderQty must be > 0");
+		return false;
+	}
+	if (o->ro_ordtype != RULES_ORDTYPE_MARKET && o->ro_ordtype != RULES_ORDTYPE_LIMIT) {
+		reject(d, RULES_R_BAD_ORDER, "unsupported OrdType '%c'",
+		    o->ro_ordtype >= 0x20 && o->ro_ordtype < 0x7f ? o->ro_ordtype : '?');
+		return false;
+	}
+	if (o->ro_ordtype == RULES_ORDTYPE_LIMIT && o->ro_px <= 0) {
+		reject(d, RULES_R_BAD_ORDER, "limit order needs Price > 0");
+		return false;
+	}
+	if (o->ro_account != NULL && o->ro_account[0] != '\0' && !rules_id_valid(o->ro_account)) {
+		reject(d, RULES_R_BAD_ORDER, "invalid Account");
+		return false;
+	}
+	if (o->ro_declared_qty < 0) {
+		reject(d, RULES_R_BAD_ORDER, "declared parent quantity must be > 0");
+		return false;
+	}
+	return true;
+}
+
+/* The price the order is valued at: its limit price, or the reference price
+ * for a market order. Also applies the collar. Returns false on a reject
+ * that stops the check (no price to value the order at). */
+static bool price_checks(const struct ctx *c, const struct rules_engine *e,
+    const struct rules_order *o, int64_t *vpx, struct acc *acc)
+{
+	int64_t bps = 0, abs = 0, ref = c->s->s_refpx;
+	bool tb = false, ta = false;
+	bool has_bps = eff(e, c, RULES_LIM_COLLAR_BPS, &bps, &tb);
+	bool has_abs = eff(e, c, RULES_LIM_COLLAR_ABS, &abs, &ta);
+	char b1[RULES_PX_BUFLEN], b2[RULES_PX_BUFLEN], b3[RULES_PX_BUFLEN], b4[RULES_PX_BUFLEN];
+
+	if (o->ro_ordtype == RULES_ORDTYPE_MARKET) {
+		if (!c->s->s_has_refpx) {
+			verdict(acc, false, RULES_R_NO_REF_PRICE,
+			    "market order for %s: no reference price to value it", o->ro_symbol);
+			return false;
+		}
+		*vpx = ref;
+		return true;
+	}
+	*vpx = o->ro_px;
+	if (!has_bps && !has_abs)
+		return true;
+	if (!c->s->s_has_refpx) {
+		verdict(acc, false, RULES_R_NO_REF_PRICE,
+		    "price collar for %s needs a reference price; none is set", o->ro_symbol);
+		return false;
+	}
+	{
+		int64_t dev = o->ro_px > ref ? o->ro_px - ref : ref - o->ro_px, lhs, rhs;
+
+		if (has_abs && dev > abs)
+			verdict(acc, ta, RULES_R_COLLAR_ABS,
+			    "price %s is %s from reference %s, collar %s", PX(b1, o->ro_px),
+			    PX(b2, dev), PX(b3, ref), PX(b4, abs));
+		/* dev / ref > bps / 10000, without division or overflow */
+		if (has_bps && (rules_mul_ovf(dev, 10000, &lhs) || rules_mul_ovf(ref, bps, &rhs) ||
+				   lhs > rhs))
+			verdict(acc, tb, RULES_R_COLLAR_BPS,
+			    "price %s is more than %" PRId64 " bps from reference %s",
+			    PX(b1, o->ro_px), bps, PX(b2, ref));
+	}
+	return true;
+}
+
+/*
+ * The limit checks common to new orders and replaces. dq/dn: the increase of
+ * open quantity/notional this order brings to its parent and account; qty and
+ * notional: the order's own (for the per-order limits).
+ */
+static void limit_checks(struct rules_engine *e, const struct ctx *c,
+    const struct rules_order *o, int64_t vpx, int64_t qty, int64_t notional, int64_t dq,
+    int64_t dn, struct acc *acc)
+{
+	const struct parent *p = c->p;
+	const struct rules_parent *r = &p->p_reg;
+	int64_t v, sum, rate;
+	bool t;
+	char b1[RULES_PX_BUFLEN], b2[RULES_PX_BUFLEN];
+
+	if (eff(e, c, RULES_LIM_ORDER_QTY, &v, &t) && qty > v)
+		verdict(acc, t, RULES_R_ORDER_QTY, "order quantity %" PRId64 " > max %" PRId64, qty,
+		    v);
+	if (eff(e, c, RULES_LIM_ORDER_NOTIONAL, &v, &t) && notional > v)
+		verdict(acc, t, RULES_R_ORDER_NOTIONAL, "order notional %s > max %s",
+		    PX(b1, notional), PX(b2, v));
+	if (c->s->s_restricted)
+		verdict(acc, false, RULES_R_RESTRICTED, "symbol %s is restricted", o->ro_symbol);
+
+	/* parent limit price */
+	if (r->rp_limit_px > 0) {
+		if (o->ro_ordtype == RULES_ORDTYPE_MARKET)
+			verdict(acc, false, RULES_R_PARENT_PRICE,
+			    "market child of parent %s with limit %s", p->p_id,
+			    PX(b1, r->rp_limit_px));
+		else if (is_buy(r->rp_side) ? vpx > r->rp_limit_px : vpx < r->rp_limit_px)
+			verdict(acc, false, RULES_R_PARENT_PRICE,
+			    "price %s through parent %s limit %s", PX(b1, vpx), p->p_id,
+			    PX(b2, r->rp_limit_px));
+	}
+
+	/* parent quantity: open + filled + this order */
+	t = (r->rp_trip & RULES_BIT(RULES_LIM_PARENT_QTY)) != 0;
+	sum = expo_total(&p->p_expo, p->p_expo.open_qty, p->p_expo.filled_qty, dq);
+	if (sum > r->rp_qty)
+		verdict(acc, t, RULES_R_PARENT_QTY,
+		    "parent %s quantity %" PRId64 " > %" PRId64 " (open %" PRId64
+		    ", filled %" PRId64 ", order %" PRId64 ")",
+		    p->p_id, sum, r->rp_qty, p->p_expo.open_qty, p->p_expo.filled_qty, dq);
+
+	/* parent notional */
+	if (r->rp_max_notional > 0) {
+		v = r->rp_max_notional;
+		t = (r->rp_trip & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) != 0;
+	} else if (!eff(e, c, RULES_LIM_PARENT_NOTIONAL, &v, &t)) {
+		v = 0;
+	}
+	if (v > 0) {
+		sum = expo_total(&p->p_expo, p->p_expo.open_notional, p->p_expo.filled_notional,
+		    dn);
+		if (sum > v)
+			verdict(acc, t, RULES_R_PARENT_NOTIONAL, "parent %s notional %s > %s",
+			    p->p_id, PX(b1, sum), PX(b2, v));
+	}
+
+	/* parent rate: a sliding one-second window of accepted children */
+	if (r->rp_max_rate > 0) {
+		rate = r->rp_max_rate;
+		t = (r->rp_trip & RULES_BIT(RULES_LIM_PARENT_RATE)) != 0;
+	} else if (!eff(e, c, RULES_LIM_PARENT_RATE, &rate, &t)) {
+		rate = 0;
+	}
+	if (rate > 0 && rate_full(p, rate, o->ro_now_ns))
+		verdict(acc, t, RULES_R_PARENT_RATE,
+		    "parent %s: more than %" PRId64 " child orders in one second", p->p_id, rate);
+
+	/* account gross notional */
+	if (c->a != NULL && eff(e, c, RULES_LIM_ACCOUNT_NOTIONAL, &v, &t)) {
+		sum = expo_total(&c->a->a_expo, c->a->a_expo.open_notional,
+		    c->a->a_expo.filled_notional, dn);
+		if (sum > v)
+			verdict(acc, t, RULES_R_ACCOUNT_NOTIONAL, "account %s notional %s > %s",
+			    c->a->a_id, PX(b1, sum), PX(b2, v));
+	}
+}
+
+/* The rate limit in force for the parent (0 = none). */
+static int64_t parent_rate(const struct rules_engine *e, const struct ctx *c)
+{
+	int64_t rate = c->p->p_reg.rp_max_rate;
+	bool t;
+
+	if (rate > 0)
+		return rate;
+	return eff(e, c, RULES_LIM_PARENT_RATE, &rate, &t) ? rate : 0;
+}
+
+static enum rules_verdict check_new(struct rules_engine *e, const struct rules_order *o,
+    struct ctx *c, struct rules_decision *d)
+{
+	struct acc acc = {d, false};
+	const char *acct = o->ro_account != NULL ? o->ro_account : "";
+	int64_t vpx, notional, rate;
+	struct order *ord;
+	struct parent *p;
+	uint32_t oi;
+
+	if (o->ro_parent == NULL || o->ro_parent[0] == '\0')
+		return reject(d, RULES_R_NO_PARENT, "child order names no parent");
+	if (!rules_id_valid(o->ro_parent))
+		return reject(d, RULES_R_BAD_ORDER, "invalid parent id");
+	if (find_clid(e, o->ro_clordid) != HTAB_NONE)
+		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
+	if (resolve(e, c, o->ro_parent, o->ro_symbol, acct) != 0)
+		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
+		    rules_strerror(e->e_store_err));
+	p = c->p;
+	if (!p->p_registered) {
+		if (p->p_declared) {
+			if (o->ro_declared_qty != 0 && o->ro_declared_qty != p->p_declared_qty)
+				return reject(d, RULES_R_DECLARED_QTY_CHANGED,
+				    "parent %s declared quantity %" PRId64 " was %" PRId64,
+				    p->p_id, o->ro_declared_qty, p->p_declared_qty);
+		} else if (o->ro_allow_declare && o->ro_declared_qty > 0) {
+			int64_t cap;
+			bool t;
+
+			if (c->a == NULL)
+				return reject(d, RULES_R_BAD_ORDER,
+				    "a child declaring its parent must carry an Account");
+			if (!eff(e, c, RULES_LIM_PARENT_QTY, &cap, &t))
+				return reject(d, RULES_R_DECLARED_QTY_CAP,
+				    "no parent_qty limit is set to cap declared parent %s",
+				    o->ro_parent);
+			if (o->ro_declared_qty > cap)
+				return reject(d, RULES_R_DECLARED_QTY_CAP,
+				    "declared parent quantity %" PRId64 " > cap %" PRId64,
+				    o->ro_declared_qty, cap);
+			declare(c, o, acct);
+		} else {
+			return reject(d, RULES_R_UNKNOWN_PARENT, "unknown parent %s", o->ro_parent);
+		}
+	}
+	if (strcmp(p->p_reg.rp_symbol, o->ro_symbol) != 0)
+		return reject(d, RULES_R_PARENT_MISMATCH, "symbol %s differs from parent %s's %s",
+		    o->ro_symbol, p->p_id, p->p_reg.rp_symbol);
+	if (is_buy(p->p_reg.rp_side) != is_buy(o->ro_side))
+		return reject(d, RULES_R_PARENT_MISMATCH, "side %c differs from parent %s's %c",
+		    o->ro_side, p->p_id, p->p_reg.rp_side);
+	if (acct[0] != '\0' && strcmp(acct, p->p_reg.rp_account) != 0)
+		return reject(d, RULES_R_PARENT_MISMATCH, "account %s differs from parent %s's %s",
+		    acct, p->p_id, p->p_reg.rp_account);
+
+	if (price_checks(c, e, o, &vpx, &acc)) {
+		if (rules_mul_ovf(o->ro_qty, vpx, &notional))
+			verdict(&acc, false, RULES_R_OVERFLOW, "order notional overflows");
+		else
+			limit_checks(e, c, o, vpx, o->ro_qty, notional, o->ro_qty, notional, &acc);
+	}
+	if (acc.have)
+		return d->rd_verdict;
+
+	if (!room_for(e, c))
+		return reject(d, RULES_R_CAPACITY, "engine order table full");
+	rate = parent_rate(e, c);
+	if (rate > 0 && rate_reserve(p, rate) != 0)
+		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window", p->p_id);
+	commit_entities(e, c);
+	p = c->p;
+
+	oi = (uint32_t)e->e_norders++;
+	ord = &e->e_orders[oi];
+	memset(ord, 0, sizeof(*ord));
+	ord->o_parent = c->pi;
+	ord->o_account = c->ai;
+	ord->o_symbol = c->si;
+	ord->o_pend_clid = NONE;
+	ord->o_state = O_DONE; /* set_live() below counts it */
+	ord->o_side = o->ro_side;
+	ord->o_ordtype = o->ro_ordtype;
+	ord->o_qty = o->ro_qty;
+	ord->o_px = vpx;
+	add_clid(e, o->ro_clordid, oi);
+	set_live(e, ord, O_LIVE);
+	recount(e, ord);
+	p->p_expo.orders++;
+	if (c->a != NULL)
+		c->a->a_expo.orders++;
+	if (rate > 0)
+		rate_push(p, o->ro_now_ns);
+	d->rd_verdict = RULES_ACCEPT;
+	d->rd_reason = RULES_R_OK;
+	d->rd_text[0] = '\0';
+	return RULES_ACCEPT;
+}
+
+static enum rules_verdict check_replace(struct rules_engine *e, const struct rules_order *o,
+    struct ctx *c, struct rules_decision *d)
+{
+	struct acc acc = {d, false};
+	struct order *ord;
+	struct parent *p;
+	uint32_t oi, ci;
+	int64_t vpx, notional, new_q, new_n, dq, dn, rate;
+
+	if (!id_ok(o->ro_origclordid))
+		return reject(d, RULES_R_BAD_ORDER, "invalid or missing OrigClOrdID");
+	if (find_clid(e, o->ro_clordid) != HTAB_NONE)
+		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
+	ci = find_clid(e, o->ro_origclordid);
+	if (ci == HTAB_NONE)
+		return reject(d, RULES_R_UNKNOWN_ORIG, "no order has ClOrdID %s",
+		    o->ro_origclordid);
+	oi = e->e_clids[ci].c_order;
+	ord = &e->e_orders[oi];
+	if (ord->o_state != O_LIVE)
+		return reject(d, RULES_R_UNKNOWN_ORIG, "order %s is no longer open",
+		    o->ro_origclordid);
+	if (ord->o_pend_clid != NONE)
+		return reject(d, RULES_R_REPLACE_PENDING, "order %s already has a replace pending",
+		    o->ro_origclordid);
+	p = &e->e_parents[ord->o_parent];
+	if (o->ro_parent != NULL && o->ro_parent[0] != '\0' && strcmp(o->ro_parent, p->p_id) != 0)
+		return reject(d, RULES_R_PARENT_MISMATCH, "replace names parent %s, order has %s",
+		    o->ro_parent, p->p_id);
+	if (strcmp(o->ro_symbol, e->e_symbols[ord->o_symbol].s_id) != 0 ||
+	    is_buy(o->ro_side) != is_buy(ord->o_side))
+		return reject(d, RULES_R_PARENT_MISMATCH,
+		    "a replace cannot change the symbol or the side");
+	if (o->ro_account != NULL && o->ro_account[0] != '\0' &&
+	    strcmp(o->ro_account, p->p_reg.rp_account) != 0)
+		return reject(d, RULES_R_PARENT_MISMATCH, "account %s differs from parent %s's %s",
+		    o->ro_account, p->p_id, p->p_reg.rp_account);
+	if (o->ro_qty <= ord->o_cum)
+		return reject(d, RULES_R_BAD_ORDER,
+		    "replace quantity %" PRId64 " is not above the filled %" PRId64, o->ro_qty,
+		    ord->o_cum);
+	if (resolve(e, c, p->p_id, o->ro_symbol, "") != 0)
+		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
+		    rules_strerror(e->e_store_err));
+	p = c->p; /* the same parent, now with current records */
+	if (!p->p_registered && !p->p_declared)
+		return reject(d, RULES_R_UNKNOWN_PARENT, "parent %s is no longer registered",
+		    p->p_id);
+
+	if (price_checks(c, e, o, &vpx, &acc)) {
+		/* While pending, the order counts as the larger of old and new. */
+		new_q = o->ro_qty - ord->o_cum;
+		if (rules_mul_ovf(o->ro_qty, vpx, &notional) || rules_mul_ovf(new_q, vpx, &new_n)) {
+			verdict(&acc, false, RULES_R_OVERFLOW, "order notional overflows");
+		} else {
+			dq = max64(new_q - ord->o_cnt_qty, 0);
+			dn = max64(new_n - ord->o_cnt_notional, 0);
+			limit_checks(e, c, o, vpx, o->ro_qty, notional, dq, dn, &acc);
+		}
+	}
+	if (acc.have)
+		return d->rd_verdict;
+	if (e->e_clid_ix.ht_count >= e->e_clid_ix.ht_cap)
+		return reject(d, RULES_R_CAPACITY, "engine ClOrdID table full");
+	rate = parent_rate(e, c);
+	if (rate > 0 && rate_reserve(p, rate) != 0)
+		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window", p->p_id);
+	ord->o_pend_clid = add_clid(e, o->ro_clordid, oi);
+	ord->o_pend_qty = o->ro_qty;
+	ord->o_pend_px = vpx;
+	recount(e, ord);
+	p->p_expo.orders++;
+	if (rate > 0)
+		rate_push(p, o->ro_now_ns);
+	d->rd_verdict = RULES_ACCEPT;
+	d->rd_reason = RULES_R_OK;
+	d->rd_text[0] = '\0';
+	return RULES_ACCEPT;
+}
+
+enum rules_verdict rules_check(struct rules_engine *e, const struct rules_order *o,
+    struct rules_decision *d)
+{
+	struct ctx c;
+	enum rules_verdict v;
+
+	d->rd_text[0] = '\0';
+	if (!fields_ok(o, d))
+		return d->rd_verdict;
+	e->e_store_err = 0;
+	e->e_txnid = rules_store_last_txnid(e->e_store);
+	if (o->ro_kind == RULES_REPLACE)
+		v = check_replace(e, o, &c, d);
+	else if (o->ro_kind == RULES_NEW)
+		v = check_new(e, o, &c, d);
+	else
+		v = reject(d, RULES_R_BAD_ORDER, "unknown order kind");
+	snap_end(e);
+	return v;
+}
+
+/* ---- accounting ------------------------------------------------------------------- */
+
+static struct order *order_of(struct rules_engine *e, const char *clordid,
+    const char *origclordid, uint32_t *ci)
+{
+	*ci = HTAB_NONE;
+	if (id_ok(clordid))
+		*ci = find_clid(e, clordid);
+	if (*ci == HTAB_NONE && id_ok(origclordid))
+		*ci = find_clid(e, origclordid);
+	return *ci == HTAB_NONE ? NULL : &e->e_orders[e->e_clids[*ci].c_order];
+}
+
+static bool terminal_status(char s)
+{
+	/* 2 filled, 4 cancelled, 8 rejected, C expired, 3 done for day */
+	return s == '2' || s == '4' || s == '8' || s == 'C' || s == '3';
+}
+
+static int apply_fill(struct rules_engine *e, struct order *o, const struct rules_exec *x)
+{
+	int64_t cum = -1, delta, px, n;
+	struct parent *p = &e->e_parents[o->o_parent];
+	int rc = 0;
+
+	if (x->re_cum_qty >= 0)
+		cum = x->re_cum_qty;
+	else if (x->re_last_qty > 0)
+		cum = sat_add(o->o_cum, x->re_last_qty);
+	if (cum <= o->o_cum)
+		return 0;
+	delta = cum - o->o_cum;
+	px = x->re_last_px > 0 ? x->re_last_px : o->o_px;
+	if (rules_mul_ovf(delta, px, &n)) {
+		n = INT64_MAX;
+		rc = RULES_ERANGE;
+	}
+	o->o_cum = cum;
+	expo_bump(&p->p_expo, &p->p_expo.filled_qty, delta);
+	expo_bump(&p->p_expo, &p->p_expo.filled_notional, n);
+	if (p->p_expo.pinned)
+		rc = RULES_ERANGE;
+	if (o->o_account != NONE) {
+		struct account *a = &e->e_accounts[o->o_account];
+
+		expo_bump(&a->a_expo, &a->a_expo.filled_qty, delta);
+		expo_bump(&a->a_expo, &a->a_expo.filled_notional, n);
+		if (a->a_expo.pinned)
+			rc = RULES_ERANGE;
+	}
+	return rc;
+}
+
+int rules_on_exec(struct rules_engine *e, const struct rules_exec *x)
+{
+	struct order *o;
+	uint32_t ci;
+	int rc;
+	char et = x->re_exec_type;
+
+	if (x->re_last_qty < -1 || x->re_last_px < -1 || x->re_cum_qty < -1 ||
+	    x->re_leaves_qty < -1 || x->re_order_qty < -1 || x->re_px < -1)
+		return RULES_EINVAL;
+	o = order_of(e, x->re_clordid, x->re_origclordid, &ci);
+	if (o == NULL)
+		return RULES_ENOTFOUND;
+
+	rc = apply_fill(e, o, x);
+
+	if (et == '5') {
+		/* Replaced: the pending replace is now the order. An unsolicited
+		 * replace (none pending) takes the venue's quantity and price,
+		 * never lowering exposure below the venue's. */
+		if (o->o_pend_clid != NONE) {
+			o->o_qty = o->o_pend_qty;
+			o->o_px = o->o_pend_px;
+			o->o_pend_clid = NONE;
+		}
+		if (x->re_order_qty > 0)
+			o->o_qty = x->re_order_qty;
+		if (x->re_px > 0)
+			o->o_px = x->re_px;
+		o->o_vleaves = x->re_leaves_qty >= 0 ? x->re_leaves_qty : 0;
+		if (terminal_status(x->re_ord_status))
+			set_live(e, o, O_DONE);
+	} else if (et == '8' && o->o_pend_clid != NONE && ci == o->o_pend_clid) {
+		/* The venue rejected the replace with an execution report: the
+		 * order stays as it was. */
+		o->o_pend_clid = NONE;
+	} else if (et == '4' || et == '8' || et == 'C' || et == '3' ||
+		   terminal_status(x->re_ord_status)) {
+		set_live(e, o, O_DONE);
+		o->o_pend_clid = NONE;
+	} else if (x->re_leaves_qty >= 0) {
+		/* New, pending, partial fill, restated, status: the venue's
+		 * open quantity is a floor for ours. */
+		o->o_vleaves = x->re_leaves_qty;
+	}
+	recount(e, o);
+	return rc;
+}
+
+int rules_on_cancel_sent(struct rules_engine *e, const char *clordid, const char *origclordid)
+{
+	uint32_t ci;
+
+	if (!id_ok(clordid) || !id_ok(origclordid))
+		return RULES_EINVAL;
+	if (find_clid(e, clordid) != HTAB_NONE)
+		return RULES_EEXIST;
+	ci = find_clid(e, origclordid);
+	if (ci == HTAB_NONE)
+		return RULES_ENOTFOUND;
+	if (add_clid(e, clordid, e->e_clids[ci].c_order) == HTAB_NONE)
+		return RULES_ECAPACITY;
+	return 0;
+}
+
+int rules_on_cancel_reject(struct rules_engine *e, const char *clordid, const char *origclordid,
+    char response_to)
+{
+	uint32_t ci;
+	struct order *o = order_of(e, clordid, origclordid, &ci);
+
+	if (o == NULL)
+		return RULES_ENOTFOUND;
+	if (response_to == '2' && o->o_pend_clid != NONE) {
+		o->o_pend_clid = NONE;
+		recount(e, o);
+	}
+	return 0;
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+static void expo_out(const struct expo *x, struct rules_exposure *out)
+{
+	out->ex_open_qty = x->open_qty;
+	out->ex_filled_qty = x->filled_qty;
+	out->ex_open_notional = x->open_notional;
+	out->ex_filled_notional = x->filled_notional;
+	out->ex_orders = x->orders;
+	out->ex_live = x->live;
+}
+
+int rules_parent_exposure(struct rules_engine *e, const char *parent, struct rules_exposure *out)
+{
+	uint32_t i;
+	struct parent *p;
+
+	if (!id_ok(parent))
+		return RULES_EINVAL;
+	p = find_parent(e, parent, &i);
+	if (p == NULL)
+		return RULES_ENOTFOUND;
+	expo_out(&p->p_expo, out);
+	return 0;
+}
+
+int rules_account_exposure(struct rules_engine *e, const char *account,
+    struct rules_exposure *out)
+{
+	uint32_t i;
+	struct account *a;
+
+	if (!id_ok(account))
+		return RULES_EINVAL;
+	a = find_account(e, account, &i);
+	if (a == NULL)
+		return RULES_ENOTFOUND;
+	expo_out(&a->a_expo, out);
+	return 0;
+}
