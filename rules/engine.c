@@ -393,7 +393,14 @@ static int load_parent(struct rules_engine *e, struct parent *p)
 		return 0;
 	if ((rc = snap(e)) != 0)
 		return rc;
-	p->p_registered = got(e, rules_store_get_parent(e->e_store, p->p_id, &p->p_reg));
+	{
+		struct rules_parent reg;
+
+		/* A declared parent keeps its declaration while unregistered. */
+		p->p_registered = got(e, rules_store_get_parent(e->e_store, p->p_id, &reg));
+		if (p->p_registered)
+			p->p_reg = reg;
+	}
 	p->p_has_limits =
 	    got(e, rules_store_get_limits(e->e_store, RULES_SCOPE_PARENT, p->p_id, &p->p_limits));
 	p->p_txnid = e->e_txnid;

@@ -1,5 +1,1012 @@
-/* placeholder test driver */
+/*
+ * test_engine.c - the checks (every reason code) and the order accounting
+ * (every lifecycle transition) of rules/engine.c, on a real rules.mdb.
+ *
+ * Store faults are injected with -Wl,--wrap=rules_store_rd_begin.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "fixed.h"
+#include "store.h"
+#include "testutil.h"
+
+/* ---- store fault injection ---------------------------------------------------- */
+
+int __real_rules_store_rd_begin(struct rules_store *, uint64_t *);
+int __wrap_rules_store_rd_begin(struct rules_store *, uint64_t *);
+static int fail_rd_begin;
+
+int __wrap_rules_store_rd_begin(struct rules_store *s, uint64_t *txnid)
+{
+	if (fail_rd_begin)
+		return RULES_ESTORE;
+	return __real_rules_store_rd_begin(s, txnid);
+}
+
+/* ---- fixture -------------------------------------------------------------------- */
+
+#define PX(units) ((int64_t)(units) * RULES_PX_SCALE)
+#define SEC INT64_C(1000000000)
+
+struct fx {
+	char *dir, *path;
+	struct rules_store *st;
+	struct rules_engine *en;
+	int64_t now;
+	struct rules_decision d;
+};
+
+static const struct rules_actor actor = {"tester", "unit test"};
+
+static struct rules_engine *new_engine(struct rules_store *st, size_t orders)
+{
+	struct rules_engine_config cfg = {orders, 64, 16, 64};
+	struct rules_engine *en;
+	char err[RULES_ERRLEN];
+
+	assert_int_equal(rules_engine_new(&en, st, &cfg, err), 0);
+	return en;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char err[RULES_ERRLEN];
+
+	f->dir = tu_mkdtemp("engine");
+	f->path = tu_path(f->dir, "rules.mdb");
+	if (rules_store_open(&f->st, f->path, RULES_STORE_CREATE, 0, err) != 0) {
+		fprintf(stderr, "store: %s\n", err);
+		return -1;
+	}
+	f->en = new_engine(f->st, 1024);
+	f->now = 1000 * SEC;
+	fail_rd_begin = 0;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	rules_engine_free(f->en);
+	rules_store_close(f->st);
+	tu_rmtree(f->dir);
+	free(f->path);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static void wr_commit(struct rules_wr *w)
+{
+	char err[RULES_ERRLEN];
+
+	if (rules_wr_commit(w, err) != 0)
+		fail_msg("commit: %s", err);
+}
+
+static struct rules_wr *wr(struct fx *f)
+{
+	struct rules_wr *w;
+	char err[RULES_ERRLEN];
+
+	if (rules_store_wr_begin(f->st, &w, err) != 0)
+		fail_msg("wr_begin: %s", err);
+	return w;
+}
+
+static void put_parent_full(struct fx *f, const char *id, const char *acct, const char *sym,
+    char side, int64_t qty, int64_t limit_px, int64_t max_notional, int64_t rate, uint32_t trip)
+{
+	struct rules_parent p;
+	struct rules_wr *w = wr(f);
+	char err[RULES_ERRLEN];
+
+	memset(&p, 0, sizeof(p));
+	strcpy(p.rp_id, id);
+	strcpy(p.rp_account, acct);
+	strcpy(p.rp_symbol, sym);
+	p.rp_side = side;
+	p.rp_qty = qty;
+	p.rp_limit_px = limit_px;
+	p.rp_max_notional = max_notional;
+	p.rp_max_rate = rate;
+	p.rp_trip = trip;
+	if (rules_wr_put_parent(w, &actor, &p, err) != 0)
+		fail_msg("put_parent: %s", err);
+	wr_commit(w);
+}
+
+static void put_parent(struct fx *f, const char *id, const char *sym, int64_t qty)
+{
+	put_parent_full(f, id, "ACC1", sym, '1', qty, 0, 0, 0, RULES_TRIP_DEFAULT);
+}
+
+/* Sets one limit at a scope, keeping the others of that record. */
+static void put_limit(struct fx *f, enum rules_scope sc, const char *key, enum rules_limit l,
+    int64_t v, bool trip)
+{
+	struct rules_limits lim;
+	struct rules_wr *w;
+	char err[RULES_ERRLEN];
+
+	if (rules_store_get_limits(f->st, sc, key, &lim) != 0)
+		memset(&lim, 0, sizeof(lim));
+	lim.rl_set |= RULES_BIT(l);
+	lim.rl_val[l] = v;
+	if (trip)
+		lim.rl_trip |= RULES_BIT(l);
+	else
+		lim.rl_trip &= ~RULES_BIT(l);
+	w = wr(f);
+	if (rules_wr_put_limits(w, &actor, sc, key, &lim, err) != 0)
+		fail_msg("put_limits: %s", err);
+	wr_commit(w);
+}
+
+static void put_refpx(struct fx *f, const char *sym, int64_t px)
+{
+	struct rules_wr *w = wr(f);
+	char err[RULES_ERRLEN];
+
+	if (rules_wr_put_refpx(w, &actor, sym, px, err) != 0)
+		fail_msg("put_refpx: %s", err);
+	wr_commit(w);
+}
+
+static struct rules_order order(const char *clid, const char *parent, const char *sym,
+    int64_t qty, int64_t px)
+{
+	struct rules_order o;
+
+	memset(&o, 0, sizeof(o));
+	o.ro_kind = RULES_NEW;
+	o.ro_clordid = clid;
+	o.ro_parent = parent;
+	o.ro_account = "";
+	o.ro_symbol = sym;
+	o.ro_side = '1';
+	o.ro_ordtype = px > 0 ? RULES_ORDTYPE_LIMIT : RULES_ORDTYPE_MARKET;
+	o.ro_qty = qty;
+	o.ro_px = px;
+	return o;
+}
+
+static enum rules_verdict check(struct fx *f, struct rules_order *o)
+{
+	if (o->ro_now_ns == 0)
+		o->ro_now_ns = f->now;
+	return rules_check(f->en, o, &f->d);
+}
+
+/* A limit buy child of parent at 10.00. */
+static enum rules_verdict buy(struct fx *f, const char *clid, const char *parent, int64_t qty)
+{
+	struct rules_order o = order(clid, parent, "IBM", qty, PX(10));
+
+	return check(f, &o);
+}
+
+static enum rules_verdict replace(struct fx *f, const char *clid, const char *orig,
+    int64_t qty, int64_t px)
+{
+	struct rules_order o = order(clid, "", "IBM", qty, px);
+
+	o.ro_kind = RULES_REPLACE;
+	o.ro_origclordid = orig;
+	return check(f, &o);
+}
+
+#define ACCEPTS(f, expr)                                                                   \
+	do {                                                                               \
+		enum rules_verdict v_ = (expr);                                            \
+		if (v_ != RULES_ACCEPT)                                                    \
+			fail_msg("%s: expected accept, got %d %s: %s", #expr, v_,          \
+			    rules_reason_name((int)(f)->d.rd_reason), (f)->d.rd_text);     \
+	} while (0)
+
+#define DECIDES(f, expr, verdict, reason)                                                  \
+	do {                                                                               \
+		enum rules_verdict v_ = (expr);                                            \
+		if (v_ != (verdict) || (f)->d.rd_reason != (reason) ||                     \
+		    (f)->d.rd_verdict != v_)                                               \
+			fail_msg("%s: expected %d %s, got %d %s: %s", #expr, (verdict),    \
+			    rules_reason_name(reason), v_,                                 \
+			    rules_reason_name((int)(f)->d.rd_reason), (f)->d.rd_text);     \
+		assert_true((f)->d.rd_text[0] != '\0');                                    \
+	} while (0)
+
+static int exec(struct fx *f, const char *clid, const char *orig, char et, char st,
+    int64_t last_qty, int64_t last_px, int64_t cum, int64_t leaves)
+{
+	struct rules_exec x = {clid, orig, et, st, last_qty, last_px, cum, leaves, -1, -1};
+
+	return rules_on_exec(f->en, &x);
+}
+
+static struct rules_exposure pexpo(struct fx *f, const char *parent)
+{
+	struct rules_exposure x;
+
+	assert_int_equal(rules_parent_exposure(f->en, parent, &x), 0);
+	return x;
+}
+
+/* ---- reason codes: the order itself ---------------------------------------------- */
+
+static void test_accept_books_open_exposure(void **state)
+{
+	struct fx *f = *state;
+	struct rules_exposure x;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	assert_int_equal(f->d.rd_reason, RULES_R_OK);
+	x = pexpo(f, "P1");
+	assert_int_equal(x.ex_open_qty, 100);
+	assert_int_equal(x.ex_filled_qty, 0);
+	assert_int_equal(x.ex_open_notional, PX(1000));
+	assert_int_equal(x.ex_orders, 1);
+	assert_int_equal(x.ex_live, 1);
+	assert_int_equal(rules_account_exposure(f->en, "ACC1", &x), 0);
+	assert_int_equal(x.ex_open_notional, PX(1000));
+}
+
+static void test_bad_orders(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+
+	put_parent(f, "P1", "IBM", 1000);
+	o = order("C1", "P1", "IBM", 0, PX(10));
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	o = order("C1", "P1", "IBM", -5, PX(10));
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	o = order("", "P1", "IBM", 10, PX(10));
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	o = order("C 1", "P1", "IBM", 10, PX(10));
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	o = order("C1", "P1", NULL, 10, PX(10));
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	o = order("C1", "P1", "IBM", 10, PX(10));
+	o.ro_side = '9';
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	o = order("C1", "P1", "IBM", 10, PX(10));
+	o.ro_ordtype = '3'; /* stop */
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	o = order("C1", "P1", "IBM", 10, 0);
+	o.ro_ordtype = RULES_ORDTYPE_LIMIT;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	o = order("C1", "P1", "IBM", 10, PX(10));
+	o.ro_account = "bad account";
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	o = order("C1", "bad parent", "IBM", 10, PX(10));
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	/* none of these took the ClOrdID or any exposure */
+	ACCEPTS(f, buy(f, "C1", "P1", 10));
+	assert_int_equal(pexpo(f, "P1").ex_open_qty, 10);
+}
+
+static void test_no_and_unknown_parent(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o = order("C1", "", "IBM", 10, PX(10));
+	struct rules_exposure x;
+
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_NO_PARENT);
+	o.ro_parent = NULL;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_NO_PARENT);
+	DECIDES(f, buy(f, "C1", "NOPE", 10), RULES_REJECT, RULES_R_UNKNOWN_PARENT);
+	/* a rejected unknown parent leaves nothing behind */
+	assert_int_equal(rules_parent_exposure(f->en, "NOPE", &x), RULES_ENOTFOUND);
+	/* a declared quantity on a route that does not allow it changes nothing */
+	o = order("C1", "NOPE", "IBM", 10, PX(10));
+	o.ro_declared_qty = 100;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_UNKNOWN_PARENT);
+}
+
+static void test_parent_mismatch(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+
+	put_parent(f, "P1", "IBM", 1000);
+	o = order("C1", "P1", "MSFT", 10, PX(10));
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+	o = order("C1", "P1", "IBM", 10, PX(10));
+	o.ro_side = '2';
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+	o.ro_side = '5'; /* sell short is a sell too */
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+	o = order("C1", "P1", "IBM", 10, PX(10));
+	o.ro_account = "ACC2";
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+	o.ro_account = "ACC1";
+	ACCEPTS(f, check(f, &o));
+}
+
+static void test_dup_clordid(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	put_parent(f, "P2", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 10));
+	DECIDES(f, buy(f, "C1", "P1", 10), RULES_REJECT, RULES_R_DUP_CLORDID);
+	DECIDES(f, buy(f, "C1", "P2", 10), RULES_REJECT, RULES_R_DUP_CLORDID);
+	/* a cancel's ClOrdID is taken too */
+	assert_int_equal(rules_on_cancel_sent(f->en, "X1", "C1"), 0);
+	DECIDES(f, buy(f, "X1", "P1", 10), RULES_REJECT, RULES_R_DUP_CLORDID);
+	assert_int_equal(rules_on_cancel_sent(f->en, "X1", "C1"), RULES_EEXIST);
+	assert_int_equal(rules_on_cancel_sent(f->en, "X2", "ZZ"), RULES_ENOTFOUND);
+	/* and a replace's */
+	ACCEPTS(f, replace(f, "R1", "C1", 20, PX(10)));
+	DECIDES(f, buy(f, "R1", "P1", 10), RULES_REJECT, RULES_R_DUP_CLORDID);
+	DECIDES(f, replace(f, "C1", "R1", 30, PX(10)), RULES_REJECT, RULES_R_DUP_CLORDID);
+}
+
+/* ---- reason codes: parent limits ------------------------------------------------------ */
+
+static void test_parent_qty_trips(void **state)
+{
+	struct fx *f = *state;
+	struct rules_exposure x;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 600));
+	ACCEPTS(f, buy(f, "C2", "P1", 400)); /* exactly the parent quantity */
+	DECIDES(f, buy(f, "C3", "P1", 1), RULES_TRIP, RULES_R_PARENT_QTY);
+	assert_non_null(strstr(f->d.rd_text, "P1"));
+	/* filled counts as well as open */
+	assert_int_equal(exec(f, "C1", NULL, 'F', '2', 600, PX(10), 600, 0), 0);
+	x = pexpo(f, "P1");
+	assert_int_equal(x.ex_open_qty, 400);
+	assert_int_equal(x.ex_filled_qty, 600);
+	DECIDES(f, buy(f, "C3", "P1", 1), RULES_TRIP, RULES_R_PARENT_QTY);
+	/* a rejected order books nothing */
+	x = pexpo(f, "P1");
+	assert_int_equal(x.ex_open_qty + x.ex_filled_qty, 1000);
+	assert_int_equal(x.ex_orders, 2);
+}
+
+static void test_parent_qty_action_reject(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent_full(f, "P1", "ACC1", "IBM", '1', 100, 0, 0, 0, 0);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	DECIDES(f, buy(f, "C2", "P1", 1), RULES_REJECT, RULES_R_PARENT_QTY);
+}
+
+static void test_parent_notional(void **state)
+{
+	struct fx *f = *state;
+
+	/* from the registration */
+	put_parent_full(f, "P1", "ACC1", "IBM", '1', 1000, 0, PX(2000), 0, RULES_TRIP_DEFAULT);
+	ACCEPTS(f, buy(f, "C1", "P1", 150));                /* 1500 */
+	DECIDES(f, buy(f, "C2", "P1", 51), RULES_TRIP, RULES_R_PARENT_NOTIONAL);
+	ACCEPTS(f, buy(f, "C3", "P1", 50));                 /* 2000 exactly */
+	/* fills are valued at LastPx */
+	assert_int_equal(exec(f, "C1", NULL, 'F', '2', 150, PX(9), 150, 0), 0);
+	assert_int_equal(pexpo(f, "P1").ex_filled_notional, PX(1350));
+	ACCEPTS(f, buy(f, "C4", "P1", 15));                 /* 1350+500+150 = 2000 */
+	/* from the scopes when the registration has none: symbol over global */
+	put_parent(f, "P2", "IBM", 1000);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_PARENT_NOTIONAL, PX(100), true);
+	put_limit(f, RULES_SCOPE_SYMBOL, "IBM", RULES_LIM_PARENT_NOTIONAL, PX(300), false);
+	ACCEPTS(f, buy(f, "D1", "P2", 30));
+	DECIDES(f, buy(f, "D2", "P2", 1), RULES_REJECT, RULES_R_PARENT_NOTIONAL);
+}
+
+static void test_parent_rate_sliding_window(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+	int64_t t0 = f->now;
+	char id[16];
+	int i;
+
+	put_parent_full(f, "P1", "ACC1", "IBM", '1', 1000000, 0, 0, 2, RULES_TRIP_DEFAULT);
+	/* two at the end of one second */
+	o = order("C1", "P1", "IBM", 1, PX(10));
+	o.ro_now_ns = t0 + 900 * 1000000;
+	ACCEPTS(f, check(f, &o));
+	o = order("C2", "P1", "IBM", 1, PX(10));
+	o.ro_now_ns = t0 + 950 * 1000000;
+	ACCEPTS(f, check(f, &o));
+	/* a per-second bucket would let these two through at the boundary */
+	o = order("C3", "P1", "IBM", 1, PX(10));
+	o.ro_now_ns = t0 + 1000 * 1000000;
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_RATE);
+	o = order("C4", "P1", "IBM", 1, PX(10));
+	o.ro_now_ns = t0 + 1899 * 1000000;
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_RATE);
+	/* one second after the first, one place is free; rejects did not count */
+	o = order("C5", "P1", "IBM", 1, PX(10));
+	o.ro_now_ns = t0 + 1900 * 1000000 + 1;
+	ACCEPTS(f, check(f, &o));
+	o = order("C6", "P1", "IBM", 1, PX(10));
+	o.ro_now_ns = t0 + 1920 * 1000000;
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_RATE);
+
+	/* a rate from the scopes, raised while running: the window grows */
+	put_parent(f, "P2", "IBM", 1000000);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_PARENT_RATE, 3, false);
+	for (i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "R%d", i);
+		o = order(id, "P2", "IBM", 1, PX(10));
+		o.ro_now_ns = t0 + 10 * SEC + i;
+		ACCEPTS(f, check(f, &o));
+	}
+	o = order("R3", "P2", "IBM", 1, PX(10));
+	o.ro_now_ns = t0 + 10 * SEC + 3;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_RATE);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_PARENT_RATE, 5, false);
+	for (i = 3; i < 5; i++) {
+		snprintf(id, sizeof(id), "R%d", i);
+		o = order(id, "P2", "IBM", 1, PX(10));
+		o.ro_now_ns = t0 + 10 * SEC + i;
+		ACCEPTS(f, check(f, &o));
+	}
+	o = order("R5", "P2", "IBM", 1, PX(10));
+	o.ro_now_ns = t0 + 10 * SEC + 5;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_RATE);
+}
+
+static void test_parent_price(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+
+	put_parent_full(f, "PB", "ACC1", "IBM", '1', 1000, PX(10), 0, 0, RULES_TRIP_DEFAULT);
+	put_parent_full(f, "PS", "ACC1", "IBM", '2', 1000, PX(10), 0, 0, RULES_TRIP_DEFAULT);
+	put_refpx(f, "IBM", PX(10));
+	o = order("C1", "PB", "IBM", 10, PX(10) + 1);
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_PRICE);
+	o = order("C1", "PB", "IBM", 10, PX(10));
+	ACCEPTS(f, check(f, &o));
+	o = order("C2", "PS", "IBM", 10, PX(10) - 1);
+	o.ro_side = '2';
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_PRICE);
+	o = order("C2", "PS", "IBM", 10, PX(11));
+	o.ro_side = '2';
+	ACCEPTS(f, check(f, &o));
+	o = order("C3", "PB", "IBM", 10, 0); /* market child of a limit parent */
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_PRICE);
+}
+
+/* ---- reason codes: per-order, symbol and account limits --------------------------------- */
+
+static void test_order_qty_scope_precedence(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 100000);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_ORDER_QTY, 1000, false);
+	DECIDES(f, buy(f, "C1", "P1", 1001), RULES_REJECT, RULES_R_ORDER_QTY);
+	ACCEPTS(f, buy(f, "C2", "P1", 1000));
+	put_limit(f, RULES_SCOPE_ACCOUNT, "ACC1", RULES_LIM_ORDER_QTY, 500, false);
+	DECIDES(f, buy(f, "C3", "P1", 501), RULES_REJECT, RULES_R_ORDER_QTY);
+	put_limit(f, RULES_SCOPE_SYMBOL, "IBM", RULES_LIM_ORDER_QTY, 2000, false);
+	ACCEPTS(f, buy(f, "C4", "P1", 2000));
+	put_limit(f, RULES_SCOPE_PARENT, "P1", RULES_LIM_ORDER_QTY, 10, true);
+	DECIDES(f, buy(f, "C5", "P1", 11), RULES_TRIP, RULES_R_ORDER_QTY);
+	ACCEPTS(f, buy(f, "C6", "P1", 10));
+}
+
+static void test_order_notional(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 100000);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_ORDER_NOTIONAL, PX(5000), false);
+	ACCEPTS(f, buy(f, "C1", "P1", 500));
+	DECIDES(f, buy(f, "C2", "P1", 501), RULES_REJECT, RULES_R_ORDER_NOTIONAL);
+}
+
+static void test_collars_and_reference_price(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+
+	put_parent(f, "P1", "IBM", 100000);
+	/* a market order needs a reference price */
+	o = order("M1", "P1", "IBM", 10, 0);
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_NO_REF_PRICE);
+	/* a limit order needs none while no collar is set */
+	ACCEPTS(f, buy(f, "C1", "P1", 10));
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_COLLAR_BPS, 500, false); /* 5% */
+	DECIDES(f, buy(f, "C2", "P1", 10), RULES_REJECT, RULES_R_NO_REF_PRICE);
+	put_refpx(f, "IBM", PX(10));
+	o = order("C3", "P1", "IBM", 10, PX(10) + PX(1) / 2); /* 10.50 = 5% */
+	ACCEPTS(f, check(f, &o));
+	o = order("C4", "P1", "IBM", 10, PX(10) + PX(1) / 2 + 1);
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_COLLAR_BPS);
+	o = order("C4", "P1", "IBM", 10, PX(10) - PX(1) / 2 - 1);
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_COLLAR_BPS);
+	put_limit(f, RULES_SCOPE_SYMBOL, "IBM", RULES_LIM_COLLAR_ABS, PX(1) / 4, false);
+	o = order("C5", "P1", "IBM", 10, PX(10) + PX(1) / 4);
+	ACCEPTS(f, check(f, &o));
+	o = order("C6", "P1", "IBM", 10, PX(10) + PX(1) / 4 + 1);
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_COLLAR_ABS);
+	/* a market order is valued at the reference price */
+	o = order("M2", "P1", "IBM", 10, 0);
+	ACCEPTS(f, check(f, &o));
+	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(100) + PX(105) + PX(102) + PX(5) / 2 + PX(100));
+}
+
+static void test_restricted(void **state)
+{
+	struct fx *f = *state;
+	struct rules_wr *w;
+	char err[RULES_ERRLEN];
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 10));
+	w = wr(f);
+	assert_int_equal(rules_wr_put_restricted(w, &actor, "IBM", "merger news", err), 0);
+	wr_commit(w);
+	DECIDES(f, buy(f, "C2", "P1", 10), RULES_REJECT, RULES_R_RESTRICTED);
+	w = wr(f);
+	assert_int_equal(rules_wr_del_restricted(w, &actor, "IBM", err), 0);
+	wr_commit(w);
+	ACCEPTS(f, buy(f, "C2", "P1", 10));
+}
+
+static void test_account_notional(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	put_parent(f, "P2", "IBM", 1000);
+	put_parent_full(f, "P3", "ACC2", "IBM", '1', 1000, 0, 0, 0, RULES_TRIP_DEFAULT);
+	put_limit(f, RULES_SCOPE_ACCOUNT, "ACC1", RULES_LIM_ACCOUNT_NOTIONAL, PX(3000), true);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	ACCEPTS(f, buy(f, "C2", "P2", 100));
+	assert_int_equal(exec(f, "C2", NULL, 'F', '2', 100, PX(10), 100, 0), 0);
+	DECIDES(f, buy(f, "C3", "P2", 101), RULES_TRIP, RULES_R_ACCOUNT_NOTIONAL);
+	ACCEPTS(f, buy(f, "C3", "P2", 100));
+	/* another account is not affected */
+	ACCEPTS(f, buy(f, "C4", "P3", 500));
+}
+
+static void test_overflow(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+
+	put_parent(f, "P1", "IBM", INT64_MAX);
+	o = order("C1", "P1", "IBM", INT64_MAX / 2, PX(1000));
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_OVERFLOW);
+	assert_int_equal(rules_parent_exposure(f->en, "P1", &(struct rules_exposure){0}),
+	    RULES_ENOTFOUND);
+}
+
+static void test_capacity(void **state)
+{
+	struct fx *f = *state;
+
+	rules_engine_free(f->en);
+	f->en = new_engine(f->st, 2);
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 1));
+	ACCEPTS(f, buy(f, "C2", "P1", 1));
+	DECIDES(f, buy(f, "C3", "P1", 1), RULES_REJECT, RULES_R_CAPACITY);
+	DECIDES(f, replace(f, "C4", "C1", 2, PX(10)), RULES_REJECT, RULES_R_CAPACITY);
+	assert_int_equal(rules_on_cancel_sent(f->en, "X1", "C1"), RULES_ECAPACITY);
+}
+
+static void test_limits_unavailable(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	fail_rd_begin = 1;
+	DECIDES(f, buy(f, "C1", "P1", 10), RULES_REJECT, RULES_R_LIMITS_UNAVAILABLE);
+	fail_rd_begin = 0;
+	ACCEPTS(f, buy(f, "C1", "P1", 10));
+	/* cached records still need a fresh snapshot after a commit */
+	put_parent(f, "P2", "IBM", 1000);
+	fail_rd_begin = 1;
+	DECIDES(f, buy(f, "C2", "P1", 10), RULES_REJECT, RULES_R_LIMITS_UNAVAILABLE);
+	fail_rd_begin = 0;
+}
+
+static void test_trip_wins_over_reject(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 100);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_ORDER_QTY, 50, false);
+	/* breaches order_qty (reject) first and parent_qty (trip) after */
+	DECIDES(f, buy(f, "C1", "P1", 101), RULES_TRIP, RULES_R_PARENT_QTY);
+	DECIDES(f, buy(f, "C1", "P1", 51), RULES_REJECT, RULES_R_ORDER_QTY);
+}
+
+/* ---- declared parents ----------------------------------------------------------------- */
+
+static void test_declared_parent(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+
+	o = order("C1", "DP1", "IBM", 10, PX(10));
+	o.ro_allow_declare = true;
+	o.ro_declared_qty = 500;
+	o.ro_account = "ACC9";
+	/* no parent_qty default: nothing to cap with, fail closed */
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_DECLARED_QTY_CAP);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_PARENT_QTY, 1000, true);
+	put_limit(f, RULES_SCOPE_ACCOUNT, "ACC9", RULES_LIM_PARENT_QTY, 400, true);
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_DECLARED_QTY_CAP);
+	o.ro_declared_qty = 400;
+	ACCEPTS(f, check(f, &o));
+	/* later children must not change it; leaving it out is fine */
+	o.ro_clordid = "C2";
+	o.ro_declared_qty = 1000;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_DECLARED_QTY_CHANGED);
+	o.ro_declared_qty = 0;
+	o.ro_qty = 390;
+	ACCEPTS(f, check(f, &o));
+	o.ro_clordid = "C3";
+	o.ro_qty = 1;
+	o.ro_declared_qty = 400;
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
+	/* the declared parent keeps its symbol and account */
+	o = order("C4", "DP1", "MSFT", 1, PX(10));
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+	/* a declaring child needs an account */
+	o = order("C5", "DP2", "IBM", 1, PX(10));
+	o.ro_allow_declare = true;
+	o.ro_declared_qty = 10;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	/* a registration wins over the declaration */
+	put_parent(f, "DP1", "IBM", 10000);
+	o = order("C6", "DP1", "IBM", 1000, PX(10));
+	o.ro_account = "ACC1";
+	ACCEPTS(f, check(f, &o));
+}
+
+/* ---- replaces ------------------------------------------------------------------------ */
+
+static void test_replace_checks(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	DECIDES(f, replace(f, "R1", "NOPE", 10, PX(10)), RULES_REJECT, RULES_R_UNKNOWN_ORIG);
+	ACCEPTS(f, buy(f, "C1", "P1", 500));
+	ACCEPTS(f, buy(f, "C2", "P1", 300));
+	/* up by 200 fits exactly; up by 201 does not */
+	DECIDES(f, replace(f, "R1", "C1", 701, PX(10)), RULES_TRIP, RULES_R_PARENT_QTY);
+	ACCEPTS(f, replace(f, "R1", "C1", 700, PX(10)));
+	DECIDES(f, replace(f, "R2", "C1", 600, PX(10)), RULES_REJECT, RULES_R_REPLACE_PENDING);
+	/* a replace cannot move the order to another symbol */
+	{
+		struct rules_order o = order("R3", "", "MSFT", 100, PX(10));
+
+		o.ro_kind = RULES_REPLACE;
+		o.ro_origclordid = "C2";
+		DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+	}
+	/* not below what was filled */
+	assert_int_equal(exec(f, "C2", NULL, 'F', '1', 100, PX(10), 100, 200), 0);
+	DECIDES(f, replace(f, "R3", "C2", 100, PX(10)), RULES_REJECT, RULES_R_BAD_ORDER);
+	/* a finished order cannot be replaced */
+	assert_int_equal(exec(f, "C2", NULL, '4', '4', 0, 0, 100, 0), 0);
+	DECIDES(f, replace(f, "R3", "C2", 150, PX(10)), RULES_REJECT, RULES_R_UNKNOWN_ORIG);
+}
+
+/* ---- lifecycle -------------------------------------------------------------------------- */
+
+static void expect(struct fx *f, const char *parent, int64_t open, int64_t filled, int64_t live)
+{
+	struct rules_exposure x = pexpo(f, parent);
+
+	if (x.ex_open_qty != open || x.ex_filled_qty != filled || x.ex_live != live)
+		fail_msg("%s: open %jd filled %jd live %jd, expected %jd %jd %jd", parent,
+		    (intmax_t)x.ex_open_qty, (intmax_t)x.ex_filled_qty, (intmax_t)x.ex_live,
+		    (intmax_t)open, (intmax_t)filled, (intmax_t)live);
+}
+
+static void test_lifecycle_fills(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	assert_int_equal(exec(f, "C1", NULL, 'A', 'A', 0, 0, 0, 100), 0); /* pending new */
+	assert_int_equal(exec(f, "C1", NULL, '0', '0', 0, 0, 0, 100), 0); /* new */
+	expect(f, "P1", 100, 0, 1);
+	assert_int_equal(exec(f, "C1", NULL, 'F', '1', 30, PX(10), 30, 70), 0);
+	expect(f, "P1", 70, 30, 1);
+	/* the same report again (a resend) counts once */
+	assert_int_equal(exec(f, "C1", NULL, 'F', '1', 30, PX(10), 30, 70), 0);
+	expect(f, "P1", 70, 30, 1);
+	/* FIX 4.2 partial fill / fill exec types */
+	assert_int_equal(exec(f, "C1", NULL, '1', '1', 20, PX(10), 50, 50), 0);
+	expect(f, "P1", 50, 50, 1);
+	assert_int_equal(exec(f, "C1", NULL, '2', '2', 50, PX(10), 100, 0), 0);
+	expect(f, "P1", 0, 100, 0);
+	assert_int_equal(pexpo(f, "P1").ex_filled_notional, PX(1000));
+	/* without CumQty, LastQty counts */
+	ACCEPTS(f, buy(f, "C2", "P1", 10));
+	assert_int_equal(exec(f, "C2", NULL, 'F', '1', 4, PX(10), -1, -1), 0);
+	expect(f, "P1", 6, 104, 1);
+}
+
+static void test_lifecycle_terminal_states(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	ACCEPTS(f, buy(f, "C2", "P1", 100));
+	ACCEPTS(f, buy(f, "C3", "P1", 100));
+	ACCEPTS(f, buy(f, "C4", "P1", 100));
+	expect(f, "P1", 400, 0, 4);
+	assert_int_equal(exec(f, "C1", NULL, '8', '8', 0, 0, 0, 0), 0); /* rejected */
+	expect(f, "P1", 300, 0, 3);
+	assert_int_equal(exec(f, "C2", NULL, 'C', 'C', 0, 0, 0, 0), 0); /* expired */
+	expect(f, "P1", 200, 0, 2);
+	assert_int_equal(exec(f, "C3", NULL, '3', '3', 0, 0, 0, 0), 0); /* done for day */
+	expect(f, "P1", 100, 0, 1);
+	/* cancel: request, pending cancel, then cancelled under the cancel's id */
+	assert_int_equal(rules_on_cancel_sent(f->en, "X4", "C4"), 0);
+	assert_int_equal(exec(f, "X4", "C4", '6', '6', 0, 0, 0, 100), 0);
+	expect(f, "P1", 100, 0, 1);
+	assert_int_equal(exec(f, "X4", "C4", '4', '4', 0, 0, 0, 0), 0);
+	expect(f, "P1", 0, 0, 0);
+	assert_int_equal(exec(f, "ZZZ", NULL, '0', '0', 0, 0, 0, 0), RULES_ENOTFOUND);
+	assert_int_equal(exec(f, "C4", NULL, '0', '0', -7, 0, 0, 0), RULES_EINVAL);
+}
+
+static void test_lifecycle_fill_races_cancel(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	assert_int_equal(rules_on_cancel_sent(f->en, "X1", "C1"), 0);
+	/* a fill after the cancel request still counts and still leaves the rest open */
+	assert_int_equal(exec(f, "C1", NULL, 'F', '1', 40, PX(10), 40, 60), 0);
+	expect(f, "P1", 60, 40, 1);
+	/* the cancel is rejected: too late, and the rest fills */
+	assert_int_equal(rules_on_cancel_reject(f->en, "X1", "C1", '1'), 0);
+	expect(f, "P1", 60, 40, 1);
+	assert_int_equal(exec(f, "C1", NULL, 'F', '2', 60, PX(10), 100, 0), 0);
+	expect(f, "P1", 0, 100, 0);
+	/* a fill reported after the order was cancelled still counts */
+	ACCEPTS(f, buy(f, "C2", "P1", 100));
+	assert_int_equal(rules_on_cancel_sent(f->en, "X2", "C2"), 0);
+	assert_int_equal(exec(f, "X2", "C2", '4', '4', 0, 0, 0, 0), 0);
+	expect(f, "P1", 0, 100, 0);
+	assert_int_equal(exec(f, "C2", NULL, 'F', '2', 25, PX(10), 25, 0), 0);
+	expect(f, "P1", 0, 125, 0);
+}
+
+static void test_lifecycle_replace(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	/* up: counts the larger while pending, the new once confirmed */
+	ACCEPTS(f, replace(f, "R1", "C1", 300, PX(10)));
+	expect(f, "P1", 300, 0, 1);
+	assert_int_equal(exec(f, "R1", "C1", 'E', 'E', 0, 0, 0, 100), 0);
+	expect(f, "P1", 300, 0, 1);
+	assert_int_equal(exec(f, "R1", "C1", '5', '0', 0, 0, 0, 300), 0);
+	expect(f, "P1", 300, 0, 1);
+	/* down: the old quantity counts until the venue confirms */
+	ACCEPTS(f, replace(f, "R2", "R1", 50, PX(10)));
+	expect(f, "P1", 300, 0, 1);
+	/* a fill on the old id while the replace is pending */
+	assert_int_equal(exec(f, "R1", NULL, 'F', '1', 20, PX(10), 20, 280), 0);
+	expect(f, "P1", 280, 20, 1);
+	assert_int_equal(exec(f, "R2", "R1", '5', '1', 0, 0, 20, 30), 0);
+	expect(f, "P1", 30, 20, 1);
+	/* a fill on the first id of the chain still finds the order */
+	assert_int_equal(exec(f, "C1", NULL, 'F', '1', 10, PX(10), 30, 20), 0);
+	expect(f, "P1", 20, 30, 1);
+	/* a replace rejected with OrderCancelReject falls back */
+	ACCEPTS(f, replace(f, "R3", "R2", 400, PX(10)));
+	expect(f, "P1", 370, 30, 1);
+	assert_int_equal(rules_on_cancel_reject(f->en, "R3", "R2", '2'), 0);
+	expect(f, "P1", 20, 30, 1);
+	/* ... and with an execution report 150=8 on the replace's id */
+	ACCEPTS(f, replace(f, "R4", "R2", 400, PX(10)));
+	expect(f, "P1", 370, 30, 1);
+	assert_int_equal(exec(f, "R4", "R2", '8', '1', 0, 0, 30, 20), 0);
+	expect(f, "P1", 20, 30, 1);
+	/* the order is still live after both rejects, and can be replaced */
+	ACCEPTS(f, replace(f, "R5", "R2", 60, PX(10)));
+	assert_int_equal(exec(f, "R5", "R2", '5', '1', 0, 0, 30, 30), 0);
+	expect(f, "P1", 30, 30, 1);
+	/* a price change moves the open notional */
+	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(300));
+	ACCEPTS(f, replace(f, "R6", "R5", 60, PX(12)));
+	assert_int_equal(exec(f, "R6", "R5", '5', '1', 0, 0, 30, 30), 0);
+	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(360));
+}
+
+static void test_venue_never_lowers_exposure(void **state)
+{
+	struct fx *f = *state;
+	struct rules_exec x = {"C1", NULL, '5', '0', -1, -1, 0, 250, 250, PX(10)};
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	/* the venue says more is open than we sent: its figure counts */
+	assert_int_equal(exec(f, "C1", NULL, '0', '0', 0, 0, 0, 150), 0);
+	expect(f, "P1", 150, 0, 1);
+	/* a lower LeavesQty on a non-terminal report does not lower ours */
+	assert_int_equal(exec(f, "C1", NULL, '0', '0', 0, 0, 0, 10), 0);
+	expect(f, "P1", 100, 0, 1);
+	/* an unsolicited replace takes the venue's quantity */
+	assert_int_equal(rules_on_exec(f->en, &x), 0);
+	expect(f, "P1", 250, 0, 1);
+	/* an overfill counts in full */
+	assert_int_equal(exec(f, "C1", NULL, 'F', '2', 300, PX(10), 300, 0), 0);
+	expect(f, "P1", 0, 300, 0);
+}
+
+/* ---- the limits cache ---------------------------------------------------------------- */
+
+static void test_limit_change_visible_next_check(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_ORDER_QTY, 50, false);
+	DECIDES(f, buy(f, "C2", "P1", 100), RULES_REJECT, RULES_R_ORDER_QTY);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_ORDER_QTY, 100, false);
+	ACCEPTS(f, buy(f, "C2", "P1", 100));
+	/* a parent's quantity lowered below what is out: the next child trips */
+	put_parent(f, "P1", "IBM", 150);
+	DECIDES(f, buy(f, "C3", "P1", 1), RULES_TRIP, RULES_R_PARENT_QTY);
+}
+
+/* A second process (as riskgw-admin is) commits; a read-only store in this
+ * process, as riskgwd has, sees it at the next check. */
+static void test_limit_change_from_another_process(void **state)
+{
+	struct fx *f = *state;
+	struct rules_store *ro;
+	struct rules_engine *en;
+	struct rules_order o = order("C1", "P1", "IBM", 100, PX(10));
+	char err[RULES_ERRLEN];
+	pid_t pid;
+	int status;
+
+	put_parent(f, "P1", "IBM", 1000);
+	assert_int_equal(rules_store_open(&ro, f->path, RULES_STORE_RDONLY, 0, err), 0);
+	en = new_engine(ro, 16);
+	o.ro_now_ns = f->now;
+	assert_int_equal(rules_check(en, &o, &f->d), RULES_ACCEPT);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rules_store *w;
+		struct rules_wr *b;
+		struct rules_limits lim;
+
+		memset(&lim, 0, sizeof(lim));
+		lim.rl_set = RULES_BIT(RULES_LIM_ORDER_QTY);
+		lim.rl_val[RULES_LIM_ORDER_QTY] = 99;
+		if (rules_store_open(&w, f->path, 0, 0, err) != 0 ||
+		    rules_store_wr_begin(w, &b, err) != 0 ||
+		    rules_wr_put_limits(b, &actor, RULES_SCOPE_GLOBAL, "", &lim, err) != 0 ||
+		    rules_wr_commit(b, err) != 0)
+			_exit(1);
+		rules_store_close(w);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	o.ro_clordid = "C2";
+	assert_int_equal(rules_check(en, &o, &f->d), RULES_REJECT);
+	assert_int_equal(f->d.rd_reason, RULES_R_ORDER_QTY);
+	rules_engine_free(en);
+	rules_store_close(ro);
+}
+
+static void test_new_day(void **state)
+{
+	struct fx *f = *state;
+	struct rules_exposure x;
+
+	put_parent(f, "P1", "IBM", 100);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	DECIDES(f, buy(f, "C2", "P1", 1), RULES_TRIP, RULES_R_PARENT_QTY);
+	rules_engine_new_day(f->en);
+	assert_int_equal(rules_parent_exposure(f->en, "P1", &x), RULES_ENOTFOUND);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+}
+
+static void test_reason_names_stable(void **state)
+{
+	int i;
+
+	(void)state;
+	assert_string_equal(rules_reason_name(RULES_R_OK), "ok");
+	assert_string_equal(rules_reason_name(RULES_R_PARENT_QTY), "parent_qty");
+	assert_string_equal(rules_reason_name(RULES_R_LIMITS_UNAVAILABLE), "limits_unavailable");
+	assert_string_equal(rules_reason_name(RULES_R_COUNT), "unknown");
+	assert_string_equal(rules_reason_name(-1), "unknown");
+	assert_int_equal(RULES_R_PARENT_QTY, 6);
+	assert_int_equal(RULES_R_LIMITS_UNAVAILABLE, 23);
+	for (i = 0; i < RULES_R_COUNT; i++)
+		assert_string_not_equal(rules_reason_name(i), "unknown");
+}
+
+static void test_config_errors(void **state)
+{
+	struct fx *f = *state;
+	struct rules_engine_config cfg = {0, 1, 1, 1};
+	struct rules_engine *en = (void *)1;
+	char err[RULES_ERRLEN];
+
+	assert_int_equal(rules_engine_new(&en, f->st, &cfg, err), RULES_EINVAL);
+	assert_null(en);
+	assert_non_null(strstr(err, "capacities"));
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
-	return 77;
+	const struct CMUnitTest tests[] = {
+		T(test_accept_books_open_exposure),
+		T(test_bad_orders),
+		T(test_no_and_unknown_parent),
+		T(test_parent_mismatch),
+		T(test_dup_clordid),
+		T(test_parent_qty_trips),
+		T(test_parent_qty_action_reject),
+		T(test_parent_notional),
+		T(test_parent_rate_sliding_window),
+		T(test_parent_price),
+		T(test_order_qty_scope_precedence),
+		T(test_order_notional),
+		T(test_collars_and_reference_price),
+		T(test_restricted),
+		T(test_account_notional),
+		T(test_overflow),
+		T(test_capacity),
+		T(test_limits_unavailable),
+		T(test_trip_wins_over_reject),
+		T(test_declared_parent),
+		T(test_replace_checks),
+		T(test_lifecycle_fills),
+		T(test_lifecycle_terminal_states),
+		T(test_lifecycle_fill_races_cancel),
+		T(test_lifecycle_replace),
+		T(test_venue_never_lowers_exposure),
+		T(test_limit_change_visible_next_check),
+		T(test_limit_change_from_another_process),
+		T(test_new_day),
+		cmocka_unit_test(test_reason_names_stable),
+		T(test_config_errors),
+	};
+
+	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
