@@ -1304,7 +1304,10 @@ int rules_wr_commit(struct rules_wr *wr, char err[RULES_ERRLEN])
 	/* mdb_txn_commit() frees the transaction whatever it returns. */
 	rc = mdb_txn_commit(wr->wr_txn);
 	if (rc != 0) {
-		if (rc == ENOSPC || rc == EDQUOT || rc == MDB_MAP_FULL)
+		if (rc == MDB_MAP_FULL)
+			seterr(err, "rules store full (map size %zu bytes), nothing committed",
+			    map_size(wr->wr_st));
+		else if (rc == ENOSPC || rc == EDQUOT)
 			seterr(err, "rules store: disk full, nothing committed");
 		else
 			seterr(err, "commit: %s, nothing committed", mdb_strerror(rc));
