@@ -316,7 +316,8 @@ static void test_round_trip(void **state)
 	assert_int_equal(rules_wr_put_parent(wr, &alice, &p1, err), 0);
 	assert_int_equal(rules_wr_put_refpx(wr, &alice, "MSFT", 1, err), 0);
 	assert_int_equal(rules_wr_put_refpx(wr, &alice, "IBM", INT64_MAX, err), 0);
-	assert_int_equal(rules_wr_put_restricted(wr, &alice, "XYZ", "halted: news pending", err), 0);
+	assert_int_equal(
+	    rules_wr_put_restricted(wr, &alice, "XYZ", "halted: news pending", err), 0);
 	commit_ok(wr);
 	rules_store_close(st);
 
@@ -334,7 +335,8 @@ static void test_round_trip(void **state)
 	/* the same key in another scope is another record */
 	assert_int_equal(rules_store_get_limits(st, RULES_SCOPE_ACCOUNT, "IBM", &got),
 	    RULES_ENOTFOUND);
-	assert_int_equal(rules_store_get_limits(st, RULES_SCOPE_GLOBAL, "x", &got), RULES_ENOTFOUND);
+	assert_int_equal(rules_store_get_limits(st, RULES_SCOPE_GLOBAL, "x", &got),
+	    RULES_ENOTFOUND);
 	assert_int_equal(rules_store_get_limits(st, RULES_SCOPE_ACCOUNT, "A B", &got),
 	    RULES_ENOTFOUND);
 	assert_int_equal(rules_store_get_parent(st, "P1", &gotp), 0);
@@ -1064,7 +1066,8 @@ static void test_schema(void **state)
 	open_fails(fx->path, RULES_STORE_RDONLY, RULES_ESCHEMA,
 	    "schema 2 is newer than this binary's 1");
 	open_fails(fx->path, 0, RULES_ESCHEMA, "schema 2 is newer than this binary's 1");
-	assert_string_equal(rules_strerror(RULES_ESCHEMA), "store schema is newer than this binary");
+	assert_string_equal(rules_strerror(RULES_ESCHEMA),
+	    "store schema is newer than this binary");
 
 	n = forge(rec, RULES_REC_META_U32, 1, v0, sizeof(v0));
 	raw_put(fx->path, "meta", "schema_version", 14, rec, n);
