@@ -361,7 +361,8 @@ static int io_del_missing(struct rules_wr *wr, const struct rules_actor *actor,
 	for (i = 0; i < ids->ii_n; i++) {
 		const char *id = ids->ii_ids[i];
 
-		if (bsearch(&id, sorted_set, nset, sizeof(*sorted_set), io_id_cmp) != NULL)
+		if (nset > 0 &&
+		    bsearch(&id, sorted_set, nset, sizeof(*sorted_set), io_id_cmp) != NULL)
 			continue;
 		rc = rules_wr_del_parent(wr, actor, id, e);
 		if (rc != 0)
@@ -612,13 +613,14 @@ static int io_json_keys(const json_t *o, const char *path, const char *const *al
                         const char *const *required, char err[RULES_ERRLEN])
 {
 	const char *k;
-	json_t *v;
+	void *it;
 	size_t i;
 
 	if (!json_is_object(o))
 		return io_fail(err, RULES_EPARSE, "%s: must be an object", path);
-	json_object_foreach((json_t *)o, k, v)
-	{
+	for (it = json_object_iter((json_t *)o); it != NULL;
+	     it = json_object_iter_next((json_t *)o, it)) {
+		k = json_object_iter_key(it);
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(k, allowed[i]) == 0)
 				break;
@@ -685,8 +687,8 @@ static int io_json_limits(const json_t *root, struct io_set *s, char err[RULES_E
 		return rc;
 	if (n > 0 && (s->is_lims = calloc(n, sizeof(*s->is_lims))) == NULL)
 		return io_fail(err, -ENOMEM, "out of memory");
-	json_array_foreach(a, i, el)
-	{
+	for (i = 0; i < n; i++) {
+		el = json_array_get(a, i);
 		struct io_lim *l = &s->is_lims[i];
 
 		(void)snprintf(path, sizeof(path), "limits[%zu]", i);
@@ -717,6 +719,11 @@ static int io_json_limits(const json_t *root, struct io_set *s, char err[RULES_E
 	return 0;
 }
 
+/* The keys of a parent object (recjson.h). */
+static const char *const io_parent_keys[] = {"id",       "account",      "symbol",   "side", "qty",
+                                             "limit_px", "max_notional", "max_rate", "trip", NULL};
+static const char *const io_none[] = {NULL};
+
 static int io_json_parents(const json_t *root, struct io_set *s, char err[RULES_ERRLEN])
 {
 	json_t *a = json_object_get(root, "parents"), *el;
@@ -728,9 +735,15 @@ static int io_json_parents(const json_t *root, struct io_set *s, char err[RULES_
 		return rc;
 	if (n > 0 && (s->is_parents = calloc(n, sizeof(*s->is_parents))) == NULL)
 		return io_fail(err, -ENOMEM, "out of memory");
-	json_array_foreach(a, i, el)
-	{
+	for (i = 0; i < n; i++) {
+		el = json_array_get(a, i);
 		(void)snprintf(path, sizeof(path), "parents[%zu]", i);
+		/* Unknown keys first: recjson reports a missing key before an
+		 * unknown one, and for a typo ("qtyy" for "qty") the typo is
+		 * the useful thing to name. recjson checks the rest. */
+		if (json_is_object(el) &&
+		    (rc = io_json_keys(el, path, io_parent_keys, io_none, err)) != 0)
+			return rc;
 		rc = rules_parent_from_json(el, &s->is_parents[i], e);
 		if (rc == 0)
 			rc = rules_parent_validate(&s->is_parents[i], e);
@@ -753,8 +766,8 @@ static int io_json_refpx(const json_t *root, struct io_set *s, char err[RULES_ER
 		return rc;
 	if (n > 0 && (s->is_pxs = calloc(n, sizeof(*s->is_pxs))) == NULL)
 		return io_fail(err, -ENOMEM, "out of memory");
-	json_array_foreach(a, i, el)
-	{
+	for (i = 0; i < n; i++) {
+		el = json_array_get(a, i);
 		struct io_px *p = &s->is_pxs[i];
 
 		(void)snprintf(path, sizeof(path), "ref_prices[%zu]", i);
@@ -782,8 +795,8 @@ static int io_json_restricted(const json_t *root, struct io_set *s, char err[RUL
 		return rc;
 	if (n > 0 && (s->is_restr = calloc(n, sizeof(*s->is_restr))) == NULL)
 		return io_fail(err, -ENOMEM, "out of memory");
-	json_array_foreach(a, i, el)
-	{
+	for (i = 0; i < n; i++) {
+		el = json_array_get(a, i);
 		struct io_restr *r = &s->is_restr[i];
 
 		(void)snprintf(path, sizeof(path), "restricted[%zu]", i);
