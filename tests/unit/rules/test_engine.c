@@ -549,7 +549,7 @@ static void test_collars_and_reference_price(void **state)
 	/* a market order is valued at the reference price */
 	o = order("M2", "P1", "IBM", 10, 0);
 	ACCEPTS(f, check(f, &o));
-	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(100) + PX(105) + PX(102) + PX(5) / 2 + PX(100));
+	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(100) + PX(105) + PX(102) + PX(1) / 2 + PX(100));
 }
 
 static void test_restricted(void **state)
