@@ -1216,18 +1216,24 @@ int rules_on_exec(struct rules_engine *e, const struct rules_exec *x)
 	rc = apply_fill(e, o, x);
 
 	if (et == '5') {
-		/* Replaced: the pending replace is now the order. An unsolicited
-		 * replace (none pending) takes the venue's quantity and price,
-		 * never lowering exposure below the venue's. */
-		if (o->o_pend_clid != NONE) {
+		/* Replaced: the pending replace this report names is now the
+		 * order, at the venue's quantity and price. Any other (an
+		 * unsolicited replace, or the confirmation of an earlier one
+		 * resent) may raise the order's quantity and price, never lower
+		 * them, and leaves a pending replace pending: open falls only on
+		 * a terminal report or a confirmed replace down. */
+		if (o->o_pend_clid != NONE && ci == o->o_pend_clid) {
 			o->o_qty = o->o_pend_qty;
 			o->o_px = o->o_pend_px;
 			o->o_pend_clid = NONE;
+			if (x->re_order_qty > 0)
+				o->o_qty = x->re_order_qty;
+			if (x->re_px > 0)
+				o->o_px = x->re_px;
+		} else {
+			o->o_qty = max64(o->o_qty, x->re_order_qty);
+			o->o_px = max64(o->o_px, x->re_px);
 		}
-		if (x->re_order_qty > 0)
-			o->o_qty = x->re_order_qty;
-		if (x->re_px > 0)
-			o->o_px = x->re_px;
 		o->o_vleaves = x->re_leaves_qty >= 0 ? x->re_leaves_qty : 0;
 		if (terminal_status(x->re_ord_status))
 			set_live(e, o, O_DONE);

@@ -883,6 +883,44 @@ static void test_resent_replace_reject(void **state)
 	expect(f, "P1", 400, 0, 1);
 }
 
+/* A replace confirmation resent while the next replace is pending must not
+ * take that pending replace for confirmed, nor drop it. */
+static void test_resent_replace_confirm(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	ACCEPTS(f, replace(f, "R1", "C1", 150, PX(10)));
+	assert_int_equal(exec(f, "R1", "C1", '5', '0', 0, 0, 0, 150), 0);
+	expect(f, "P1", 150, 0, 1);
+	/* R2 (up to 400) is pending when R1's confirmation comes again */
+	ACCEPTS(f, replace(f, "R2", "R1", 400, PX(10)));
+	expect(f, "P1", 400, 0, 1);
+	{
+		struct rules_exec x = {"R1", "C1", '5', '0', 0, 0, 0, 150, 150, PX(10)};
+
+		assert_int_equal(rules_on_exec(f->en, &x), 0);
+	}
+	expect(f, "P1", 400, 0, 1);
+	/* R2 is still the pending one: its reject falls back to 150 */
+	assert_int_equal(rules_on_cancel_reject(f->en, "R2", "R1", '2'), 0);
+	expect(f, "P1", 150, 0, 1);
+	/* R3 up to 400 is confirmed; R1's confirmation (150 at 10) replayed
+	 * after it does not lower the order: the venue works 400 */
+	ACCEPTS(f, replace(f, "R3", "R1", 400, PX(11)));
+	assert_int_equal(exec(f, "R3", "R1", '5', '0', 0, 0, 0, 400), 0);
+	expect(f, "P1", 400, 0, 1);
+	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(4400));
+	{
+		struct rules_exec x = {"R1", "C1", '5', '0', 0, 0, 0, 150, 150, PX(10)};
+
+		assert_int_equal(rules_on_exec(f->en, &x), 0);
+	}
+	expect(f, "P1", 400, 0, 1);
+	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(4400));
+}
+
 static void test_venue_never_lowers_exposure(void **state)
 {
 	struct fx *f = *state;
@@ -1037,6 +1075,7 @@ int main(void)
 		T(test_lifecycle_fill_races_cancel),
 		T(test_lifecycle_replace),
 		T(test_resent_replace_reject),
+		T(test_resent_replace_confirm),
 		T(test_venue_never_lowers_exposure),
 		T(test_limit_change_visible_next_check),
 		T(test_limit_change_from_another_process),
