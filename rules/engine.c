@@ -97,8 +97,12 @@ struct order {
 	int64_t o_cnt_qty, o_cnt_notional; /* open exposure counted in the sums */
 };
 
+/* What a ClOrdID named when it was taken. */
+enum clkind { CL_NEW = 0, CL_REPLACE = 1, CL_CANCEL = 2 };
+
 struct clid {
 	char c_id[RULES_ID_MAX + 1];
+	uint8_t c_kind;                   /* enum clkind */
 	uint32_t c_order;
 };
 
@@ -747,7 +751,8 @@ static bool room_for(const struct rules_engine *e, const struct ctx *c)
 	    (c->a == NULL || c->ai != NONE || e->e_account_ix.ht_count < e->e_account_ix.ht_cap);
 }
 
-static uint32_t add_clid(struct rules_engine *e, const char *id, uint32_t order)
+static uint32_t add_clid(struct rules_engine *e, const char *id, uint32_t order,
+    enum clkind kind)
 {
 	size_t len;
 	uint64_t h = htab_hash(id, &len);
@@ -756,6 +761,7 @@ static uint32_t add_clid(struct rules_engine *e, const char *id, uint32_t order)
 	if (i != HTAB_NONE) {
 		memcpy(e->e_clids[i].c_id, id, len + 1);
 		e->e_clids[i].c_order = order;
+		e->e_clids[i].c_kind = (uint8_t)kind;
 	}
 	return i;
 }
@@ -1025,7 +1031,7 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	ord->o_ordtype = o->ro_ordtype;
 	ord->o_qty = o->ro_qty;
 	ord->o_px = vpx;
-	add_clid(e, o->ro_clordid, oi);
+	add_clid(e, o->ro_clordid, oi, CL_NEW);
 	set_live(e, ord, O_LIVE);
 	recount(e, ord);
 	p->p_expo.orders++;
@@ -1106,7 +1112,7 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	rate = parent_rate(e, c);
 	if (rate > 0 && rate_reserve(p, rate) != 0)
 		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window", p->p_id);
-	ord->o_pend_clid = add_clid(e, o->ro_clordid, oi);
+	ord->o_pend_clid = add_clid(e, o->ro_clordid, oi, CL_REPLACE);
 	ord->o_pend_qty = o->ro_qty;
 	ord->o_pend_px = vpx;
 	recount(e, ord);
@@ -1210,25 +1216,39 @@ int rules_on_exec(struct rules_engine *e, const struct rules_exec *x)
 	rc = apply_fill(e, o, x);
 
 	if (et == '5') {
-		/* Replaced: the pending replace is now the order. An unsolicited
-		 * replace (none pending) takes the venue's quantity and price,
-		 * never lowering exposure below the venue's. */
-		if (o->o_pend_clid != NONE) {
+		/* Replaced: the pending replace this report names is now the
+		 * order, at the venue's quantity and price. Any other (an
+		 * unsolicited replace, or the confirmation of an earlier one
+		 * resent) may raise the order's quantity and price, never lower
+		 * them, and leaves a pending replace pending: open falls only on
+		 * a terminal report or a confirmed replace down. */
+		if (o->o_pend_clid != NONE && ci == o->o_pend_clid) {
 			o->o_qty = o->o_pend_qty;
 			o->o_px = o->o_pend_px;
 			o->o_pend_clid = NONE;
+			if (x->re_order_qty > 0)
+				o->o_qty = x->re_order_qty;
+			if (x->re_px > 0)
+				o->o_px = x->re_px;
+		} else {
+			o->o_qty = max64(o->o_qty, x->re_order_qty);
+			o->o_px = max64(o->o_px, x->re_px);
 		}
-		if (x->re_order_qty > 0)
-			o->o_qty = x->re_order_qty;
-		if (x->re_px > 0)
-			o->o_px = x->re_px;
 		o->o_vleaves = x->re_leaves_qty >= 0 ? x->re_leaves_qty : 0;
 		if (terminal_status(x->re_ord_status))
 			set_live(e, o, O_DONE);
-	} else if (et == '8' && o->o_pend_clid != NONE && ci == o->o_pend_clid) {
-		/* The venue rejected the replace with an execution report: the
-		 * order stays as it was. */
-		o->o_pend_clid = NONE;
+	} else if (et == '8' && e->e_clids[ci].c_kind != CL_NEW) {
+		/* The venue rejected a replace (or cancel) request with an
+		 * execution report, now or in a resend: the order stays as it
+		 * was, unless its status (39) says it is finished. Only the
+		 * pending replace this report names is dropped: a resent
+		 * reject of an earlier replace leaves a newer one pending. */
+		if (ci == o->o_pend_clid)
+			o->o_pend_clid = NONE;
+		if (terminal_status(x->re_ord_status) && x->re_ord_status != '8') {
+			set_live(e, o, O_DONE);
+			o->o_pend_clid = NONE;
+		}
 	} else if (et == '4' || et == '8' || et == 'C' || et == '3' ||
 		   terminal_status(x->re_ord_status)) {
 		set_live(e, o, O_DONE);
@@ -1253,7 +1273,7 @@ int rules_on_cancel_sent(struct rules_engine *e, const char *clordid, const char
 	ci = find_clid(e, origclordid);
 	if (ci == HTAB_NONE)
 		return RULES_ENOTFOUND;
-	if (add_clid(e, clordid, e->e_clids[ci].c_order) == HTAB_NONE)
+	if (add_clid(e, clordid, e->e_clids[ci].c_order, CL_CANCEL) == HTAB_NONE)
 		return RULES_ECAPACITY;
 	return 0;
 }
@@ -1266,7 +1286,9 @@ int rules_on_cancel_reject(struct rules_engine *e, const char *clordid, const ch
 
 	if (o == NULL)
 		return RULES_ENOTFOUND;
-	if (response_to == '2' && o->o_pend_clid != NONE) {
+	/* Only a reject of the pending replace itself: a resent reject of an
+	 * earlier replace must not drop a newer one. */
+	if (response_to == '2' && o->o_pend_clid != NONE && ci == o->o_pend_clid) {
 		o->o_pend_clid = NONE;
 		recount(e, o);
 	}

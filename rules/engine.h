@@ -152,7 +152,10 @@ int rules_on_exec(struct rules_engine *, const struct rules_exec *);
 int rules_on_cancel_sent(struct rules_engine *, const char *clordid, const char *origclordid);
 
 /* An OrderCancelReject (35=9): response_to is 434 ('1' cancel, '2' replace).
- * A rejected replace falls back to the order as it was. */
+ * A rejected replace falls back to the order as it was. Only a reject whose
+ * clordid names the pending replace does that: a resent reject of an earlier
+ * replace changes nothing. (The same holds for a replace rejected with an
+ * execution report 150=8 in rules_on_exec: it never finishes the order.) */
 int rules_on_cancel_reject(struct rules_engine *, const char *clordid,
     const char *origclordid, char response_to);
 

@@ -848,6 +848,80 @@ static void test_lifecycle_replace(void **state)
 	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(360));
 }
 
+/* A replace reject seen twice (a resend), or late after the next replace was
+ * sent, must not touch the order: it is still live at the venue as it was. */
+static void test_resent_replace_reject(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	assert_int_equal(exec(f, "C1", NULL, '0', '0', 0, 0, 0, 100), 0);
+	/* rejected with an execution report 150=8 (39 = the order's status) */
+	ACCEPTS(f, replace(f, "R1", "C1", 200, PX(10)));
+	assert_int_equal(exec(f, "R1", "C1", '8', '0', 0, 0, 0, 100), 0);
+	expect(f, "P1", 100, 0, 1);
+	/* the same report again: the order stays live with its 100 open */
+	assert_int_equal(exec(f, "R1", "C1", '8', '0', 0, 0, 0, 100), 0);
+	expect(f, "P1", 100, 0, 1);
+	/* rejected with OrderCancelReject; the next replace (up) is then
+	 * pending when the first reject is resent: it keeps counting */
+	ACCEPTS(f, replace(f, "R2", "C1", 300, PX(10)));
+	assert_int_equal(rules_on_cancel_reject(f->en, "R2", "C1", '2'), 0);
+	expect(f, "P1", 100, 0, 1);
+	ACCEPTS(f, replace(f, "R3", "C1", 400, PX(10)));
+	expect(f, "P1", 400, 0, 1);
+	assert_int_equal(rules_on_cancel_reject(f->en, "R2", "C1", '2'), 0);
+	expect(f, "P1", 400, 0, 1);
+	assert_int_equal(exec(f, "R1", "C1", '8', '0', 0, 0, 0, 100), 0);
+	expect(f, "P1", 400, 0, 1);
+	/* and the pending replace is still the one the venue confirms */
+	assert_int_equal(exec(f, "R3", "C1", '5', '0', 0, 0, 0, 400), 0);
+	expect(f, "P1", 400, 0, 1);
+	/* a rejected new order (150=8, 39=8 on its own ClOrdID) is finished */
+	ACCEPTS(f, buy(f, "C2", "P1", 100));
+	assert_int_equal(exec(f, "C2", NULL, '8', '8', 0, 0, 0, 0), 0);
+	expect(f, "P1", 400, 0, 1);
+}
+
+/* A replace confirmation resent while the next replace is pending must not
+ * take that pending replace for confirmed, nor drop it. */
+static void test_resent_replace_confirm(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	ACCEPTS(f, replace(f, "R1", "C1", 150, PX(10)));
+	assert_int_equal(exec(f, "R1", "C1", '5', '0', 0, 0, 0, 150), 0);
+	expect(f, "P1", 150, 0, 1);
+	/* R2 (up to 400) is pending when R1's confirmation comes again */
+	ACCEPTS(f, replace(f, "R2", "R1", 400, PX(10)));
+	expect(f, "P1", 400, 0, 1);
+	{
+		struct rules_exec x = {"R1", "C1", '5', '0', 0, 0, 0, 150, 150, PX(10)};
+
+		assert_int_equal(rules_on_exec(f->en, &x), 0);
+	}
+	expect(f, "P1", 400, 0, 1);
+	/* R2 is still the pending one: its reject falls back to 150 */
+	assert_int_equal(rules_on_cancel_reject(f->en, "R2", "R1", '2'), 0);
+	expect(f, "P1", 150, 0, 1);
+	/* R3 up to 400 is confirmed; R1's confirmation (150 at 10) replayed
+	 * after it does not lower the order: the venue works 400 */
+	ACCEPTS(f, replace(f, "R3", "R1", 400, PX(11)));
+	assert_int_equal(exec(f, "R3", "R1", '5', '0', 0, 0, 0, 400), 0);
+	expect(f, "P1", 400, 0, 1);
+	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(4400));
+	{
+		struct rules_exec x = {"R1", "C1", '5', '0', 0, 0, 0, 150, 150, PX(10)};
+
+		assert_int_equal(rules_on_exec(f->en, &x), 0);
+	}
+	expect(f, "P1", 400, 0, 1);
+	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(4400));
+}
+
 static void test_venue_never_lowers_exposure(void **state)
 {
 	struct fx *f = *state;
@@ -1001,6 +1075,8 @@ int main(void)
 		T(test_lifecycle_terminal_states),
 		T(test_lifecycle_fill_races_cancel),
 		T(test_lifecycle_replace),
+		T(test_resent_replace_reject),
+		T(test_resent_replace_confirm),
 		T(test_venue_never_lowers_exposure),
 		T(test_limit_change_visible_next_check),
 		T(test_limit_change_from_another_process),
