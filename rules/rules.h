@@ -12,7 +12,8 @@
  * Errors are an int: 0 on success, a negative errno, or one of the RULES_E*
  * codes below (a reserved negative range); rules_strerror() names each.
  * Functions that can fail with a detail worth telling a person also take
- * `char err[RULES_ERRLEN]`, which they fill with one line, no newline.
+ * `char err[RULES_ERRLEN]`, which they fill with one line, no newline
+ * (the validators below also accept err == NULL).
  */
 #ifndef RULES_RULES_H
 #define RULES_RULES_H
@@ -129,6 +130,10 @@ struct rules_actor {
 };
 #define RULES_REASON_MAX 256
 int rules_actor_validate(const struct rules_actor *, char err[RULES_ERRLEN]);
+/* Free text as accepted for a reason (actor reason, restricted symbol
+ * reason): 1..RULES_REASON_MAX bytes of valid UTF-8, no control characters
+ * (0x00..0x1f, 0x7f). */
+bool rules_reason_valid(const char *s);
 
 #define RULES_AUDIT_WHAT_MAX 160
 #define RULES_AUDIT_VAL_MAX 1024
