@@ -650,7 +650,7 @@ static int io_json_str(const json_t *o, const char *path, const char *key, const
 static int io_json_id(const json_t *o, const char *path, const char *key,
                       char out[RULES_ID_MAX + 1], char err[RULES_ERRLEN])
 {
-	const char *s;
+	const char *s = NULL;
 	int rc = io_json_str(o, path, key, &s, err);
 
 	if (rc != 0)
@@ -679,8 +679,8 @@ static int io_json_limits(const json_t *root, struct io_set *s, char err[RULES_E
 	static const char *const keys[] = {"scope", "key", "limits", NULL};
 	json_t *a = json_object_get(root, "limits"), *el;
 	char path[64], e[RULES_ERRLEN];
-	const char *sc, *key;
-	size_t i, n;
+	const char *sc = NULL, *key = NULL;
+	size_t i, n = 0;
 	int rc;
 
 	if ((rc = io_json_array(root, "limits", &n, err)) != 0)
@@ -728,7 +728,7 @@ static int io_json_parents(const json_t *root, struct io_set *s, char err[RULES_
 {
 	json_t *a = json_object_get(root, "parents"), *el;
 	char path[64], e[RULES_ERRLEN];
-	size_t i, n;
+	size_t i, n = 0;
 	int rc;
 
 	if ((rc = io_json_array(root, "parents", &n, err)) != 0)
@@ -759,7 +759,7 @@ static int io_json_refpx(const json_t *root, struct io_set *s, char err[RULES_ER
 	static const char *const keys[] = {"symbol", "px", NULL};
 	json_t *a = json_object_get(root, "ref_prices"), *el;
 	char path[64], e[RULES_ERRLEN];
-	size_t i, n;
+	size_t i, n = 0;
 	int rc;
 
 	if ((rc = io_json_array(root, "ref_prices", &n, err)) != 0)
@@ -788,7 +788,7 @@ static int io_json_restricted(const json_t *root, struct io_set *s, char err[RUL
 	static const char *const keys[] = {"symbol", "reason", NULL};
 	json_t *a = json_object_get(root, "restricted"), *el;
 	char path[64], e[RULES_ERRLEN];
-	size_t i, n;
+	size_t i, n = 0;
 	int rc;
 
 	if ((rc = io_json_array(root, "restricted", &n, err)) != 0)
@@ -934,7 +934,7 @@ static int io_trip_parse(const char *s, uint32_t *out, char *why, size_t whylen)
 {
 	uint32_t bits = 0;
 	const char *p = s;
-	size_t i, n;
+	size_t i, n = 0;
 
 	if (*s == '\0') {
 		*out = RULES_TRIP_DEFAULT;
