@@ -7,8 +7,8 @@
  * reader slot to that transaction instead of the thread, which lets a write
  * batch and the read transaction coexist in one thread.
  *
- * Records are encoded and checked by record.c; this file owns the LMDB
- * calls, the open-time verification and the audit trail.
+ * Records are encoded and checked by record.c. This file opens and verifies
+ * the store and reads it; store_wr.c writes it.
  */
 #include "config.h"
 
@@ -25,52 +25,23 @@
 #include <lmdb.h>
 
 #include "record.h"
-#include "recjson.h"
 #include "rules.h"
 #include "store.h"
+#include "store_impl.h"
 
 #define STORE_MAPSIZE_DEFAULT ((size_t)64 << 20)
 #define STORE_FILE_MODE 0660 /* the lock file too: readers write their slot */
 
-enum db {
-	DB_META,
-	DB_LIMITS,
-	DB_PARENTS,
-	DB_REFPX,
-	DB_RESTRICTED,
-	DB_AUDIT,
-	DB_COUNT
-};
-
-static const char *const db_names[DB_COUNT] = {
-	[DB_META] = "meta",
-	[DB_LIMITS] = "limits",
-	[DB_PARENTS] = "parents",
-	[DB_REFPX] = "refpx",
-	[DB_RESTRICTED] = "restricted",
-	[DB_AUDIT] = "audit",
+const char *const rules_db_names[RULES_DB_COUNT] = {
+	[RULES_DB_META] = "meta",
+	[RULES_DB_LIMITS] = "limits",
+	[RULES_DB_PARENTS] = "parents",
+	[RULES_DB_REFPX] = "refpx",
+	[RULES_DB_RESTRICTED] = "restricted",
+	[RULES_DB_AUDIT] = "audit",
 };
 
 #define META_SCHEMA "schema_version"
-
-struct rules_store {
-	MDB_env *st_env;
-	MDB_dbi st_dbi[DB_COUNT];
-	MDB_txn *st_rtxn;       /* the read transaction, reset when not in use */
-	unsigned st_rdepth;     /* users of st_rtxn now (rd_begin, a get, a foreach) */
-	bool st_rd;             /* inside rd_begin .. rd_end */
-	bool st_rdonly;
-	struct rules_wr *st_wr; /* the open write batch, if any */
-	struct rules_audit st_audit; /* scratch for verification (2.5 KiB) */
-};
-
-struct rules_wr {
-	struct rules_store *wr_st;
-	MDB_txn *wr_txn;
-	uint64_t wr_seq; /* last audit seq in this transaction */
-	int wr_dead;     /* non-zero: the error that killed the batch */
-	struct rules_audit wr_audit; /* scratch for the audit record (2.5 KiB) */
-};
 
 static void seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void seterr(char *err, const char *fmt, ...)
@@ -84,8 +55,7 @@ static void seterr(char *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* LMDB's error to ours. Positive errno values come back negative. */
-static int map_mdb(int rc)
+int rules_store_mdb_err(int rc)
 {
 	switch (rc) {
 	case 0:
@@ -112,7 +82,7 @@ static int map_mdb(int rc)
 	}
 }
 
-static size_t map_size(const struct rules_store *st)
+size_t rules_store_map_size(const struct rules_store *st)
 {
 	MDB_envinfo info;
 
@@ -191,7 +161,7 @@ uint64_t rules_store_last_txnid(struct rules_store *st)
 
 /* Decodes one record of database db; fills err with where it failed.
  * audit is scratch space for an audit record. */
-static int check_record(enum db db, const MDB_val *k, const MDB_val *v,
+static int check_record(enum rules_db db, const MDB_val *k, const MDB_val *v,
     struct rules_audit *audit, char *err)
 {
 	char id[RULES_ID_MAX + 1];
@@ -200,7 +170,7 @@ static int check_record(enum db db, const MDB_val *k, const MDB_val *v,
 	int rc = 0;
 
 	switch (db) {
-	case DB_META: {
+	case RULES_DB_META: {
 		uint32_t x;
 
 		if (k->mv_size != strlen(META_SCHEMA) ||
@@ -212,7 +182,7 @@ static int check_record(enum db db, const MDB_val *k, const MDB_val *v,
 		rc = rules_rec_dec_u32(v->mv_data, v->mv_size, &x, &why);
 		break;
 	}
-	case DB_LIMITS: {
+	case RULES_DB_LIMITS: {
 		struct rules_limits l;
 
 		rc = rules_rec_limits_key_dec(k->mv_data, k->mv_size, &scope, id, &why);
@@ -220,7 +190,7 @@ static int check_record(enum db db, const MDB_val *k, const MDB_val *v,
 			rc = rules_rec_dec_limits(v->mv_data, v->mv_size, &l, &why);
 		break;
 	}
-	case DB_PARENTS: {
+	case RULES_DB_PARENTS: {
 		struct rules_parent p;
 
 		rc = rules_rec_id_key_dec(k->mv_data, k->mv_size, id, &why);
@@ -232,7 +202,7 @@ static int check_record(enum db db, const MDB_val *k, const MDB_val *v,
 		}
 		break;
 	}
-	case DB_REFPX: {
+	case RULES_DB_REFPX: {
 		int64_t px;
 
 		rc = rules_rec_id_key_dec(k->mv_data, k->mv_size, id, &why);
@@ -240,12 +210,12 @@ static int check_record(enum db db, const MDB_val *k, const MDB_val *v,
 			rc = rules_rec_dec_refpx(v->mv_data, v->mv_size, &px, &why);
 		break;
 	}
-	case DB_RESTRICTED:
+	case RULES_DB_RESTRICTED:
 		rc = rules_rec_id_key_dec(k->mv_data, k->mv_size, id, &why);
 		if (rc == 0)
 			rc = rules_rec_dec_restricted(v->mv_data, v->mv_size, NULL, &why);
 		break;
-	case DB_AUDIT: {
+	case RULES_DB_AUDIT: {
 		uint64_t seq = 0;
 
 		rc = rules_rec_seq_key_dec(k->mv_data, k->mv_size, &seq, &why);
@@ -257,18 +227,18 @@ static int check_record(enum db db, const MDB_val *k, const MDB_val *v,
 		}
 		break;
 	}
-	case DB_COUNT:
+	case RULES_DB_COUNT:
 		break;
 	}
 	if (rc != 0)
-		seterr(err, "database '%s': %s", db_names[db], why ? why : "bad record");
+		seterr(err, "database '%s': %s", rules_db_names[db], why ? why : "bad record");
 	return rc;
 }
 
 /* Walks every record of every database in txn and decodes it. */
 static int verify_records(struct rules_store *st, MDB_txn *txn, const char *path, char *err)
 {
-	for (int db = 0; db < DB_COUNT; db++) {
+	for (int db = 0; db < RULES_DB_COUNT; db++) {
 		MDB_cursor *cur;
 		MDB_val k, v;
 		size_t nrec = 0;
@@ -276,14 +246,14 @@ static int verify_records(struct rules_store *st, MDB_txn *txn, const char *path
 
 		if ((rc = mdb_cursor_open(txn, st->st_dbi[db], &cur)) != 0) {
 			seterr(err, "%s: %s", path, mdb_strerror(rc));
-			return map_mdb(rc);
+			return rules_store_mdb_err(rc);
 		}
 		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 			char why[RULES_ERRLEN];
 
 			nrec++;
-			if (check_record((enum db)db, &k, &v, &st->st_audit, why) != 0) {
+			if (check_record((enum rules_db)db, &k, &v, &st->st_audit, why) != 0) {
 				mdb_cursor_close(cur);
 				/* check_record names the database; add the record number */
 				seterr(err, "%s: corrupt: %s (record #%zu)", path, why, nrec);
@@ -292,8 +262,9 @@ static int verify_records(struct rules_store *st, MDB_txn *txn, const char *path
 		}
 		mdb_cursor_close(cur);
 		if (rc != MDB_NOTFOUND) {
-			seterr(err, "%s: database '%s': %s", path, db_names[db], mdb_strerror(rc));
-			return map_mdb(rc);
+			seterr(err, "%s: database '%s': %s", path, rules_db_names[db],
+			    mdb_strerror(rc));
+			return rules_store_mdb_err(rc);
 		}
 	}
 	return 0;
@@ -310,15 +281,15 @@ static int verify_main(MDB_txn *txn, const char *path, char *err)
 	if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) != 0 ||
 	    (rc = mdb_cursor_open(txn, main_dbi, &cur)) != 0) {
 		seterr(err, "%s: %s", path, mdb_strerror(rc));
-		return map_mdb(rc);
+		return rules_store_mdb_err(rc);
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		bool known = false;
 
-		for (int db = 0; db < DB_COUNT; db++)
-			if (k.mv_size == strlen(db_names[db]) &&
-			    memcmp(k.mv_data, db_names[db], k.mv_size) == 0)
+		for (int db = 0; db < RULES_DB_COUNT; db++)
+			if (k.mv_size == strlen(rules_db_names[db]) &&
+			    memcmp(k.mv_data, rules_db_names[db], k.mv_size) == 0)
 				known = true;
 		if (!known) {
 			mdb_cursor_close(cur);
@@ -330,7 +301,7 @@ static int verify_main(MDB_txn *txn, const char *path, char *err)
 	mdb_cursor_close(cur);
 	if (rc != MDB_NOTFOUND) {
 		seterr(err, "%s: %s", path, mdb_strerror(rc));
-		return map_mdb(rc);
+		return rules_store_mdb_err(rc);
 	}
 	return 0;
 }
@@ -347,21 +318,21 @@ static int verify(struct rules_store *st, const char *path, char *err)
 
 	if ((rc = mdb_txn_begin(st->st_env, NULL, MDB_RDONLY, &txn)) != 0) {
 		seterr(err, "%s: %s", path, mdb_strerror(rc));
-		return map_mdb(rc);
+		return rules_store_mdb_err(rc);
 	}
 	/* The schema first: a newer file may have other databases. */
-	rc = mdb_dbi_open(txn, db_names[DB_META], 0, &st->st_dbi[DB_META]);
+	rc = mdb_dbi_open(txn, rules_db_names[RULES_DB_META], 0, &st->st_dbi[RULES_DB_META]);
 	if (rc != 0) {
-		seterr(err, "%s: corrupt: no '%s' database (%s)", path, db_names[DB_META],
-		    mdb_strerror(rc));
-		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : map_mdb(rc);
+		seterr(err, "%s: corrupt: no '%s' database (%s)", path,
+		    rules_db_names[RULES_DB_META], mdb_strerror(rc));
+		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : rules_store_mdb_err(rc);
 		goto fail;
 	}
 	k.mv_data = (void *)META_SCHEMA;
 	k.mv_size = strlen(META_SCHEMA);
-	if ((rc = mdb_get(txn, st->st_dbi[DB_META], &k, &v)) != 0) {
+	if ((rc = mdb_get(txn, st->st_dbi[RULES_DB_META], &k, &v)) != 0) {
 		seterr(err, "%s: corrupt: no schema_version (%s)", path, mdb_strerror(rc));
-		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : map_mdb(rc);
+		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : rules_store_mdb_err(rc);
 		goto fail;
 	}
 	if ((rc = rules_rec_dec_u32(v.mv_data, v.mv_size, &version, &why)) != 0) {
@@ -379,19 +350,20 @@ static int verify(struct rules_store *st, const char *path, char *err)
 		rc = RULES_ECORRUPT;
 		goto fail;
 	}
-	for (int db = 1; db < DB_COUNT; db++) {
-		if ((rc = mdb_dbi_open(txn, db_names[db], 0, &st->st_dbi[db])) != 0) {
-			seterr(err, "%s: corrupt: no '%s' database (%s)", path, db_names[db],
+	for (int db = 1; db < RULES_DB_COUNT; db++) {
+		if ((rc = mdb_dbi_open(txn, rules_db_names[db], 0, &st->st_dbi[db])) != 0) {
+			seterr(err, "%s: corrupt: no '%s' database (%s)", path, rules_db_names[db],
 			    mdb_strerror(rc));
-			rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : map_mdb(rc);
+			rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : rules_store_mdb_err(rc);
 			goto fail;
 		}
 	}
-	if ((rc = verify_main(txn, path, err)) != 0 || (rc = verify_records(st, txn, path, err)) != 0)
+	if ((rc = verify_main(txn, path, err)) != 0 ||
+	    (rc = verify_records(st, txn, path, err)) != 0)
 		goto fail;
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		seterr(err, "%s: %s", path, mdb_strerror(rc));
-		return map_mdb(rc);
+		return rules_store_mdb_err(rc);
 	}
 	return 0;
 fail:
@@ -410,14 +382,14 @@ static int initialise(struct rules_store *st, const char *path, char *err)
 
 	if ((rc = mdb_txn_begin(st->st_env, NULL, 0, &txn)) != 0)
 		goto fail_notxn;
-	for (int db = 0; db < DB_COUNT; db++)
-		if ((rc = mdb_dbi_open(txn, db_names[db], MDB_CREATE, &st->st_dbi[db])) != 0)
+	for (int db = 0; db < RULES_DB_COUNT; db++)
+		if ((rc = mdb_dbi_open(txn, rules_db_names[db], MDB_CREATE, &st->st_dbi[db])) != 0)
 			goto fail;
 	k.mv_data = (void *)META_SCHEMA;
 	k.mv_size = strlen(META_SCHEMA);
 	v.mv_data = buf;
 	v.mv_size = rules_rec_enc_u32(buf, RULES_SCHEMA_VERSION);
-	if ((rc = mdb_put(txn, st->st_dbi[DB_META], &k, &v, MDB_NOOVERWRITE)) != 0)
+	if ((rc = mdb_put(txn, st->st_dbi[RULES_DB_META], &k, &v, MDB_NOOVERWRITE)) != 0)
 		goto fail;
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		goto fail_notxn;
@@ -426,7 +398,7 @@ fail:
 	mdb_txn_abort(txn);
 fail_notxn:
 	seterr(err, "%s: cannot initialise: %s", path, mdb_strerror(rc));
-	return map_mdb(rc);
+	return rules_store_mdb_err(rc);
 }
 
 /* Number of entries in the main database of a file just opened. */
@@ -485,9 +457,9 @@ int rules_store_open(struct rules_store **out, const char *path, unsigned flags,
 	if ((rc = mdb_env_create(&st->st_env)) != 0) {
 		free(st);
 		seterr(err, "%s: %s", path, mdb_strerror(rc));
-		return map_mdb(rc);
+		return rules_store_mdb_err(rc);
 	}
-	if ((rc = mdb_env_set_maxdbs(st->st_env, DB_COUNT)) != 0 ||
+	if ((rc = mdb_env_set_maxdbs(st->st_env, RULES_DB_COUNT)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->st_env, mapsize ? mapsize : STORE_MAPSIZE_DEFAULT)) != 0)
 		goto fail_mdb;
 	if ((rc = mdb_env_open(st->st_env, path, envflags, STORE_FILE_MODE)) != 0) {
@@ -504,7 +476,8 @@ int rules_store_open(struct rules_store **out, const char *path, unsigned flags,
 	 * LMDB's last page would SIGBUS on access. */
 	fd = -1;
 	if ((rc = mdb_env_info(st->st_env, &info)) != 0 ||
-	    (rc = mdb_env_stat(st->st_env, &ms)) != 0 || (rc = mdb_env_get_fd(st->st_env, &fd)) != 0)
+	    (rc = mdb_env_stat(st->st_env, &ms)) != 0 ||
+	    (rc = mdb_env_get_fd(st->st_env, &fd)) != 0)
 		goto fail_mdb;
 	if (fstat(fd, &sb) != 0) {
 		rc = -errno;
@@ -540,7 +513,7 @@ int rules_store_open(struct rules_store **out, const char *path, unsigned flags,
 
 fail_mdb:
 	seterr(err, "%s: %s", path, mdb_strerror(rc));
-	rc = map_mdb(rc);
+	rc = rules_store_mdb_err(rc);
 fail:
 	mdb_env_close(st->st_env);
 	free(st);
@@ -564,7 +537,7 @@ void rules_store_close(struct rules_store *st)
 /* Reads key from db in the current (or a fresh) snapshot and decodes it. */
 typedef int decode_fn(const MDB_val *v, void *out);
 
-static int get_one(struct rules_store *st, enum db db, const void *key, size_t klen,
+static int get_one(struct rules_store *st, enum rules_db db, const void *key, size_t klen,
     decode_fn *decode, void *out)
 {
 	MDB_val k = {klen, (void *)key}, v;
@@ -576,7 +549,7 @@ static int get_one(struct rules_store *st, enum db db, const void *key, size_t k
 	if (rc == 0)
 		rc = decode(&v, out);
 	else
-		rc = rc == MDB_NOTFOUND ? RULES_ENOTFOUND : map_mdb(rc);
+		rc = rc == MDB_NOTFOUND ? RULES_ENOTFOUND : rules_store_mdb_err(rc);
 	rd_leave(st);
 	return rc;
 }
@@ -610,7 +583,7 @@ static int decode_restricted(const MDB_val *v, void *out)
 }
 
 /* A limits key for (scope, key), or false if they cannot name a record. */
-static bool limits_key(uint8_t buf[RULES_REC_KEYLEN], size_t *len, enum rules_scope scope,
+bool rules_store_limits_key(uint8_t buf[RULES_REC_KEYLEN], size_t *len, enum rules_scope scope,
     const char *key)
 {
 	if ((unsigned)scope >= RULES_SCOPE_COUNT)
@@ -633,9 +606,9 @@ int rules_store_get_limits(struct rules_store *st, enum rules_scope scope, const
 	size_t klen;
 	int rc;
 
-	if (!limits_key(k, &klen, scope, key))
+	if (!rules_store_limits_key(k, &klen, scope, key))
 		return RULES_ENOTFOUND; /* no such key can exist */
-	if ((rc = get_one(st, DB_LIMITS, k, klen, decode_limits, &l)) == 0)
+	if ((rc = get_one(st, RULES_DB_LIMITS, k, klen, decode_limits, &l)) == 0)
 		*out = l;
 	return rc;
 }
@@ -647,7 +620,7 @@ int rules_store_get_parent(struct rules_store *st, const char *id, struct rules_
 
 	if (!rules_id_valid(id))
 		return RULES_ENOTFOUND;
-	rc = get_one(st, DB_PARENTS, id, strlen(id), decode_parent, &p);
+	rc = get_one(st, RULES_DB_PARENTS, id, strlen(id), decode_parent, &p);
 	if (rc == 0 && strcmp(p.rp_id, id) != 0)
 		rc = RULES_ECORRUPT;
 	if (rc == 0)
@@ -662,7 +635,7 @@ int rules_store_get_refpx(struct rules_store *st, const char *symbol, int64_t *p
 
 	if (!rules_id_valid(symbol))
 		return RULES_ENOTFOUND;
-	if ((rc = get_one(st, DB_REFPX, symbol, strlen(symbol), decode_refpx, &v)) == 0)
+	if ((rc = get_one(st, RULES_DB_REFPX, symbol, strlen(symbol), decode_refpx, &v)) == 0)
 		*px = v;
 	return rc;
 }
@@ -675,7 +648,7 @@ int rules_store_get_restricted(struct rules_store *st, const char *symbol,
 
 	if (!rules_id_valid(symbol))
 		return RULES_ENOTFOUND;
-	rc = get_one(st, DB_RESTRICTED, symbol, strlen(symbol), decode_restricted, r);
+	rc = get_one(st, RULES_DB_RESTRICTED, symbol, strlen(symbol), decode_restricted, r);
 	if (rc == 0 && reason != NULL)
 		memcpy(reason, r, strlen(r) + 1);
 	return rc;
@@ -685,7 +658,7 @@ int rules_store_get_restricted(struct rules_store *st, const char *symbol,
  * snapshot. each() returns 0 to go on; anything else stops and is returned. */
 typedef int each_fn(const MDB_val *k, const MDB_val *v, void *ctx);
 
-static int foreach_db(struct rules_store *st, enum db db, const MDB_val *from, each_fn *each,
+static int foreach_db(struct rules_store *st, enum rules_db db, const MDB_val *from, each_fn *each,
     void *ctx)
 {
 	MDB_cursor *cur;
@@ -696,7 +669,7 @@ static int foreach_db(struct rules_store *st, enum db db, const MDB_val *from, e
 		return rc;
 	if ((rc = mdb_cursor_open(st->st_rtxn, st->st_dbi[db], &cur)) != 0) {
 		rd_leave(st);
-		return map_mdb(rc);
+		return rules_store_mdb_err(rc);
 	}
 	if (from != NULL) {
 		k = *from;
@@ -711,7 +684,7 @@ static int foreach_db(struct rules_store *st, enum db db, const MDB_val *from, e
 	rd_leave(st);
 	if (ret != 0)
 		return ret;
-	return rc == MDB_NOTFOUND ? 0 : map_mdb(rc);
+	return rc == MDB_NOTFOUND ? 0 : rules_store_mdb_err(rc);
 }
 
 struct each_ctx {
@@ -801,28 +774,28 @@ int rules_store_foreach_limits(struct rules_store *st, rules_limits_cb *cb, void
 {
 	struct each_ctx c = {.ec_cb.limits = cb, .ec_arg = arg};
 
-	return foreach_db(st, DB_LIMITS, NULL, each_limits, &c);
+	return foreach_db(st, RULES_DB_LIMITS, NULL, each_limits, &c);
 }
 
 int rules_store_foreach_parent(struct rules_store *st, rules_parent_cb *cb, void *arg)
 {
 	struct each_ctx c = {.ec_cb.parent = cb, .ec_arg = arg};
 
-	return foreach_db(st, DB_PARENTS, NULL, each_parent, &c);
+	return foreach_db(st, RULES_DB_PARENTS, NULL, each_parent, &c);
 }
 
 int rules_store_foreach_refpx(struct rules_store *st, rules_refpx_cb *cb, void *arg)
 {
 	struct each_ctx c = {.ec_cb.refpx = cb, .ec_arg = arg};
 
-	return foreach_db(st, DB_REFPX, NULL, each_refpx, &c);
+	return foreach_db(st, RULES_DB_REFPX, NULL, each_refpx, &c);
 }
 
 int rules_store_foreach_restricted(struct rules_store *st, rules_restricted_cb *cb, void *arg)
 {
 	struct each_ctx c = {.ec_cb.restricted = cb, .ec_arg = arg};
 
-	return foreach_db(st, DB_RESTRICTED, NULL, each_restricted, &c);
+	return foreach_db(st, RULES_DB_RESTRICTED, NULL, each_restricted, &c);
 }
 
 int rules_store_foreach_audit(struct rules_store *st, uint64_t from_seq, rules_audit_cb *cb,
@@ -833,491 +806,5 @@ int rules_store_foreach_audit(struct rules_store *st, uint64_t from_seq, rules_a
 	MDB_val from = {sizeof(kb), kb};
 
 	rules_rec_seq_key(kb, from_seq);
-	return foreach_db(st, DB_AUDIT, &from, each_audit, &c);
-}
-
-/* ---- writing ------------------------------------------------------------------------ */
-
-int rules_store_wr_begin(struct rules_store *st, struct rules_wr **out, char err[RULES_ERRLEN])
-{
-	struct rules_wr *wr;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	const char *why;
-	int rc;
-
-	*out = NULL;
-	if (st->st_rdonly) {
-		seterr(err, "rules store is open read-only");
-		return RULES_EINVAL;
-	}
-	if (st->st_wr != NULL) {
-		seterr(err, "a write batch is already open on this store");
-		return RULES_EINVAL;
-	}
-	if ((wr = calloc(1, sizeof(*wr))) == NULL) {
-		seterr(err, "out of memory");
-		return -ENOMEM;
-	}
-	wr->wr_st = st;
-	rc = mdb_txn_begin(st->st_env, NULL, 0, &wr->wr_txn);
-	if (rc == MDB_MAP_RESIZED && st->st_rdepth == 0) {
-		/* Another process grew the map: take its size and retry. */
-		if (mdb_env_set_mapsize(st->st_env, 0) == 0)
-			rc = mdb_txn_begin(st->st_env, NULL, 0, &wr->wr_txn);
-	}
-	if (rc != 0) {
-		seterr(err, "cannot begin a write transaction: %s", mdb_strerror(rc));
-		free(wr);
-		return map_mdb(rc);
-	}
-	/* The audit log continues from its last record. */
-	if ((rc = mdb_cursor_open(wr->wr_txn, st->st_dbi[DB_AUDIT], &cur)) != 0)
-		goto fail;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-	mdb_cursor_close(cur);
-	if (rc == 0) {
-		if (rules_rec_seq_key_dec(k.mv_data, k.mv_size, &wr->wr_seq, &why) != 0) {
-			seterr(err, "audit log: %s", why);
-			mdb_txn_abort(wr->wr_txn);
-			free(wr);
-			return RULES_ECORRUPT;
-		}
-	} else if (rc != MDB_NOTFOUND) {
-		goto fail;
-	}
-	st->st_wr = wr;
-	*out = wr;
-	return 0;
-fail:
-	seterr(err, "cannot begin a write transaction: %s", mdb_strerror(rc));
-	mdb_txn_abort(wr->wr_txn);
-	free(wr);
-	return map_mdb(rc);
-}
-
-/* A batch that can take another write. */
-static int wr_usable(struct rules_wr *wr, const struct rules_actor *actor, char *err)
-{
-	if (wr == NULL) {
-		seterr(err, "no write batch");
-		return RULES_EINVAL;
-	}
-	if (wr->wr_dead != 0) {
-		seterr(err, "write batch failed earlier (%s): abort it", rules_strerror(wr->wr_dead));
-		return wr->wr_dead;
-	}
-	return rules_actor_validate(actor, err);
-}
-
-/* Turns an LMDB failure during a write into our code and kills the batch:
- * LMDB refuses any further use of a transaction that failed. */
-static int wr_fail(struct rules_wr *wr, int rc, const char *what, char *err)
-{
-	int code = map_mdb(rc);
-
-	if (rc == MDB_MAP_FULL)
-		seterr(err, "rules store full (map size %zu bytes)", map_size(wr->wr_st));
-	else if (rc == MDB_TXN_FULL)
-		seterr(err, "rules store: too many changes in one write batch");
-	else if (rc == ENOSPC || rc == EDQUOT)
-		seterr(err, "rules store: disk full");
-	else
-		seterr(err, "%s: %s", what, mdb_strerror(rc));
-	wr->wr_dead = code;
-	return code;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Writes (val != NULL) or deletes (val == NULL) key in db, then the audit
- * record for it. All validation is done by the caller: an error here is
- * LMDB's, and kills the batch.
- */
-static int wr_apply(struct rules_wr *wr, enum db db, const void *key, size_t klen,
-    const void *val, size_t vlen, const struct rules_actor *actor, const char *what,
-    const char *old, const char *new, char *err)
-{
-	struct rules_audit *a = &wr->wr_audit;
-	uint8_t buf[RULES_REC_BUFLEN], kb[8];
-	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-	int rc;
-
-	if (db != DB_COUNT) {
-		if (val != NULL)
-			rc = mdb_put(wr->wr_txn, wr->wr_st->st_dbi[db], &k, &v, 0);
-		else
-			rc = mdb_del(wr->wr_txn, wr->wr_st->st_dbi[db], &k, NULL);
-		if (rc != 0)
-			return wr_fail(wr, rc, what, err);
-	}
-	memset(a, 0, sizeof(*a));
-	a->ra_seq = wr->wr_seq + 1;
-	a->ra_when_ms = now_ms();
-	snprintf(a->ra_who, sizeof(a->ra_who), "%s", actor->ra_who);
-	snprintf(a->ra_what, sizeof(a->ra_what), "%s", what);
-	snprintf(a->ra_old, sizeof(a->ra_old), "%s", old);
-	snprintf(a->ra_new, sizeof(a->ra_new), "%s", new);
-	snprintf(a->ra_reason, sizeof(a->ra_reason), "%s", actor->ra_reason);
-	rules_rec_seq_key(kb, a->ra_seq);
-	k.mv_data = kb;
-	k.mv_size = sizeof(kb);
-	v.mv_data = buf;
-	v.mv_size = rules_rec_enc_audit(buf, a);
-	if ((rc = mdb_put(wr->wr_txn, wr->wr_st->st_dbi[DB_AUDIT], &k, &v, MDB_APPEND)) != 0)
-		return wr_fail(wr, rc, "audit", err);
-	wr->wr_seq = a->ra_seq;
-	return 0;
-}
-
-/*
- * Looks key up in the batch's transaction. Returns 0 (v set),
- * RULES_ENOTFOUND, or a failure (which kills the batch).
- */
-static int wr_lookup(struct rules_wr *wr, enum db db, const void *key, size_t klen, MDB_val *v,
-    const char *what, char *err)
-{
-	MDB_val k = {klen, (void *)key};
-	int rc = mdb_get(wr->wr_txn, wr->wr_st->st_dbi[db], &k, v);
-
-	if (rc == MDB_NOTFOUND)
-		return RULES_ENOTFOUND;
-	if (rc != 0)
-		return wr_fail(wr, rc, what, err);
-	return 0;
-}
-
-/* The audit "what" for a limits record. */
-static void limits_what(char what[RULES_AUDIT_WHAT_MAX + 1], enum rules_scope scope,
-    const char *key)
-{
-	if (scope == RULES_SCOPE_GLOBAL)
-		snprintf(what, RULES_AUDIT_WHAT_MAX + 1, "limits/global");
-	else
-		snprintf(what, RULES_AUDIT_WHAT_MAX + 1, "limits/%s/%s", rules_scope_name(scope),
-		    key);
-}
-
-static int check_limits_key(enum rules_scope scope, const char *key, uint8_t kb[RULES_REC_KEYLEN],
-    size_t *klen, char *err)
-{
-	if ((unsigned)scope >= RULES_SCOPE_COUNT) {
-		seterr(err, "scope: unknown scope %d", (int)scope);
-		return RULES_EINVAL;
-	}
-	if (scope == RULES_SCOPE_GLOBAL && key != NULL && *key != '\0') {
-		seterr(err, "key: global limits take no key");
-		return RULES_EINVAL;
-	}
-	if (scope != RULES_SCOPE_GLOBAL && !rules_id_valid(key)) {
-		seterr(err, "key: %s must be 1..%d printable ASCII characters",
-		    rules_scope_name(scope), RULES_ID_MAX);
-		return RULES_EINVAL;
-	}
-	limits_key(kb, klen, scope, key);
-	return 0;
-}
-
-/* Audit JSON of the value now stored under key in db, "" if there is none.
- * Returns 0, or RULES_ECORRUPT / a batch-killing failure. */
-static int old_text(struct rules_wr *wr, enum db db, const void *key, size_t klen,
-    char old[RULES_AUDIT_VAL_MAX + 1], bool *found, const char *what, char *err)
-{
-	const char *why = "bad record";
-	MDB_val v;
-	int rc;
-
-	old[0] = '\0';
-	*found = false;
-	rc = wr_lookup(wr, db, key, klen, &v, what, err);
-	if (rc == RULES_ENOTFOUND)
-		return 0;
-	if (rc != 0)
-		return rc;
-	*found = true;
-	switch (db) {
-	case DB_LIMITS: {
-		struct rules_limits l;
-
-		if ((rc = rules_rec_dec_limits(v.mv_data, v.mv_size, &l, &why)) == 0)
-			rc = rules_limits_json_text(&l, old, RULES_AUDIT_VAL_MAX + 1);
-		break;
-	}
-	case DB_PARENTS: {
-		struct rules_parent p;
-
-		if ((rc = rules_rec_dec_parent(v.mv_data, v.mv_size, &p, &why)) == 0)
-			rc = rules_parent_json_text(&p, old, RULES_AUDIT_VAL_MAX + 1);
-		break;
-	}
-	case DB_REFPX: {
-		int64_t px;
-
-		if ((rc = rules_rec_dec_refpx(v.mv_data, v.mv_size, &px, &why)) == 0)
-			rc = rules_refpx_json_text(px, old, RULES_AUDIT_VAL_MAX + 1);
-		break;
-	}
-	case DB_RESTRICTED: {
-		char r[RULES_REASON_MAX + 1];
-
-		if ((rc = rules_rec_dec_restricted(v.mv_data, v.mv_size, r, &why)) == 0)
-			rc = rules_restricted_json_text(r, old, RULES_AUDIT_VAL_MAX + 1);
-		break;
-	}
-	default:
-		rc = RULES_EINVAL;
-		break;
-	}
-	if (rc == RULES_ECORRUPT) {
-		seterr(err, "%s: stored record is corrupt: %s", what, why);
-		return rc;
-	}
-	if (rc < 0) {
-		seterr(err, "%s: cannot render the stored record: %s", what, rules_strerror(rc));
-		return rc;
-	}
-	return 0;
-}
-
-int rules_wr_put_limits(struct rules_wr *wr, const struct rules_actor *actor,
-    enum rules_scope scope, const char *key, const struct rules_limits *lim,
-    char err[RULES_ERRLEN])
-{
-	char what[RULES_AUDIT_WHAT_MAX + 1], old[RULES_AUDIT_VAL_MAX + 1], new[RULES_AUDIT_VAL_MAX + 1];
-	uint8_t kb[RULES_REC_KEYLEN], buf[RULES_REC_BUFLEN];
-	size_t klen;
-	bool found;
-	int rc;
-
-	if ((rc = wr_usable(wr, actor, err)) != 0 ||
-	    (rc = check_limits_key(scope, key, kb, &klen, err)) != 0 ||
-	    (rc = rules_limits_validate(lim, err)) != 0)
-		return rc;
-	if ((rc = rules_limits_json_text(lim, new, sizeof(new))) < 0) {
-		seterr(err, "limits: cannot render: %s", rules_strerror(rc));
-		return rc;
-	}
-	limits_what(what, scope, key);
-	if ((rc = old_text(wr, DB_LIMITS, kb, klen, old, &found, what, err)) != 0)
-		return rc;
-	return wr_apply(wr, DB_LIMITS, kb, klen, buf, rules_rec_enc_limits(buf, lim), actor, what,
-	    old, new, err);
-}
-
-int rules_wr_del_limits(struct rules_wr *wr, const struct rules_actor *actor,
-    enum rules_scope scope, const char *key, char err[RULES_ERRLEN])
-{
-	char what[RULES_AUDIT_WHAT_MAX + 1], old[RULES_AUDIT_VAL_MAX + 1];
-	uint8_t kb[RULES_REC_KEYLEN];
-	size_t klen;
-	bool found;
-	int rc;
-
-	if ((rc = wr_usable(wr, actor, err)) != 0 ||
-	    (rc = check_limits_key(scope, key, kb, &klen, err)) != 0)
-		return rc;
-	limits_what(what, scope, key);
-	if ((rc = old_text(wr, DB_LIMITS, kb, klen, old, &found, what, err)) != 0)
-		return rc;
-	if (!found) {
-		seterr(err, "%s: not found", what);
-		return RULES_ENOTFOUND;
-	}
-	return wr_apply(wr, DB_LIMITS, kb, klen, NULL, 0, actor, what, old, "", err);
-}
-
-int rules_wr_put_parent(struct rules_wr *wr, const struct rules_actor *actor,
-    const struct rules_parent *p, char err[RULES_ERRLEN])
-{
-	char what[RULES_AUDIT_WHAT_MAX + 1], old[RULES_AUDIT_VAL_MAX + 1], new[RULES_AUDIT_VAL_MAX + 1];
-	uint8_t buf[RULES_REC_BUFLEN];
-	bool found;
-	int rc;
-
-	if ((rc = wr_usable(wr, actor, err)) != 0 || (rc = rules_parent_validate(p, err)) != 0)
-		return rc;
-	if ((rc = rules_parent_json_text(p, new, sizeof(new))) < 0) {
-		seterr(err, "parent: cannot render: %s", rules_strerror(rc));
-		return rc;
-	}
-	snprintf(what, sizeof(what), "parents/%s", p->rp_id);
-	if ((rc = old_text(wr, DB_PARENTS, p->rp_id, strlen(p->rp_id), old, &found, what, err)) != 0)
-		return rc;
-	return wr_apply(wr, DB_PARENTS, p->rp_id, strlen(p->rp_id), buf,
-	    rules_rec_enc_parent(buf, p), actor, what, old, new, err);
-}
-
-/* Deletes id from db (parents, refpx, restricted) with its audit record. */
-static int wr_del_id(struct rules_wr *wr, const struct rules_actor *actor, enum db db,
-    const char *field, const char *id, char *err)
-{
-	char what[RULES_AUDIT_WHAT_MAX + 1], old[RULES_AUDIT_VAL_MAX + 1];
-	bool found;
-	int rc;
-
-	if ((rc = wr_usable(wr, actor, err)) != 0)
-		return rc;
-	if (!rules_id_valid(id)) {
-		seterr(err, "%s: must be 1..%d printable ASCII characters", field, RULES_ID_MAX);
-		return RULES_EINVAL;
-	}
-	snprintf(what, sizeof(what), "%s/%s", db_names[db], id);
-	if ((rc = old_text(wr, db, id, strlen(id), old, &found, what, err)) != 0)
-		return rc;
-	if (!found) {
-		seterr(err, "%s: not found", what);
-		return RULES_ENOTFOUND;
-	}
-	return wr_apply(wr, db, id, strlen(id), NULL, 0, actor, what, old, "", err);
-}
-
-int rules_wr_del_parent(struct rules_wr *wr, const struct rules_actor *actor, const char *id,
-    char err[RULES_ERRLEN])
-{
-	return wr_del_id(wr, actor, DB_PARENTS, "id", id, err);
-}
-
-int rules_wr_put_refpx(struct rules_wr *wr, const struct rules_actor *actor, const char *symbol,
-    int64_t px, char err[RULES_ERRLEN])
-{
-	char what[RULES_AUDIT_WHAT_MAX + 1], old[RULES_AUDIT_VAL_MAX + 1], new[RULES_AUDIT_VAL_MAX + 1];
-	uint8_t buf[RULES_REC_BUFLEN];
-	bool found;
-	int rc;
-
-	if ((rc = wr_usable(wr, actor, err)) != 0)
-		return rc;
-	if (!rules_id_valid(symbol)) {
-		seterr(err, "symbol: must be 1..%d printable ASCII characters", RULES_ID_MAX);
-		return RULES_EINVAL;
-	}
-	if (px <= 0) {
-		seterr(err, "px: must be > 0");
-		return RULES_ERANGE;
-	}
-	if ((rc = rules_refpx_json_text(px, new, sizeof(new))) < 0) {
-		seterr(err, "px: cannot render: %s", rules_strerror(rc));
-		return rc;
-	}
-	snprintf(what, sizeof(what), "refpx/%s", symbol);
-	if ((rc = old_text(wr, DB_REFPX, symbol, strlen(symbol), old, &found, what, err)) != 0)
-		return rc;
-	return wr_apply(wr, DB_REFPX, symbol, strlen(symbol), buf, rules_rec_enc_refpx(buf, px),
-	    actor, what, old, new, err);
-}
-
-int rules_wr_del_refpx(struct rules_wr *wr, const struct rules_actor *actor, const char *symbol,
-    char err[RULES_ERRLEN])
-{
-	return wr_del_id(wr, actor, DB_REFPX, "symbol", symbol, err);
-}
-
-int rules_wr_put_restricted(struct rules_wr *wr, const struct rules_actor *actor,
-    const char *symbol, const char *why, char err[RULES_ERRLEN])
-{
-	char what[RULES_AUDIT_WHAT_MAX + 1], old[RULES_AUDIT_VAL_MAX + 1], new[RULES_AUDIT_VAL_MAX + 1];
-	uint8_t buf[RULES_REC_BUFLEN];
-	bool found;
-	int rc;
-
-	if ((rc = wr_usable(wr, actor, err)) != 0)
-		return rc;
-	if (!rules_id_valid(symbol)) {
-		seterr(err, "symbol: must be 1..%d printable ASCII characters", RULES_ID_MAX);
-		return RULES_EINVAL;
-	}
-	if (!rules_reason_valid(why)) {
-		seterr(err, "reason: must be 1..%d bytes of UTF-8 text without control characters",
-		    RULES_REASON_MAX);
-		return RULES_EINVAL;
-	}
-	if ((rc = rules_restricted_json_text(why, new, sizeof(new))) < 0) {
-		seterr(err, "reason: cannot render: %s", rules_strerror(rc));
-		return rc;
-	}
-	snprintf(what, sizeof(what), "restricted/%s", symbol);
-	if ((rc = old_text(wr, DB_RESTRICTED, symbol, strlen(symbol), old, &found, what, err)) != 0)
-		return rc;
-	return wr_apply(wr, DB_RESTRICTED, symbol, strlen(symbol), buf,
-	    rules_rec_enc_restricted(buf, why), actor, what, old, new, err);
-}
-
-int rules_wr_del_restricted(struct rules_wr *wr, const struct rules_actor *actor,
-    const char *symbol, char err[RULES_ERRLEN])
-{
-	return wr_del_id(wr, actor, DB_RESTRICTED, "symbol", symbol, err);
-}
-
-int rules_wr_clear(struct rules_wr *wr, const struct rules_actor *actor, char err[RULES_ERRLEN])
-{
-	static const enum db cleared[] = {DB_LIMITS, DB_PARENTS, DB_REFPX, DB_RESTRICTED};
-	char old[RULES_AUDIT_VAL_MAX + 1];
-	size_t n[4];
-	MDB_stat ms;
-	int rc;
-
-	if ((rc = wr_usable(wr, actor, err)) != 0)
-		return rc;
-	for (size_t i = 0; i < 4; i++) {
-		if ((rc = mdb_stat(wr->wr_txn, wr->wr_st->st_dbi[cleared[i]], &ms)) != 0)
-			return wr_fail(wr, rc, "clear", err);
-		n[i] = ms.ms_entries;
-	}
-	/* The old value of a clear is what it removed, counted. */
-	snprintf(old, sizeof(old), "{\"limits\":%zu,\"parents\":%zu,\"refpx\":%zu,\"restricted\":%zu}",
-	    n[0], n[1], n[2], n[3]);
-	for (size_t i = 0; i < 4; i++)
-		if ((rc = mdb_drop(wr->wr_txn, wr->wr_st->st_dbi[cleared[i]], 0)) != 0)
-			return wr_fail(wr, rc, "clear", err);
-	return wr_apply(wr, DB_COUNT, NULL, 0, NULL, 0, actor, "clear", old, "", err);
-}
-
-static void wr_free(struct rules_wr *wr)
-{
-	wr->wr_st->st_wr = NULL;
-	free(wr);
-}
-
-int rules_wr_commit(struct rules_wr *wr, char err[RULES_ERRLEN])
-{
-	int rc;
-
-	if (wr == NULL) {
-		seterr(err, "no write batch");
-		return RULES_EINVAL;
-	}
-	if (wr->wr_dead != 0) {
-		rc = wr->wr_dead;
-		seterr(err, "write batch failed earlier (%s): nothing committed", rules_strerror(rc));
-		mdb_txn_abort(wr->wr_txn);
-		wr_free(wr);
-		return rc;
-	}
-	/* mdb_txn_commit() frees the transaction whatever it returns. */
-	rc = mdb_txn_commit(wr->wr_txn);
-	if (rc != 0) {
-		if (rc == ENOSPC || rc == EDQUOT || rc == MDB_MAP_FULL)
-			seterr(err, "rules store: disk full, nothing committed");
-		else
-			seterr(err, "commit: %s, nothing committed", mdb_strerror(rc));
-		rc = map_mdb(rc);
-	}
-	wr_free(wr);
-	return rc;
-}
-
-void rules_wr_abort(struct rules_wr *wr)
-{
-	if (wr == NULL)
-		return;
-	mdb_txn_abort(wr->wr_txn);
-	wr_free(wr);
+	return foreach_db(st, RULES_DB_AUDIT, &from, each_audit, &c);
 }
