@@ -594,6 +594,7 @@ int rules_export_json(struct rules_store *st, FILE *out, char err[RULES_ERRLEN])
 	rules_store_rd_end(st);
 
 	if (rc == 0) {
+		errno = 0; /* so that a write error's errno, not a stale one, is shown */
 		if (json_dumpf(root, out, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0 ||
 		    fputc('\n', out) == EOF || fflush(out) != 0 || ferror(out))
 			rc = io_fail(err, errno ? -errno : -EIO, "writing the export: %s",
@@ -1017,6 +1018,7 @@ int rules_export_parents_csv(struct rules_store *st, FILE *out, char err[RULES_E
 
 	if (st == NULL || out == NULL)
 		return io_fail(err, RULES_EINVAL, "invalid argument");
+	errno = 0; /* so that a write error's errno, not a stale one, is shown */
 	if (fprintf(out, "%s\n", io_csv_header) < 0)
 		return io_fail(err, -EIO, "writing the export: %s", strerror(errno ? errno : EIO));
 	rc = rules_store_foreach_parent(st, io_csv_exp_parent, &x);
