@@ -56,9 +56,9 @@ void ctl_seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2
 /* Prints one usage line of cmd to f. */
 void ctl_print_usage(FILE *f, const struct ctl_cmd *cmd);
 
-/* Opens c->c_path (creating it with create). Returns CTL_OK or CTL_ERR
- * (message printed). */
-int ctl_open(struct ctl *c, bool create);
+/* Opens c->c_path with RULES_STORE_* flags (RDONLY for commands that only
+ * read, CREATE for init). Returns CTL_OK or CTL_ERR (message printed). */
+int ctl_open(struct ctl *c, unsigned flags);
 void ctl_close(struct ctl *c);
 
 /*

@@ -38,7 +38,7 @@ static int do_export(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **
 	if (argc - first > 1)
 		return ctl_usage(cmd, "unexpected argument \"%s\"", argv[first + 1]);
 	name = argc - first == 1 ? argv[first] : "-";
-	if ((rc = ctl_open(c, false)) != CTL_OK)
+	if ((rc = ctl_open(c, RULES_STORE_RDONLY)) != CTL_OK)
 		return rc;
 	if ((rc = ctl_out_open(&out, name)) != CTL_OK)
 		return rc;
@@ -71,7 +71,7 @@ static int do_import(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **
 		flags |= RULES_IMPORT_REPLACE;
 	if (o.co_dryrun)
 		flags |= RULES_IMPORT_DRYRUN;
-	if ((rc = ctl_open(c, false)) != CTL_OK)
+	if ((rc = ctl_open(c, 0)) != CTL_OK)
 		return rc;
 	if ((in = ctl_in(name)) == NULL)
 		return CTL_ERR;
@@ -239,7 +239,7 @@ static int cmd_limit_set(struct ctl *c, const struct ctl_cmd *cmd, int argc, cha
 	if ((rc = ctl_need_actor(cmd, &o)) != CTL_OK)
 		return rc;
 	a.la_actor = &o.co_actor;
-	if ((rc = ctl_open(c, false)) != CTL_OK)
+	if ((rc = ctl_open(c, 0)) != CTL_OK)
 		return rc;
 	return ctl_rmw(c, lim_read, lim_write, &a);
 }
@@ -268,7 +268,7 @@ static int cmd_limit_del(struct ctl *c, const struct ctl_cmd *cmd, int argc, cha
 	if ((rc = ctl_need_actor(cmd, &o)) != CTL_OK)
 		return rc;
 	a.la_actor = &o.co_actor;
-	if ((rc = ctl_open(c, false)) != CTL_OK)
+	if ((rc = ctl_open(c, 0)) != CTL_OK)
 		return rc;
 	return ctl_rmw(c, lim_read, lim_write, &a);
 }
@@ -413,7 +413,7 @@ static int cmd_parent_set(struct ctl *c, const struct ctl_cmd *cmd, int argc, ch
 	if ((rc = ctl_need_actor(cmd, &o)) != CTL_OK)
 		return rc;
 	a.pa_actor = &o.co_actor;
-	if ((rc = ctl_open(c, false)) != CTL_OK)
+	if ((rc = ctl_open(c, 0)) != CTL_OK)
 		return rc;
 	return ctl_rmw(c, par_read, par_write, &a);
 }
@@ -434,7 +434,7 @@ static int cmd_parent_del(struct ctl *c, const struct ctl_cmd *cmd, int argc, ch
 		return rc;
 	a.pa_actor = &o.co_actor;
 	a.pa_id = argv[first];
-	if ((rc = ctl_open(c, false)) != CTL_OK)
+	if ((rc = ctl_open(c, 0)) != CTL_OK)
 		return rc;
 	return ctl_rmw(c, par_read, par_write, &a);
 }

@@ -32,7 +32,7 @@ static int cmd_init(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **a
 		return ctl_err("%s: already exists", c->c_path);
 	if (errno != ENOENT)
 		return ctl_err("%s: %s", c->c_path, strerror(errno));
-	rc = ctl_open(c, true);
+	rc = ctl_open(c, RULES_STORE_CREATE);
 	if (rc != CTL_OK)
 		return rc;
 	return CTL_OK;
@@ -157,7 +157,7 @@ static int cmd_audit(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **
 			                 o.co_from);
 	}
 	aa.aa_json = o.co_json;
-	if ((rc = ctl_open(c, false)) != CTL_OK)
+	if ((rc = ctl_open(c, RULES_STORE_RDONLY)) != CTL_OK)
 		return rc;
 	rc = rules_store_foreach_audit(c->c_store, from, audit_cb, &aa);
 	if (aa.aa_rc != 0)
@@ -237,7 +237,7 @@ static int sym_args(const struct ctl_cmd *cmd, int argc, char **argv, struct ctl
 
 static int sym_run(struct ctl *c, struct sym_arg *a)
 {
-	int rc = ctl_open(c, false);
+	int rc = ctl_open(c, 0);
 
 	if (rc != CTL_OK)
 		return rc;

@@ -58,13 +58,13 @@ int ctl_usage(const struct ctl_cmd *cmd, const char *fmt, ...)
 	return CTL_USAGE;
 }
 
-int ctl_open(struct ctl *c, bool create)
+int ctl_open(struct ctl *c, unsigned flags)
 {
 	char err[RULES_ERRLEN];
 	int rc;
 
-	rc = rules_store_open(&c->c_store, c->c_path, create ? RULES_STORE_CREATE : 0, 0, err);
-	if (rc == -ENOENT && !create)
+	rc = rules_store_open(&c->c_store, c->c_path, flags, 0, err);
+	if (rc == -ENOENT && !(flags & RULES_STORE_CREATE))
 		return ctl_err("%s: no such file (create it with 'riskgwctl -f %s init')",
 		               c->c_path, c->c_path);
 	if (rc != 0) {
