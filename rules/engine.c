@@ -420,16 +420,21 @@ struct ctx {
 	struct account *a;
 	struct symbol *s;
 	uint32_t pi, ai, si;        /* table index, or NONE for a new entity */
+	/* The effective limits, merged once per check by merge_limits(). */
+	uint32_t l_set, l_trip;     /* RULES_BIT(l): limit l is set / trips */
+	int64_t l_val[RULES_LIM_COUNT];
 	struct parent tmp_p;
 	struct account tmp_a;
 	struct symbol tmp_s;
 };
 
-/* Effective limit l for this check: parent, symbol, account, global. */
-static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_limit l,
-    int64_t *val, bool *trip)
+/* Merges the limit records of the check's scopes, most specific first:
+ * parent, symbol, account, global. The first scope that sets a limit gives
+ * both its value and its action. Called once resolve() has the records. */
+static void merge_limits(const struct rules_engine *e, struct ctx *c)
 {
 	const struct rules_limits *recs[4];
+	uint32_t want = (UINT32_C(1) << RULES_LIM_COUNT) - 1, take;
 	size_t n = 0, i;
 
 	if (c->p != NULL && c->p->p_has_limits)
@@ -440,14 +445,31 @@ static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_li
 		recs[n++] = &c->a->a_limits;
 	if (e->e_g_has)
 		recs[n++] = &e->e_global;
-	for (i = 0; i < n; i++) {
-		if (recs[i]->rl_set & RULES_BIT(l)) {
-			*val = recs[i]->rl_val[l];
-			*trip = (recs[i]->rl_trip & RULES_BIT(l)) != 0;
-			return true;
+	c->l_set = c->l_trip = 0;
+	for (i = 0; i < n && want != 0; i++) {
+		take = recs[i]->rl_set & want;
+		c->l_set |= take;
+		c->l_trip |= recs[i]->rl_trip & take;
+		want &= ~take;
+		while (take != 0) {
+			unsigned l = (unsigned)__builtin_ctz(take);
+
+			c->l_val[l] = recs[i]->rl_val[l];
+			take &= take - 1;
 		}
 	}
-	return false;
+}
+
+/* Effective limit l for this check (merge_limits()). */
+static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_limit l,
+    int64_t *val, bool *trip)
+{
+	(void)e;
+	if ((c->l_set & RULES_BIT(l)) == 0)
+		return false;
+	*val = c->l_val[l];
+	*trip = (c->l_trip & RULES_BIT(l)) != 0;
+	return true;
 }
 
 static struct parent *find_parent(struct rules_engine *e, const char *id, uint32_t *idx)
@@ -540,6 +562,7 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *parent_id,
 				return -1;
 			continue;
 		}
+		merge_limits(e, c);
 		return 0;
 	}
 	/* The store kept committing under us 16 times in one call. */
