@@ -213,6 +213,35 @@ static bool id_ok(const char *s)
 	return s != NULL && rules_id_valid(s);
 }
 
+/* An identifier checked and hashed for the tables in one pass. */
+struct key {
+	const char *k_s;
+	size_t k_len;
+	uint64_t k_h;
+};
+
+/* rules_id_valid() and htab_hash() in one pass over s (the checks' hot path
+ * reads each id once): false if s is not a valid id. */
+static bool key_of(struct key *k, const char *s)
+{
+	size_t n = 0;
+	unsigned char ch;
+
+	if (s == NULL)
+		return false;
+	while ((ch = (unsigned char)s[n]) != '\0') {
+		if (ch < 0x21 || ch > 0x7e || n == RULES_ID_MAX)
+			return false;
+		n++;
+	}
+	if (n == 0)
+		return false;
+	k->k_s = s;
+	k->k_len = n;
+	k->k_h = htab_hash_n(s, n);
+	return true;
+}
+
 /* ---- lifetime ------------------------------------------------------------------ */
 
 int rules_engine_new(struct rules_engine **out, struct rules_store *store,
@@ -420,16 +449,22 @@ struct ctx {
 	struct account *a;
 	struct symbol *s;
 	uint32_t pi, ai, si;        /* table index, or NONE for a new entity */
+	struct key kc, ks, kp;      /* ClOrdID, symbol, parent of the order */
+	/* The effective limits, merged once per check by merge_limits(). */
+	uint32_t l_set, l_trip;     /* RULES_BIT(l): limit l is set / trips */
+	int64_t l_val[RULES_LIM_COUNT];
 	struct parent tmp_p;
 	struct account tmp_a;
 	struct symbol tmp_s;
 };
 
-/* Effective limit l for this check: parent, symbol, account, global. */
-static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_limit l,
-    int64_t *val, bool *trip)
+/* Merges the limit records of the check's scopes, most specific first:
+ * parent, symbol, account, global. The first scope that sets a limit gives
+ * both its value and its action. Called once resolve() has the records. */
+static void merge_limits(const struct rules_engine *e, struct ctx *c)
 {
 	const struct rules_limits *recs[4];
+	uint32_t want = (UINT32_C(1) << RULES_LIM_COUNT) - 1, take;
 	size_t n = 0, i;
 
 	if (c->p != NULL && c->p->p_has_limits)
@@ -440,40 +475,48 @@ static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_li
 		recs[n++] = &c->a->a_limits;
 	if (e->e_g_has)
 		recs[n++] = &e->e_global;
-	for (i = 0; i < n; i++) {
-		if (recs[i]->rl_set & RULES_BIT(l)) {
-			*val = recs[i]->rl_val[l];
-			*trip = (recs[i]->rl_trip & RULES_BIT(l)) != 0;
-			return true;
+	c->l_set = c->l_trip = 0;
+	for (i = 0; i < n && want != 0; i++) {
+		take = recs[i]->rl_set & want;
+		c->l_set |= take;
+		c->l_trip |= recs[i]->rl_trip & take;
+		want &= ~take;
+		while (take != 0) {
+			unsigned l = (unsigned)__builtin_ctz(take);
+
+			c->l_val[l] = recs[i]->rl_val[l];
+			take &= take - 1;
 		}
 	}
-	return false;
 }
 
-static struct parent *find_parent(struct rules_engine *e, const char *id, uint32_t *idx)
+/* Effective limit l for this check (merge_limits()). */
+static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_limit l,
+    int64_t *val, bool *trip)
 {
-	size_t len;
-	uint64_t h = htab_hash(id, &len);
+	(void)e;
+	if ((c->l_set & RULES_BIT(l)) == 0)
+		return false;
+	*val = c->l_val[l];
+	*trip = (c->l_trip & RULES_BIT(l)) != 0;
+	return true;
+}
 
-	*idx = htab_find(&e->e_parent_ix, id, len, h);
+static struct parent *find_parent(struct rules_engine *e, const struct key *k, uint32_t *idx)
+{
+	*idx = htab_find(&e->e_parent_ix, k->k_s, k->k_len, k->k_h);
 	return *idx == HTAB_NONE ? NULL : &e->e_parents[*idx];
 }
 
-static struct account *find_account(struct rules_engine *e, const char *id, uint32_t *idx)
+static struct account *find_account(struct rules_engine *e, const struct key *k, uint32_t *idx)
 {
-	size_t len;
-	uint64_t h = htab_hash(id, &len);
-
-	*idx = htab_find(&e->e_account_ix, id, len, h);
+	*idx = htab_find(&e->e_account_ix, k->k_s, k->k_len, k->k_h);
 	return *idx == HTAB_NONE ? NULL : &e->e_accounts[*idx];
 }
 
-static struct symbol *find_symbol(struct rules_engine *e, const char *id, uint32_t *idx)
+static struct symbol *find_symbol(struct rules_engine *e, const struct key *k, uint32_t *idx)
 {
-	size_t len;
-	uint64_t h = htab_hash(id, &len);
-
-	*idx = htab_find(&e->e_symbol_ix, id, len, h);
+	*idx = htab_find(&e->e_symbol_ix, k->k_s, k->k_len, k->k_h);
 	return *idx == HTAB_NONE ? NULL : &e->e_symbols[*idx];
 }
 
@@ -486,30 +529,30 @@ static uint32_t find_clid(const struct rules_engine *e, const char *id)
 }
 
 /*
- * Finds (or prepares a temporary for) the parent, its account and the symbol,
- * and brings the cached records of all four (with global) to one snapshot.
- * The account is the registered parent's; for a parent that is neither
- * registered nor known, the child's own account (acct, "" = none), which a
- * declared parent will take. Returns 0, or -1 on a store error (e_store_err
- * says which).
+ * Finds (or prepares a temporary for) the parent (c->kp), its account and
+ * the symbol (c->ks), and brings the cached records of all four (with
+ * global) to one snapshot. The account is the registered parent's; for a
+ * parent that is neither registered nor known, the child's own account
+ * (acct, "" = none), which a declared parent will take. Returns 0, or -1 on
+ * a store error (e_store_err says which).
  */
-static int resolve(struct rules_engine *e, struct ctx *c, const char *parent_id,
-    const char *symbol, const char *acct)
+static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 {
 	int tries, rc = 0;
 	const char *aid;
+	struct key ka;
 
-	c->p = find_parent(e, parent_id, &c->pi);
+	c->p = find_parent(e, &c->kp, &c->pi);
 	if (c->p == NULL) {
 		memset(&c->tmp_p, 0, sizeof(c->tmp_p));
-		strcpy(c->tmp_p.p_id, parent_id);
+		memcpy(c->tmp_p.p_id, c->kp.k_s, c->kp.k_len + 1);
 		c->tmp_p.p_account = NONE;
 		c->p = &c->tmp_p;
 	}
-	c->s = find_symbol(e, symbol, &c->si);
+	c->s = find_symbol(e, &c->ks, &c->si);
 	if (c->s == NULL) {
 		memset(&c->tmp_s, 0, sizeof(c->tmp_s));
-		strcpy(c->tmp_s.s_id, symbol);
+		memcpy(c->tmp_s.s_id, c->ks.k_s, c->ks.k_len + 1);
 		c->s = &c->tmp_s;
 	}
 	for (tries = 0; tries < 16; tries++) {
@@ -527,7 +570,11 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *parent_id,
 		} else {
 			aid = c->p->p_registered ? c->p->p_reg.rp_account : acct;
 			if (aid[0] != '\0') {
-				c->a = find_account(e, aid, &c->ai);
+				if (!key_of(&ka, aid)) { /* validated where it came from */
+					e->e_store_err = RULES_ECORRUPT;
+					return -1;
+				}
+				c->a = find_account(e, &ka, &c->ai);
 				if (c->a == NULL) {
 					memset(&c->tmp_a, 0, sizeof(c->tmp_a));
 					strcpy(c->tmp_a.a_id, aid);
@@ -540,6 +587,7 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *parent_id,
 				return -1;
 			continue;
 		}
+		merge_limits(e, c);
 		return 0;
 	}
 	/* The store kept committing under us 16 times in one call. */
@@ -751,31 +799,42 @@ static bool room_for(const struct rules_engine *e, const struct ctx *c)
 	    (c->a == NULL || c->ai != NONE || e->e_account_ix.ht_count < e->e_account_ix.ht_cap);
 }
 
-static uint32_t add_clid(struct rules_engine *e, const char *id, uint32_t order,
+static uint32_t add_clid_k(struct rules_engine *e, const struct key *k, uint32_t order,
     enum clkind kind)
 {
-	size_t len;
-	uint64_t h = htab_hash(id, &len);
-	uint32_t i = htab_add(&e->e_clid_ix, h);
+	uint32_t i = htab_add(&e->e_clid_ix, k->k_h);
 
 	if (i != HTAB_NONE) {
-		memcpy(e->e_clids[i].c_id, id, len + 1);
+		memcpy(e->e_clids[i].c_id, k->k_s, k->k_len + 1);
 		e->e_clids[i].c_order = order;
 		e->e_clids[i].c_kind = (uint8_t)kind;
 	}
 	return i;
 }
 
+static uint32_t add_clid(struct rules_engine *e, const char *id, uint32_t order,
+    enum clkind kind)
+{
+	struct key k;
+
+	if (!key_of(&k, id))
+		return HTAB_NONE;
+	return add_clid_k(e, &k, order, kind);
+}
+
 /* ---- the checks ------------------------------------------------------------------ */
 
-/* Validates the fields every child order needs. */
-static bool fields_ok(const struct rules_order *o, struct rules_decision *d)
+/* Validates the fields every child order needs; keys the ClOrdID and the
+ * symbol in c. */
+static bool fields_ok(const struct rules_order *o, struct ctx *c, struct rules_decision *d)
 {
-	if (!id_ok(o->ro_clordid)) {
+	struct key ka;
+
+	if (!key_of(&c->kc, o->ro_clordid)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing ClOrdID");
 		return false;
 	}
-	if (!id_ok(o->ro_symbol)) {
+	if (!key_of(&c->ks, o->ro_symbol)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing Symbol");
 		return false;
 	}
@@ -797,7 +856,7 @@ static bool fields_ok(const struct rules_order *o, struct rules_decision *d)
 		reject(d, RULES_R_BAD_ORDER, "limit order needs Price > 0");
 		return false;
 	}
-	if (o->ro_account != NULL && o->ro_account[0] != '\0' && !rules_id_valid(o->ro_account)) {
+	if (o->ro_account != NULL && o->ro_account[0] != '\0' && !key_of(&ka, o->ro_account)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid Account");
 		return false;
 	}
@@ -958,11 +1017,11 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 
 	if (o->ro_parent == NULL || o->ro_parent[0] == '\0')
 		return reject(d, RULES_R_NO_PARENT, "child order names no parent");
-	if (!rules_id_valid(o->ro_parent))
+	if (!key_of(&c->kp, o->ro_parent))
 		return reject(d, RULES_R_BAD_ORDER, "invalid parent id");
-	if (find_clid(e, o->ro_clordid) != HTAB_NONE)
+	if (htab_find(&e->e_clid_ix, c->kc.k_s, c->kc.k_len, c->kc.k_h) != HTAB_NONE)
 		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
-	if (resolve(e, c, o->ro_parent, o->ro_symbol, acct) != 0)
+	if (resolve(e, c, acct) != 0)
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err));
 	p = c->p;
@@ -1031,7 +1090,7 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	ord->o_ordtype = o->ro_ordtype;
 	ord->o_qty = o->ro_qty;
 	ord->o_px = vpx;
-	add_clid(e, o->ro_clordid, oi, CL_NEW);
+	add_clid_k(e, &c->kc, oi, CL_NEW);
 	set_live(e, ord, O_LIVE);
 	recount(e, ord);
 	p->p_expo.orders++;
@@ -1056,7 +1115,7 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 
 	if (!id_ok(o->ro_origclordid))
 		return reject(d, RULES_R_BAD_ORDER, "invalid or missing OrigClOrdID");
-	if (find_clid(e, o->ro_clordid) != HTAB_NONE)
+	if (htab_find(&e->e_clid_ix, c->kc.k_s, c->kc.k_len, c->kc.k_h) != HTAB_NONE)
 		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
 	ci = find_clid(e, o->ro_origclordid);
 	if (ci == HTAB_NONE)
@@ -1086,7 +1145,8 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 		return reject(d, RULES_R_BAD_ORDER,
 		    "replace quantity %" PRId64 " is not above the filled %" PRId64, o->ro_qty,
 		    ord->o_cum);
-	if (resolve(e, c, p->p_id, o->ro_symbol, "") != 0)
+	(void)key_of(&c->kp, p->p_id); /* an id from the table: valid */
+	if (resolve(e, c, "") != 0)
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err));
 	p = c->p; /* the same parent, now with current records */
@@ -1112,7 +1172,7 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	rate = parent_rate(e, c);
 	if (rate > 0 && rate_reserve(p, rate) != 0)
 		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window", p->p_id);
-	ord->o_pend_clid = add_clid(e, o->ro_clordid, oi, CL_REPLACE);
+	ord->o_pend_clid = add_clid_k(e, &c->kc, oi, CL_REPLACE);
 	ord->o_pend_qty = o->ro_qty;
 	ord->o_pend_px = vpx;
 	recount(e, ord);
@@ -1132,7 +1192,7 @@ enum rules_verdict rules_check(struct rules_engine *e, const struct rules_order 
 	enum rules_verdict v;
 
 	d->rd_text[0] = '\0';
-	if (!fields_ok(o, d))
+	if (!fields_ok(o, &c, d))
 		return d->rd_verdict;
 	e->e_store_err = 0;
 	e->e_txnid = rules_store_last_txnid(e->e_store);
@@ -1311,10 +1371,11 @@ int rules_parent_exposure(struct rules_engine *e, const char *parent, struct rul
 {
 	uint32_t i;
 	struct parent *p;
+	struct key k;
 
-	if (!id_ok(parent))
+	if (!key_of(&k, parent))
 		return RULES_EINVAL;
-	p = find_parent(e, parent, &i);
+	p = find_parent(e, &k, &i);
 	if (p == NULL)
 		return RULES_ENOTFOUND;
 	expo_out(&p->p_expo, out);
@@ -1326,10 +1387,11 @@ int rules_account_exposure(struct rules_engine *e, const char *account,
 {
 	uint32_t i;
 	struct account *a;
+	struct key k;
 
-	if (!id_ok(account))
+	if (!key_of(&k, account))
 		return RULES_EINVAL;
-	a = find_account(e, account, &i);
+	a = find_account(e, &k, &i);
 	if (a == NULL)
 		return RULES_ENOTFOUND;
 	expo_out(&a->a_expo, out);

@@ -298,9 +298,26 @@ static void test_bad_orders(void **state)
 	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
 	o = order("C1", "bad parent", "IBM", 10, PX(10));
 	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	{
+		/* ids are 1..64 characters */
+		char id65[66];
+
+		memset(id65, 'X', 65);
+		id65[65] = '\0';
+		o = order(id65, "P1", "IBM", 10, PX(10));
+		DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+		o = order("C1", id65, "IBM", 10, PX(10));
+		DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+		id65[64] = '\0';
+		o = order(id65, "P1", "IBM", 10, PX(10));
+		ACCEPTS(f, check(f, &o));
+		o = order("C1", "P1", "IBM", 10, PX(10));
+		o.ro_account = "AC\x7f";
+		DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	}
 	/* none of these took the ClOrdID or any exposure */
 	ACCEPTS(f, buy(f, "C1", "P1", 10));
-	assert_int_equal(pexpo(f, "P1").ex_open_qty, 10);
+	assert_int_equal(pexpo(f, "P1").ex_open_qty, 20);
 }
 
 static void test_no_and_unknown_parent(void **state)
