@@ -95,6 +95,8 @@ struct order {
 	int64_t o_vleaves;                /* LeavesQty the venue last reported */
 	int64_t o_pend_qty, o_pend_px;    /* the pending replace */
 	int64_t o_cnt_qty, o_cnt_notional; /* open exposure counted in the sums */
+	uint32_t o_clid;                  /* its current (last confirmed) ClOrdID */
+	uint32_t o_tag;                   /* the caller's ro_tag */
 };
 
 /* What a ClOrdID named when it was taken. */
@@ -453,6 +455,7 @@ struct ctx {
 	/* The effective limits, merged once per check by merge_limits(). */
 	uint32_t l_set, l_trip;     /* RULES_BIT(l): limit l is set / trips */
 	int64_t l_val[RULES_LIM_COUNT];
+	bool force;                 /* rules_restore(): book without checking */
 	struct parent tmp_p;
 	struct account tmp_a;
 	struct symbol tmp_s;
@@ -1005,6 +1008,15 @@ static int64_t parent_rate(const struct rules_engine *e, const struct ctx *c)
 	return eff(e, c, RULES_LIM_PARENT_RATE, &rate, &t) ? rate : 0;
 }
 
+/* The valuation of an order being restored: its price, or for a market order
+ * the reference price; 0 when there is none (the caller pins the parent). */
+static int64_t restore_px(const struct ctx *c, const struct rules_order *o)
+{
+	if (o->ro_ordtype == RULES_ORDTYPE_MARKET)
+		return c->s->s_has_refpx ? c->s->s_refpx : 0;
+	return o->ro_px;
+}
+
 static enum rules_verdict check_new(struct rules_engine *e, const struct rules_order *o,
     struct ctx *c, struct rules_decision *d)
 {
@@ -1027,11 +1039,12 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	p = c->p;
 	if (!p->p_registered) {
 		if (p->p_declared) {
-			if (o->ro_declared_qty != 0 && o->ro_declared_qty != p->p_declared_qty)
+			if (!c->force && o->ro_declared_qty != 0 &&
+			    o->ro_declared_qty != p->p_declared_qty)
 				return reject(d, RULES_R_DECLARED_QTY_CHANGED,
 				    "parent %s declared quantity %" PRId64 " was %" PRId64,
 				    p->p_id, o->ro_declared_qty, p->p_declared_qty);
-		} else if (o->ro_allow_declare && o->ro_declared_qty > 0) {
+		} else if (!c->force && o->ro_allow_declare && o->ro_declared_qty > 0) {
 			int64_t cap;
 			bool t;
 
@@ -1047,10 +1060,17 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 				    "declared parent quantity %" PRId64 " > cap %" PRId64,
 				    o->ro_declared_qty, cap);
 			declare(c, o, acct);
+		} else if (c->force) {
+			/* Restoring an order whose parent is gone: book it under
+			 * a parent of the declared quantity, 0 if none, so that
+			 * every later child of it is refused. */
+			declare(c, o, acct);
 		} else {
 			return reject(d, RULES_R_UNKNOWN_PARENT, "unknown parent %s", o->ro_parent);
 		}
 	}
+	if (c->force)
+		goto book;
 	if (strcmp(p->p_reg.rp_symbol, o->ro_symbol) != 0)
 		return reject(d, RULES_R_PARENT_MISMATCH, "symbol %s differs from parent %s's %s",
 		    o->ro_symbol, p->p_id, p->p_reg.rp_symbol);
@@ -1069,6 +1089,10 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	}
 	if (acc.have)
 		return d->rd_verdict;
+	if (0) {
+book:
+		vpx = restore_px(c, o);
+	}
 
 	if (!room_for(e, c))
 		return reject(d, RULES_R_CAPACITY, "engine order table full");
@@ -1090,9 +1114,12 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	ord->o_ordtype = o->ro_ordtype;
 	ord->o_qty = o->ro_qty;
 	ord->o_px = vpx;
-	add_clid_k(e, &c->kc, oi, CL_NEW);
+	ord->o_tag = o->ro_tag;
+	ord->o_clid = add_clid_k(e, &c->kc, oi, CL_NEW);
 	set_live(e, ord, O_LIVE);
 	recount(e, ord);
+	if (vpx == 0) /* restored market order with no reference price: fail closed */
+		p->p_expo.pinned = true;
 	p->p_expo.orders++;
 	if (c->a != NULL)
 		c->a->a_expo.orders++;
@@ -1150,11 +1177,13 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err));
 	p = c->p; /* the same parent, now with current records */
-	if (!p->p_registered && !p->p_declared)
+	if (!c->force && !p->p_registered && !p->p_declared)
 		return reject(d, RULES_R_UNKNOWN_PARENT, "parent %s is no longer registered",
 		    p->p_id);
 
-	if (price_checks(c, e, o, &vpx, &acc)) {
+	if (c->force) {
+		vpx = restore_px(c, o);
+	} else if (price_checks(c, e, o, &vpx, &acc)) {
 		/* While pending, the order counts as the larger of old and new. */
 		new_q = o->ro_qty - ord->o_cum;
 		if (rules_mul_ovf(o->ro_qty, vpx, &notional) || rules_mul_ovf(new_q, vpx, &new_n)) {
@@ -1176,6 +1205,8 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	ord->o_pend_qty = o->ro_qty;
 	ord->o_pend_px = vpx;
 	recount(e, ord);
+	if (vpx == 0)
+		p->p_expo.pinned = true;
 	p->p_expo.orders++;
 	if (rate > 0)
 		rate_push(p, o->ro_now_ns);
@@ -1185,8 +1216,8 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	return RULES_ACCEPT;
 }
 
-enum rules_verdict rules_check(struct rules_engine *e, const struct rules_order *o,
-    struct rules_decision *d)
+static enum rules_verdict run(struct rules_engine *e, const struct rules_order *o,
+    struct rules_decision *d, bool force)
 {
 	struct ctx c;
 	enum rules_verdict v;
@@ -1194,6 +1225,7 @@ enum rules_verdict rules_check(struct rules_engine *e, const struct rules_order 
 	d->rd_text[0] = '\0';
 	if (!fields_ok(o, &c, d))
 		return d->rd_verdict;
+	c.force = force;
 	e->e_store_err = 0;
 	e->e_txnid = rules_store_last_txnid(e->e_store);
 	if (o->ro_kind == RULES_REPLACE)
@@ -1204,6 +1236,18 @@ enum rules_verdict rules_check(struct rules_engine *e, const struct rules_order 
 		v = reject(d, RULES_R_BAD_ORDER, "unknown order kind");
 	snap_end(e);
 	return v;
+}
+
+enum rules_verdict rules_check(struct rules_engine *e, const struct rules_order *o,
+    struct rules_decision *d)
+{
+	return run(e, o, d, false);
+}
+
+int rules_restore(struct rules_engine *e, const struct rules_order *o,
+    struct rules_decision *d)
+{
+	return run(e, o, d, true) == RULES_ACCEPT ? 0 : RULES_EINVAL;
 }
 
 /* ---- accounting ------------------------------------------------------------------- */
@@ -1285,6 +1329,7 @@ int rules_on_exec(struct rules_engine *e, const struct rules_exec *x)
 		if (o->o_pend_clid != NONE && ci == o->o_pend_clid) {
 			o->o_qty = o->o_pend_qty;
 			o->o_px = o->o_pend_px;
+			o->o_clid = o->o_pend_clid;
 			o->o_pend_clid = NONE;
 			if (x->re_order_qty > 0)
 				o->o_qty = x->re_order_qty;
@@ -1395,5 +1440,32 @@ int rules_account_exposure(struct rules_engine *e, const char *account,
 	if (a == NULL)
 		return RULES_ENOTFOUND;
 	expo_out(&a->a_expo, out);
+	return 0;
+}
+
+int rules_foreach_live(struct rules_engine *e, rules_live_cb *cb, void *arg)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < e->e_norders; i++) {
+		const struct order *o = &e->e_orders[i];
+		struct rules_live l;
+
+		if (o->o_state != O_LIVE)
+			continue;
+		l.rl_clordid = e->e_clids[o->o_clid].c_id;
+		l.rl_symbol = e->e_symbols[o->o_symbol].s_id;
+		l.rl_parent = e->e_parents[o->o_parent].p_id;
+		l.rl_account = o->o_account != NONE ? e->e_accounts[o->o_account].a_id : "";
+		l.rl_side = o->o_side;
+		l.rl_qty = o->o_qty;
+		l.rl_cum = o->o_cum;
+		l.rl_open = o->o_cnt_qty;
+		l.rl_tag = o->o_tag;
+		l.rl_replace_pending = o->o_pend_clid != NONE;
+		if ((rc = cb(arg, &l)) != 0)
+			return rc;
+	}
 	return 0;
 }

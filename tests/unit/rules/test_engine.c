@@ -1034,6 +1034,102 @@ static void test_new_day(void **state)
 	ACCEPTS(f, buy(f, "C1", "P1", 100));
 }
 
+
+/* ---- restore (journal replay) and live orders -------------------------------------- */
+
+static void test_restore_books_without_checks(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+	struct rules_decision d;
+
+	put_parent(f, "P1", "IBM", 100);
+	/* beyond the parent: booked anyway, the order is at the venue */
+	o = order("C1", "P1", "IBM", 150, PX(10));
+	assert_int_equal(rules_restore(f->en, &o, &d), 0);
+	assert_int_equal(pexpo(f, "P1").ex_open_qty, 150);
+	DECIDES(f, buy(f, "C2", "P1", 1), RULES_TRIP, RULES_R_PARENT_QTY);
+	/* a parent that is gone: booked under a zero-quantity parent */
+	o = order("C3", "GONE", "IBM", 10, PX(10));
+	assert_int_equal(rules_restore(f->en, &o, &d), 0);
+	assert_int_equal(pexpo(f, "GONE").ex_open_qty, 10);
+	DECIDES(f, buy(f, "C4", "GONE", 1), RULES_TRIP, RULES_R_PARENT_QTY);
+	/* a market order with no reference price pins its parent */
+	put_parent(f, "P2", "IBM", 1000);
+	o = order("M1", "P2", "IBM", 10, 0);
+	assert_int_equal(rules_restore(f->en, &o, &d), 0);
+	DECIDES(f, buy(f, "C5", "P2", 1), RULES_TRIP, RULES_R_PARENT_QTY);
+	/* a replace restored beyond the limits */
+	o = order("R1", "", "IBM", 400, PX(10));
+	o.ro_kind = RULES_REPLACE;
+	o.ro_origclordid = "C1";
+	assert_int_equal(rules_restore(f->en, &o, &d), 0);
+	assert_int_equal(pexpo(f, "P1").ex_open_qty, 400);
+	/* what cannot be booked is refused: the caller fails closed */
+	o.ro_clordid = "R2";
+	o.ro_origclordid = "NOPE";
+	assert_int_equal(rules_restore(f->en, &o, &d), RULES_EINVAL);
+	assert_int_equal(d.rd_reason, RULES_R_UNKNOWN_ORIG);
+	o = order("C1", "P1", "IBM", 1, PX(10));
+	assert_int_equal(rules_restore(f->en, &o, &d), RULES_EINVAL);
+	assert_int_equal(d.rd_reason, RULES_R_DUP_CLORDID);
+}
+
+struct seen {
+	int n;
+	char ids[8][16];
+	uint32_t tags[8];
+	int64_t open[8];
+	bool pending[8];
+};
+
+static int collect(void *arg, const struct rules_live *l)
+{
+	struct seen *s = arg;
+
+	snprintf(s->ids[s->n], sizeof(s->ids[0]), "%s", l->rl_clordid);
+	s->tags[s->n] = l->rl_tag;
+	s->open[s->n] = l->rl_open;
+	s->pending[s->n] = l->rl_replace_pending;
+	s->n++;
+	assert_string_equal(l->rl_symbol, "IBM");
+	assert_string_equal(l->rl_account, "ACC1");
+	return s->n == 8;
+}
+
+static void test_foreach_live(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+	struct seen s;
+
+	put_parent(f, "P1", "IBM", 10000);
+	o = order("A1", "P1", "IBM", 100, PX(10));
+	o.ro_tag = 7;
+	ACCEPTS(f, check(f, &o));
+	o = order("A2", "P1", "IBM", 100, PX(10));
+	o.ro_tag = 8;
+	ACCEPTS(f, check(f, &o));
+	o = order("A3", "P1", "IBM", 100, PX(10));
+	o.ro_tag = 9;
+	ACCEPTS(f, check(f, &o));
+	assert_int_equal(exec(f, "A2", NULL, '4', '4', 0, 0, 0, 0), 0); /* A2 done */
+	ACCEPTS(f, replace(f, "B1", "A1", 300, PX(10)));              /* pending */
+	ACCEPTS(f, replace(f, "B3", "A3", 50, PX(10)));
+	assert_int_equal(exec(f, "B3", "A3", '5', '0', 0, 0, 0, 50), 0); /* confirmed */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rules_foreach_live(f->en, collect, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.ids[0], "A1"); /* the pending replace is not current yet */
+	assert_int_equal(s.tags[0], 7);
+	assert_int_equal(s.open[0], 300);
+	assert_true(s.pending[0]);
+	assert_string_equal(s.ids[1], "B3");
+	assert_int_equal(s.tags[1], 9);
+	assert_int_equal(s.open[1], 50);
+	assert_false(s.pending[1]);
+}
+
 static void test_reason_names_stable(void **state)
 {
 	int i;
@@ -1098,6 +1194,8 @@ int main(void)
 		T(test_limit_change_visible_next_check),
 		T(test_limit_change_from_another_process),
 		T(test_new_day),
+		T(test_restore_books_without_checks),
+		T(test_foreach_live),
 		cmocka_unit_test(test_reason_names_stable),
 		T(test_config_errors),
 	};
