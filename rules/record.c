@@ -76,15 +76,21 @@ static struct enc enc_start(uint8_t *buf)
 	return e;
 }
 
+void rules_rec_seal(void *buf, size_t len, uint16_t type)
+{
+	uint8_t *b = buf;
+	uint32_t crc = rules_crc32c(0, b + RULES_REC_HDR_LEN, len - RULES_REC_HDR_LEN);
+	struct enc h = {b, 0};
+
+	put_u32(&h, crc);
+	put_u16(&h, type);
+	put_u16(&h, RULES_REC_VERSION);
+}
+
 /* Fills in the header once the payload is written; returns the length. */
 static size_t enc_finish(struct enc *e, enum rules_rec_type type)
 {
-	uint32_t crc = rules_crc32c(0, e->e_buf + RULES_REC_HDR_LEN, e->e_len - RULES_REC_HDR_LEN);
-	struct enc h = {e->e_buf, 0};
-
-	put_u32(&h, crc);
-	put_u16(&h, (uint16_t)type);
-	put_u16(&h, RULES_REC_VERSION);
+	rules_rec_seal(e->e_buf, e->e_len, (uint16_t)type);
 	return e->e_len;
 }
 
@@ -234,9 +240,8 @@ static bool get_id(struct dec *d, char out[RULES_ID_MAX + 1])
 	return rules_id_valid(out);
 }
 
-/* Checks the header of v[0..n) and starts a decoder on its payload. */
-static int dec_start(struct dec *d, const void *v, size_t n, enum rules_rec_type type,
-    const char **why)
+int rules_rec_open(const void *v, size_t n, uint16_t type, const uint8_t **payload,
+    size_t *plen, const char **why)
 {
 	struct dec h = {v, n, 0, false};
 	uint32_t crc;
@@ -258,8 +263,19 @@ static int dec_start(struct dec *d, const void *v, size_t n, enum rules_rec_type
 		*why = "CRC mismatch";
 		return RULES_ECORRUPT;
 	}
-	d->d_buf = (const uint8_t *)v + RULES_REC_HDR_LEN;
-	d->d_len = n - RULES_REC_HDR_LEN;
+	*payload = (const uint8_t *)v + RULES_REC_HDR_LEN;
+	*plen = n - RULES_REC_HDR_LEN;
+	return 0;
+}
+
+/* Checks the header of v[0..n) and starts a decoder on its payload. */
+static int dec_start(struct dec *d, const void *v, size_t n, enum rules_rec_type type,
+    const char **why)
+{
+	int rc = rules_rec_open(v, n, (uint16_t)type, &d->d_buf, &d->d_len, why);
+
+	if (rc != 0)
+		return rc;
 	d->d_off = 0;
 	d->d_short = false;
 	return 0;

@@ -1,6 +1,8 @@
 /*
- * record.h - the on-disk form of the keys and values of rules.mdb (store.c).
- * Internal to librules; the unit tests use it to forge records.
+ * record.h - the on-disk form of the keys and values of rules.mdb (store.c),
+ * and the record framing journal.mdb shares (rules_rec_seal/open below).
+ * Internal to librules (and gateway/journal_rec.c); the unit tests use it to
+ * forge records.
  *
  * Every value is a header then a payload:
  *
@@ -68,6 +70,24 @@ int rules_rec_dec_refpx(const void *v, size_t n, int64_t *out, const char **why)
 int rules_rec_dec_restricted(const void *v, size_t n, char out[RULES_REASON_MAX + 1],
     const char **why);
 int rules_rec_dec_audit(const void *v, size_t n, struct rules_audit *out, const char **why);
+
+/*
+ * The header alone, for the records of another LMDB file that uses the same
+ * framing (gateway/journal.c: journal.mdb). Its types start at
+ * RULES_REC_FOREIGN so that a rules.mdb record can never decode as one of
+ * them, nor the reverse; its payload layout is its own.
+ *
+ * rules_rec_seal: buf holds len >= RULES_REC_HDR_LEN bytes, header space
+ * first, payload after it; writes the header (CRC of the payload, type,
+ * RULES_REC_VERSION).
+ * rules_rec_open: checks the header of v[0..n) for type (length, type,
+ * version, CRC) and points *payload / *plen at the payload. 0, or
+ * RULES_ECORRUPT with *why set.
+ */
+#define RULES_REC_FOREIGN 0x100
+void rules_rec_seal(void *buf, size_t len, uint16_t type);
+int rules_rec_open(const void *v, size_t n, uint16_t type, const uint8_t **payload,
+    size_t *plen, const char **why);
 
 /* Keys. The encoders take valid input and return the key length. */
 #define RULES_REC_KEYLEN (1 + RULES_ID_MAX)

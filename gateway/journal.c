@@ -1,0 +1,1032 @@
+/*
+ * journal.c - journal.mdb on LMDB (journal.h): open and verify, the turn's
+ * write transaction, reads, writes.
+ *
+ * The journal keeps one read transaction for its whole life, reset between
+ * uses and renewed for the next (a read allocates nothing); MDB_NOTLS ties
+ * its reader slot to the transaction, not the thread, so that it and the
+ * turn's write transaction can coexist in riskgwd's one thread. A read made
+ * while a turn is open uses the turn's write transaction instead, so that it
+ * sees the turn's writes (a ResendRequest answered in the same turn as the
+ * send it asks for).
+ *
+ * Records are encoded and checked by journal_rec.c; events are built and
+ * checked by journal_ev.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "journal.h"
+#include "journal_rec.h"
+#include "record.h"
+#include "rules.h"
+
+#define JOURNAL_FILE_MODE 0600 /* riskgwd alone reads and writes it */
+
+enum jdb { JDB_META, JDB_SESSIONS, JDB_MSGS, JDB_EVENTS, JDB_KILL, JDB_COUNT };
+static const char *const jdb_names[JDB_COUNT] = {
+	[JDB_META] = "meta",
+	[JDB_SESSIONS] = "sessions",
+	[JDB_MSGS] = "msgs",
+	[JDB_EVENTS] = "events",
+	[JDB_KILL] = "kill",
+};
+
+#define META_SCHEMA "schema_version"
+#define META_DAY "trading_day"
+#define KILL_KEY "state"
+
+struct journal {
+	MDB_env *j_env;
+	MDB_dbi j_dbi[JDB_COUNT];
+	MDB_txn *j_wtxn;         /* the turn's write transaction, NULL outside a turn */
+	int j_dead;              /* non-zero: the error that killed this turn */
+	MDB_txn *j_rtxn;         /* the read transaction, reset when not in use */
+	unsigned j_rdepth;       /* users of j_rtxn now */
+	uint64_t j_last_ev;      /* last event number, the turn included */
+	uint64_t j_last_ev_done; /* last committed event number */
+	unsigned j_readers_cleared;
+	char *j_path;            /* for messages */
+};
+
+static void seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void seterr(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, RULES_ERRLEN, fmt, ap);
+	va_end(ap);
+}
+
+/* LMDB's return code to ours; positive errno values come back negative. */
+static int mdb_code(int rc)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_NOTFOUND:
+		return RULES_ENOTFOUND;
+	case MDB_KEYEXIST:
+		return RULES_EEXIST;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+	case ENOSPC:
+	case EDQUOT:
+		return RULES_EFULL;
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INCOMPATIBLE:
+		return RULES_ECORRUPT;
+	default:
+		return rc > 0 ? -rc : RULES_ESTORE;
+	}
+}
+
+static size_t map_size(const struct journal *j)
+{
+	MDB_envinfo info;
+
+	return mdb_env_info(j->j_env, &info) == 0 ? info.me_mapsize : 0;
+}
+
+/* ---- verification at open ---------------------------------------------------- */
+
+static bool key_is(const MDB_val *k, const char *name)
+{
+	return k->mv_size == strlen(name) && memcmp(k->mv_data, name, k->mv_size) == 0;
+}
+
+/* Copies a sessions key into name; false if it is not a valid name. */
+static bool key_name(const MDB_val *k, char name[JOURNAL_NAME_MAX + 1])
+{
+	if (k->mv_size == 0 || k->mv_size > JOURNAL_NAME_MAX)
+		return false;
+	memcpy(name, k->mv_data, k->mv_size);
+	name[k->mv_size] = '\0';
+	return journal_name_valid(name);
+}
+
+/* Decodes one record of db. *seq carries the event numbering: the number
+ * the next event must have. */
+static int check_record(enum jdb db, const MDB_val *k, const MDB_val *v, uint64_t *next_ev,
+    const char **why)
+{
+	char name[JOURNAL_NAME_MAX + 1];
+	int rc = 0;
+
+	switch (db) {
+	case JDB_META: {
+		uint32_t x = 0;
+
+		if (!key_is(k, META_SCHEMA) && !key_is(k, META_DAY)) {
+			*why = "unknown meta key";
+			return RULES_ECORRUPT;
+		}
+		if ((rc = rules_rec_dec_u32(v->mv_data, v->mv_size, &x, why)) != 0)
+			return rc;
+		if (key_is(k, META_DAY) && !journal_day_valid(x)) {
+			*why = "trading_day is not YYYYMMDD";
+			return RULES_ECORRUPT;
+		}
+		return 0;
+	}
+	case JDB_SESSIONS: {
+		struct journal_session s;
+
+		if (!key_name(k, name)) {
+			*why = "bad session name key";
+			return RULES_ECORRUPT;
+		}
+		return journal_rec_dec_session(v->mv_data, v->mv_size, &s, why);
+	}
+	case JDB_MSGS: {
+		const uint8_t *msg;
+		uint64_t kseq, vseq;
+		size_t len;
+
+		if ((rc = journal_rec_msg_key_dec(k->mv_data, k->mv_size, NULL, &kseq, why)) != 0 ||
+		    (rc = journal_rec_dec_msg(v->mv_data, v->mv_size, &vseq, &msg, &len, why)) != 0)
+			return rc;
+		if (kseq != vseq) {
+			*why = "message under another seq's key";
+			return RULES_ECORRUPT;
+		}
+		return 0;
+	}
+	case JDB_EVENTS: {
+		struct journal_event ev;
+		uint64_t seq;
+
+		if ((rc = rules_rec_seq_key_dec(k->mv_data, k->mv_size, &seq, why)) != 0 ||
+		    (rc = journal_rec_dec_event(v->mv_data, v->mv_size, &ev, why)) != 0)
+			return rc;
+		if (ev.ev_seq != seq) {
+			*why = "event under another number's key";
+			return RULES_ECORRUPT;
+		}
+		if (seq != *next_ev) {
+			*why = "gap in the event log";
+			return RULES_ECORRUPT;
+		}
+		(*next_ev)++;
+		return 0;
+	}
+	case JDB_KILL: {
+		struct journal_kill kr;
+
+		if (!key_is(k, KILL_KEY)) {
+			*why = "unknown kill key";
+			return RULES_ECORRUPT;
+		}
+		return journal_rec_dec_kill(v->mv_data, v->mv_size, &kr, why);
+	}
+	case JDB_COUNT:
+		break;
+	}
+	return 0;
+}
+
+/* Walks every record of every database and decodes it; sets j_last_ev. */
+static int verify_records(struct journal *j, MDB_txn *txn, char *err)
+{
+	uint64_t next_ev = 1;
+
+	for (int db = 0; db < JDB_COUNT; db++) {
+		MDB_cursor *cur;
+		MDB_val k, v;
+		size_t nrec = 0;
+		int rc;
+
+		if ((rc = mdb_cursor_open(txn, j->j_dbi[db], &cur)) != 0) {
+			seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
+			return mdb_code(rc);
+		}
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			const char *why = "bad record";
+
+			nrec++;
+			if (check_record((enum jdb)db, &k, &v, &next_ev, &why) != 0) {
+				mdb_cursor_close(cur);
+				seterr(err, "%s: corrupt: database '%s': %s (record #%zu)", j->j_path,
+				    jdb_names[db], why, nrec);
+				return RULES_ECORRUPT;
+			}
+		}
+		mdb_cursor_close(cur);
+		if (rc != MDB_NOTFOUND) {
+			seterr(err, "%s: database '%s': %s", j->j_path, jdb_names[db],
+			    mdb_strerror(rc));
+			return mdb_code(rc);
+		}
+	}
+	j->j_last_ev = j->j_last_ev_done = next_ev - 1;
+	return 0;
+}
+
+/* Only our databases may be named in the main database. */
+static int verify_main(struct journal *j, MDB_txn *txn, char *err)
+{
+	MDB_cursor *cur;
+	MDB_dbi main_dbi;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) != 0 ||
+	    (rc = mdb_cursor_open(txn, main_dbi, &cur)) != 0) {
+		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
+		return mdb_code(rc);
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		bool known = false;
+
+		for (int db = 0; db < JDB_COUNT; db++)
+			known = known || key_is(&k, jdb_names[db]);
+		if (!known) {
+			mdb_cursor_close(cur);
+			seterr(err, "%s: corrupt: unknown database '%.*s'", j->j_path,
+			    (int)(k.mv_size > 32 ? 32 : k.mv_size), (const char *)k.mv_data);
+			return RULES_ECORRUPT;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND) {
+		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
+		return mdb_code(rc);
+	}
+	return 0;
+}
+
+/* Opens the databases in a read transaction, checks the schema version and
+ * every record; commits (keeping the handles) on success. */
+static int verify(struct journal *j, char *err)
+{
+	const char *why = NULL;
+	uint32_t version = 0;
+	MDB_txn *txn;
+	MDB_val k = {strlen(META_SCHEMA), (void *)META_SCHEMA}, v;
+	int rc;
+
+	if ((rc = mdb_txn_begin(j->j_env, NULL, MDB_RDONLY, &txn)) != 0) {
+		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
+		return mdb_code(rc);
+	}
+	/* The schema first: a newer file may have other databases. */
+	if ((rc = mdb_dbi_open(txn, jdb_names[JDB_META], 0, &j->j_dbi[JDB_META])) != 0) {
+		seterr(err, "%s: corrupt: no '%s' database (%s)", j->j_path, jdb_names[JDB_META],
+		    mdb_strerror(rc));
+		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : mdb_code(rc);
+		goto fail;
+	}
+	if ((rc = mdb_get(txn, j->j_dbi[JDB_META], &k, &v)) != 0) {
+		seterr(err, "%s: corrupt: no schema_version (%s)", j->j_path, mdb_strerror(rc));
+		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : mdb_code(rc);
+		goto fail;
+	}
+	if ((rc = rules_rec_dec_u32(v.mv_data, v.mv_size, &version, &why)) != 0) {
+		seterr(err, "%s: corrupt: schema_version: %s", j->j_path, why);
+		goto fail;
+	}
+	if (version > JOURNAL_SCHEMA_VERSION) {
+		seterr(err, "%s: journal schema %u is newer than this binary's %u: refusing it",
+		    j->j_path, (unsigned)version, (unsigned)JOURNAL_SCHEMA_VERSION);
+		rc = RULES_ESCHEMA;
+		goto fail;
+	}
+	if (version != JOURNAL_SCHEMA_VERSION) {
+		seterr(err, "%s: corrupt: schema_version %u", j->j_path, (unsigned)version);
+		rc = RULES_ECORRUPT;
+		goto fail;
+	}
+	for (int db = 1; db < JDB_COUNT; db++) {
+		if ((rc = mdb_dbi_open(txn, jdb_names[db], 0, &j->j_dbi[db])) != 0) {
+			seterr(err, "%s: corrupt: no '%s' database (%s)", j->j_path, jdb_names[db],
+			    mdb_strerror(rc));
+			rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : mdb_code(rc);
+			goto fail;
+		}
+	}
+	if ((rc = verify_main(j, txn, err)) != 0 || (rc = verify_records(j, txn, err)) != 0)
+		goto fail;
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
+		return mdb_code(rc);
+	}
+	return 0;
+fail:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* Creates the databases and writes the schema version in a file whose main
+ * database is empty (new, or made by a run that died before this). */
+static int initialise(struct journal *j, char *err)
+{
+	uint8_t buf[RULES_REC_BUFLEN];
+	MDB_txn *txn;
+	MDB_val k = {strlen(META_SCHEMA), (void *)META_SCHEMA}, v;
+	int rc;
+
+	if ((rc = mdb_txn_begin(j->j_env, NULL, 0, &txn)) != 0)
+		goto fail_notxn;
+	for (int db = 0; db < JDB_COUNT; db++)
+		if ((rc = mdb_dbi_open(txn, jdb_names[db], MDB_CREATE, &j->j_dbi[db])) != 0)
+			goto fail;
+	v.mv_data = buf;
+	v.mv_size = rules_rec_enc_u32(buf, JOURNAL_SCHEMA_VERSION);
+	if ((rc = mdb_put(txn, j->j_dbi[JDB_META], &k, &v, MDB_NOOVERWRITE)) != 0)
+		goto fail;
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail_notxn;
+	return 0;
+fail:
+	mdb_txn_abort(txn);
+fail_notxn:
+	seterr(err, "%s: cannot initialise: %s", j->j_path, mdb_strerror(rc));
+	return mdb_code(rc);
+}
+
+/* Refuses a file shorter than LMDB's last page: touching a page beyond the
+ * end of the file would SIGBUS. Returns 0, RULES_ECORRUPT or an error. */
+static int check_size(struct journal *j, char *err)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	struct stat sb;
+	uint64_t need;
+	int rc, fd = -1;
+
+	if ((rc = mdb_env_info(j->j_env, &info)) != 0 || (rc = mdb_env_stat(j->j_env, &ms)) != 0 ||
+	    (rc = mdb_env_get_fd(j->j_env, &fd)) != 0) {
+		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
+		return mdb_code(rc);
+	}
+	if (fstat(fd, &sb) != 0) {
+		rc = -errno;
+		seterr(err, "%s: %s", j->j_path, strerror(errno));
+		return rc;
+	}
+	need = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+	if ((uint64_t)sb.st_size < need) {
+		seterr(err, "%s: corrupt: truncated (%lld bytes, LMDB's last page needs %llu)",
+		    j->j_path, (long long)sb.st_size, (unsigned long long)need);
+		return RULES_ECORRUPT;
+	}
+	return 0;
+}
+
+/* One writer process: an exclusive flock on the data file, released by the
+ * kernel when the process dies however it dies. */
+static int lock_file(struct journal *j, char *err)
+{
+	int fd = -1, rc;
+
+	if ((rc = mdb_env_get_fd(j->j_env, &fd)) != 0) {
+		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
+		return mdb_code(rc);
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		rc = -errno;
+		if (rc == -EWOULDBLOCK) {
+			seterr(err, "%s: in use by another process (another riskgwd?)", j->j_path);
+			return -EBUSY;
+		}
+		seterr(err, "%s: flock: %s", j->j_path, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+static int open_env(struct journal *j, const struct journal_config *cfg, char *err)
+{
+	unsigned flags = MDB_NOSUBDIR | MDB_NOTLS;
+	size_t entries;
+	MDB_envinfo info;
+	MDB_txn *wtxn;
+	MDB_stat ms;
+	int rc, dead = 0;
+
+	if (!cfg->jc_sync)
+		flags |= MDB_NOSYNC | MDB_NOMETASYNC;
+	if ((rc = mdb_env_create(&j->j_env)) != 0) {
+		j->j_env = NULL;
+		goto fail_mdb;
+	}
+	if ((rc = mdb_env_set_maxdbs(j->j_env, JDB_COUNT)) != 0 ||
+	    (rc = mdb_env_set_mapsize(j->j_env,
+		 cfg->jc_mapsize ? cfg->jc_mapsize : JOURNAL_MAPSIZE_DEFAULT)) != 0)
+		goto fail_mdb;
+	if ((rc = mdb_env_open(j->j_env, j->j_path, flags, JOURNAL_FILE_MODE)) != 0) {
+		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH || rc == MDB_CORRUPTED) {
+			seterr(err, "%s: corrupt: not a usable LMDB file (%s)", j->j_path,
+			    mdb_strerror(rc));
+			return RULES_ECORRUPT;
+		}
+		goto fail_mdb;
+	}
+	if ((rc = lock_file(j, err)) != 0)
+		return rc;
+	/* A process killed while it held a read transaction leaves its reader
+	 * slot behind, and the pages of that snapshot can then never be reused:
+	 * the map fills up. LMDB clears the lock table only when no process has
+	 * the environment open; another one may (mdb_stat, a diagnostic tool). */
+	if ((rc = mdb_reader_check(j->j_env, &dead)) != 0)
+		goto fail_mdb;
+	j->j_readers_cleared = dead > 0 ? (unsigned)dead : 0;
+	/* A writer killed inside mdb_txn_commit(), after its meta page was
+	 * written and before the lock table's last txnid was, leaves read
+	 * snapshots one commit behind the file, until the next writer takes the
+	 * (robust) write mutex and repairs the table. Take it now, so that
+	 * verification and replay see that commit as the first write will. */
+	if ((rc = mdb_txn_begin(j->j_env, NULL, 0, &wtxn)) != 0)
+		goto fail_mdb;
+	mdb_txn_abort(wtxn);
+	if ((rc = check_size(j, err)) != 0)
+		return rc;
+	if ((rc = mdb_env_info(j->j_env, &info)) != 0 || (rc = mdb_env_stat(j->j_env, &ms)) != 0)
+		goto fail_mdb;
+	entries = ms.ms_entries;
+	if (entries == 0 && info.me_last_txnid == 0) {
+		if (!cfg->jc_create) {
+			seterr(err, "%s: corrupt: LMDB file without a journal in it", j->j_path);
+			return RULES_ECORRUPT;
+		}
+		if ((rc = initialise(j, err)) != 0)
+			return rc;
+	}
+	if ((rc = verify(j, err)) != 0)
+		return rc;
+	if ((rc = mdb_txn_begin(j->j_env, NULL, MDB_RDONLY, &j->j_rtxn)) != 0) {
+		j->j_rtxn = NULL;
+		goto fail_mdb;
+	}
+	mdb_txn_reset(j->j_rtxn);
+	return 0;
+fail_mdb:
+	seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
+	return mdb_code(rc);
+}
+
+int journal_open(struct journal **out, const char *path, const struct journal_config *cfg,
+    char err[RULES_ERRLEN])
+{
+	struct journal *j;
+	struct stat sb;
+	int rc;
+
+	*out = NULL;
+	if (path == NULL || *path == '\0' || cfg == NULL) {
+		seterr(err, "journal_open: bad arguments");
+		return RULES_EINVAL;
+	}
+	if (stat(path, &sb) != 0) {
+		rc = -errno;
+		if (rc != -ENOENT || !cfg->jc_create) {
+			seterr(err, "%s: %s", path, strerror(-rc));
+			return rc;
+		}
+	} else if (!S_ISREG(sb.st_mode)) {
+		seterr(err, "%s: not a regular file", path);
+		return RULES_EINVAL;
+	} else if (sb.st_size == 0) {
+		/* LMDB would quietly make a new journal of an empty file. */
+		seterr(err, "%s: corrupt: empty file (0 bytes)", path);
+		return RULES_ECORRUPT;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL || (j->j_path = strdup(path)) == NULL) {
+		free(j);
+		seterr(err, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	if ((rc = open_env(j, cfg, err)) != 0) {
+		journal_close(j);
+		return rc;
+	}
+	*out = j;
+	return 0;
+}
+
+void journal_close(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	if (j->j_wtxn != NULL)
+		mdb_txn_abort(j->j_wtxn);
+	if (j->j_rtxn != NULL)
+		mdb_txn_abort(j->j_rtxn);
+	if (j->j_env != NULL)
+		mdb_env_close(j->j_env); /* closes the fd: the flock goes with it */
+	free(j->j_path);
+	free(j);
+}
+
+unsigned journal_readers_cleared(const struct journal *j)
+{
+	return j->j_readers_cleared;
+}
+
+/* ---- turns -------------------------------------------------------------------------- */
+
+/* The turn's write transaction, begun by the first write of the turn. */
+static int turn_txn(struct journal *j, MDB_txn **txn, char *err)
+{
+	int rc;
+
+	*txn = NULL; /* gcc -O2 cannot see that j_dead != 0 below */
+	if (j->j_dead != 0) {
+		seterr(err, "journal turn failed earlier (%s): commit or abort it",
+		    rules_strerror(j->j_dead));
+		return j->j_dead;
+	}
+	if (j->j_wtxn == NULL) {
+		if ((rc = mdb_txn_begin(j->j_env, NULL, 0, &j->j_wtxn)) != 0) {
+			j->j_wtxn = NULL;
+			seterr(err, "journal: cannot begin a write transaction: %s",
+			    mdb_strerror(rc));
+			return mdb_code(rc);
+		}
+	}
+	*txn = j->j_wtxn;
+	return 0;
+}
+
+/* An LMDB failure in the turn: LMDB refuses further use of the transaction,
+ * so the whole turn is lost. Aborted now (the pages and the writer lock
+ * are released); the turn stays dead until journal_commit/abort. */
+static int turn_fail(struct journal *j, int rc, const char *what, char *err)
+{
+	int code = mdb_code(rc);
+
+	if (rc == MDB_MAP_FULL)
+		seterr(err, "journal full (map size %zu bytes): %s, turn lost", map_size(j), what);
+	else if (rc == MDB_TXN_FULL)
+		seterr(err, "journal: too many changes in one turn: %s, turn lost", what);
+	else if (rc == ENOSPC || rc == EDQUOT)
+		seterr(err, "journal: disk full: %s, turn lost", what);
+	else
+		seterr(err, "journal: %s: %s, turn lost", what, mdb_strerror(rc));
+	mdb_txn_abort(j->j_wtxn);
+	j->j_wtxn = NULL;
+	j->j_dead = code;
+	j->j_last_ev = j->j_last_ev_done;
+	return code;
+}
+
+int journal_commit(struct journal *j, char err[RULES_ERRLEN])
+{
+	int rc;
+
+	if (j->j_dead != 0) {
+		rc = j->j_dead;
+		seterr(err, "journal turn failed earlier (%s): nothing committed",
+		    rules_strerror(rc));
+		j->j_dead = 0;
+		return rc;
+	}
+	if (j->j_wtxn == NULL)
+		return 0;
+	/* mdb_txn_commit() frees the transaction whatever it returns. */
+	rc = mdb_txn_commit(j->j_wtxn);
+	j->j_wtxn = NULL;
+	if (rc != 0) {
+		if (rc == MDB_MAP_FULL)
+			seterr(err, "journal full (map size %zu bytes) at commit, nothing committed",
+			    map_size(j));
+		else if (rc == ENOSPC || rc == EDQUOT)
+			seterr(err, "journal: disk full at commit, nothing committed");
+		else
+			seterr(err, "journal commit: %s, nothing committed", mdb_strerror(rc));
+		j->j_last_ev = j->j_last_ev_done;
+		return mdb_code(rc);
+	}
+	j->j_last_ev_done = j->j_last_ev;
+	return 0;
+}
+
+void journal_abort(struct journal *j)
+{
+	if (j->j_wtxn != NULL)
+		mdb_txn_abort(j->j_wtxn);
+	j->j_wtxn = NULL;
+	j->j_dead = 0;
+	j->j_last_ev = j->j_last_ev_done;
+}
+
+bool journal_in_turn(const struct journal *j)
+{
+	return j->j_wtxn != NULL || j->j_dead != 0;
+}
+
+int journal_flush(struct journal *j)
+{
+	int rc = mdb_env_sync(j->j_env, 1);
+
+	return rc == 0 ? 0 : mdb_code(rc);
+}
+
+/* ---- reads ----------------------------------------------------------------------- */
+
+/* The transaction a read uses: the turn's, else the renewed read snapshot. */
+static int rd_begin(struct journal *j, MDB_txn **txn)
+{
+	*txn = NULL;
+	if (j->j_wtxn != NULL) {
+		*txn = j->j_wtxn;
+		return 0;
+	}
+	if (j->j_rdepth == 0 && mdb_txn_renew(j->j_rtxn) != 0)
+		return RULES_ESTORE;
+	j->j_rdepth++;
+	*txn = j->j_rtxn;
+	return 0;
+}
+
+static void rd_end(struct journal *j, MDB_txn *txn)
+{
+	if (txn == j->j_rtxn && j->j_rdepth > 0 && --j->j_rdepth == 0)
+		mdb_txn_reset(j->j_rtxn);
+}
+
+/* Looks key up in db; 0 (v set), RULES_ENOTFOUND, or an error. */
+static int rd_get(struct journal *j, MDB_txn *txn, enum jdb db, const void *key, size_t klen,
+    MDB_val *v)
+{
+	MDB_val k = {klen, (void *)key};
+
+	return mdb_code(mdb_get(txn, j->j_dbi[db], &k, v));
+}
+
+int journal_session_get(struct journal *j, const char *name, struct journal_session *out)
+{
+	const char *why;
+	MDB_txn *txn;
+	MDB_val v;
+	int rc;
+
+	if (!journal_name_valid(name))
+		return RULES_ENOTFOUND;
+	if ((rc = rd_begin(j, &txn)) != 0)
+		return rc;
+	if ((rc = rd_get(j, txn, JDB_SESSIONS, name, strlen(name), &v)) == 0)
+		rc = journal_rec_dec_session(v.mv_data, v.mv_size, out, &why);
+	rd_end(j, txn);
+	return rc;
+}
+
+int journal_msg_get(struct journal *j, const char *name, uint64_t seq, void *buf, size_t cap,
+    size_t *len)
+{
+	uint8_t key[JOURNAL_MSGKEY_LEN];
+	const uint8_t *msg;
+	const char *why;
+	uint64_t vseq;
+	size_t n = 0;
+	MDB_txn *txn;
+	MDB_val v;
+	int rc;
+
+	if (!journal_name_valid(name) || seq == 0)
+		return RULES_ENOTFOUND;
+	if ((rc = rd_begin(j, &txn)) != 0)
+		return rc;
+	rc = rd_get(j, txn, JDB_MSGS, key, journal_rec_msg_key(key, name, seq), &v);
+	if (rc == 0)
+		rc = journal_rec_dec_msg(v.mv_data, v.mv_size, &vseq, &msg, &n, &why);
+	if (rc == 0 && vseq != seq)
+		rc = RULES_ECORRUPT;
+	if (rc == 0) {
+		*len = n;
+		if (n > cap)
+			rc = RULES_ERANGE;
+		else
+			memcpy(buf, msg, n);
+	}
+	rd_end(j, txn);
+	return rc;
+}
+
+int journal_msg_range(struct journal *j, const char *name, uint64_t from, uint64_t to,
+    journal_msg_cb *cb, void *arg)
+{
+	uint8_t key[JOURNAL_MSGKEY_LEN];
+	size_t plen = 1 + strnlen(name, JOURNAL_NAME_MAX); /* the session's key prefix */
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc, ret = 0;
+
+	if (!journal_name_valid(name) || from == 0 || (to != 0 && to < from))
+		return RULES_EINVAL;
+	if ((rc = rd_begin(j, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_MSGS], &cur)) != 0) {
+		rd_end(j, txn);
+		return mdb_code(rc);
+	}
+	k.mv_size = journal_rec_msg_key(key, name, from);
+	k.mv_data = key;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *msg;
+		uint64_t kseq, vseq;
+		const char *why;
+		size_t len;
+
+		if (k.mv_size != plen + 8 || memcmp(k.mv_data, key, plen) != 0)
+			break; /* past the session's messages */
+		if (journal_rec_msg_key_dec(k.mv_data, k.mv_size, name, &kseq, &why) != 0 ||
+		    journal_rec_dec_msg(v.mv_data, v.mv_size, &vseq, &msg, &len, &why) != 0 ||
+		    kseq != vseq) {
+			ret = RULES_ECORRUPT;
+			break;
+		}
+		if (to != 0 && kseq > to)
+			break;
+		if ((ret = cb(arg, kseq, msg, len)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	rd_end(j, txn);
+	if (ret != 0)
+		return ret;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : mdb_code(rc);
+}
+
+uint64_t journal_last_event(const struct journal *j)
+{
+	return j->j_last_ev;
+}
+
+int journal_replay(struct journal *j, journal_event_cb *cb, void *arg)
+{
+	struct journal_event ev;
+	uint64_t next = 1;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc, ret = 0;
+
+	if ((rc = rd_begin(j, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_EVENTS], &cur)) != 0) {
+		rd_end(j, txn);
+		return mdb_code(rc);
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const char *why;
+		uint64_t seq;
+
+		if (rules_rec_seq_key_dec(k.mv_data, k.mv_size, &seq, &why) != 0 ||
+		    journal_rec_dec_event(v.mv_data, v.mv_size, &ev, &why) != 0 ||
+		    ev.ev_seq != seq || seq != next) {
+			ret = RULES_ECORRUPT;
+			break;
+		}
+		next++;
+		if ((ret = cb(arg, &ev)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	rd_end(j, txn);
+	if (ret != 0)
+		return ret;
+	return rc == MDB_NOTFOUND ? 0 : mdb_code(rc);
+}
+
+int journal_day(struct journal *j, uint32_t *day)
+{
+	const char *why;
+	MDB_txn *txn;
+	MDB_val v;
+	int rc;
+
+	if ((rc = rd_begin(j, &txn)) != 0)
+		return rc;
+	if ((rc = rd_get(j, txn, JDB_META, META_DAY, strlen(META_DAY), &v)) == 0)
+		rc = rules_rec_dec_u32(v.mv_data, v.mv_size, day, &why);
+	rd_end(j, txn);
+	return rc;
+}
+
+int journal_kill_get(struct journal *j, struct journal_kill *out)
+{
+	const char *why;
+	MDB_txn *txn;
+	MDB_val v;
+	int rc;
+
+	if ((rc = rd_begin(j, &txn)) != 0)
+		return rc;
+	if ((rc = rd_get(j, txn, JDB_KILL, KILL_KEY, strlen(KILL_KEY), &v)) == 0)
+		rc = journal_rec_dec_kill(v.mv_data, v.mv_size, out, &why);
+	rd_end(j, txn);
+	return rc;
+}
+
+/* ---- writes -------------------------------------------------------------------------- */
+
+/* Puts key -> val[0..vlen) into db in the turn. */
+static int wr_put(struct journal *j, enum jdb db, const void *key, size_t klen, const void *val,
+    size_t vlen, unsigned flags, const char *what, char *err)
+{
+	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = turn_txn(j, &txn, err)) != 0)
+		return rc;
+	if ((rc = mdb_put(txn, j->j_dbi[db], &k, &v, flags)) != 0)
+		return turn_fail(j, rc, what, err);
+	return 0;
+}
+
+int journal_session_put(struct journal *j, const char *name, const struct journal_session *s,
+    char err[RULES_ERRLEN])
+{
+	uint8_t buf[JOURNAL_REC_BUFLEN];
+	int rc;
+
+	if ((rc = journal_session_validate(name, s, err)) != 0)
+		return rc;
+	return wr_put(j, JDB_SESSIONS, name, strlen(name), buf, journal_rec_enc_session(buf, s), 0,
+	    "session", err);
+}
+
+int journal_msg_put(struct journal *j, const char *name, uint64_t seq, const void *msg,
+    size_t len, char err[RULES_ERRLEN])
+{
+	uint8_t key[JOURNAL_MSGKEY_LEN];
+	MDB_val k, v;
+	MDB_txn *txn;
+	int rc;
+
+	if (!journal_name_valid(name) || seq == 0 || msg == NULL || len == 0 ||
+	    len > JOURNAL_MSG_MAX) {
+		seterr(err, "journal_msg_put: bad session name, seq 0, or length %zu not in 1..%u",
+		    len, JOURNAL_MSG_MAX);
+		return RULES_EINVAL;
+	}
+	if ((rc = turn_txn(j, &txn, err)) != 0)
+		return rc;
+	k.mv_size = journal_rec_msg_key(key, name, seq);
+	k.mv_data = key;
+	v.mv_size = JOURNAL_MSG_HDR + len;
+	/* MDB_RESERVE: the message is copied once, straight into the map. */
+	if ((rc = mdb_put(txn, j->j_dbi[JDB_MSGS], &k, &v, MDB_RESERVE)) != 0)
+		return turn_fail(j, rc, "outbound message", err);
+	memcpy((uint8_t *)v.mv_data + JOURNAL_MSG_HDR, msg, len);
+	journal_rec_seal_msg(v.mv_data, seq, len);
+	return 0;
+}
+
+/* Deletes every message of the session under the cursor's transaction. */
+static int drop_msgs(struct journal *j, MDB_txn *txn, const char *name)
+{
+	uint8_t key[JOURNAL_MSGKEY_LEN];
+	size_t plen = 1 + strlen(name);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_MSGS], &cur)) != 0)
+		return rc;
+	(void)journal_rec_msg_key(key, name, 0);
+	/* Seek the session's first message again after each delete rather than
+	 * trust where mdb_cursor_del() leaves the cursor. */
+	for (;;) {
+		k.mv_size = plen + 8;
+		k.mv_data = key;
+		if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
+			break;
+		if (k.mv_size != plen + 8 || memcmp(k.mv_data, key, plen) != 0)
+			break;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int journal_msg_drop(struct journal *j, const char *name, char err[RULES_ERRLEN])
+{
+	MDB_txn *txn;
+	int rc;
+
+	if (!journal_name_valid(name)) {
+		seterr(err, "journal_msg_drop: bad session name");
+		return RULES_EINVAL;
+	}
+	if ((rc = turn_txn(j, &txn, err)) != 0)
+		return rc;
+	if ((rc = drop_msgs(j, txn, name)) != 0)
+		return turn_fail(j, rc, "drop messages", err);
+	return 0;
+}
+
+int journal_append(struct journal *j, struct journal_event *ev, char err[RULES_ERRLEN])
+{
+	uint8_t buf[JOURNAL_REC_BUFLEN], key[8];
+	uint64_t seq = j->j_last_ev + 1;
+	int rc;
+
+	if ((rc = journal_ev_validate(ev, err)) != 0)
+		return rc;
+	ev->ev_seq = seq;
+	rules_rec_seq_key(key, seq);
+	/* MDB_APPEND: numbers only grow, so LMDB skips the search and fills
+	 * pages completely. */
+	rc = wr_put(j, JDB_EVENTS, key, sizeof(key), buf, journal_rec_enc_event(buf, ev),
+	    MDB_APPEND, "event", err);
+	if (rc != 0) {
+		ev->ev_seq = 0;
+		return rc;
+	}
+	j->j_last_ev = seq;
+	return 0;
+}
+
+int journal_kill_put(struct journal *j, const struct journal_kill *kr, char err[RULES_ERRLEN])
+{
+	uint8_t buf[JOURNAL_REC_BUFLEN];
+	int rc;
+
+	if ((rc = journal_kill_validate(kr, err)) != 0)
+		return rc;
+	return wr_put(j, JDB_KILL, KILL_KEY, strlen(KILL_KEY), buf, journal_rec_enc_kill(buf, kr),
+	    0, "kill state", err);
+}
+
+/* Sets every session to next_in = next_out = 1 on day. */
+static int reset_sessions(struct journal *j, MDB_txn *txn, uint32_t day, const char **why)
+{
+	struct journal_session s = {1, 1, day};
+	uint8_t buf[JOURNAL_REC_BUFLEN];
+	MDB_val k, v, nv;
+	MDB_cursor *cur;
+	int rc;
+
+	*why = NULL;
+	nv.mv_data = buf;
+	nv.mv_size = journal_rec_enc_session(buf, &s);
+	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_SESSIONS], &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		char name[JOURNAL_NAME_MAX + 1];
+
+		if (!key_name(&k, name)) {
+			*why = "bad session name key";
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if ((rc = mdb_cursor_put(cur, &k, &nv, MDB_CURRENT)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int journal_new_day(struct journal *j, uint32_t day, char err[RULES_ERRLEN])
+{
+	uint8_t buf[RULES_REC_BUFLEN];
+	MDB_val k = {strlen(META_DAY), (void *)META_DAY}, v;
+	const char *why = NULL;
+	MDB_txn *txn;
+	int rc;
+
+	if (!journal_day_valid(day)) {
+		seterr(err, "journal_new_day: %u is not a YYYYMMDD day", (unsigned)day);
+		return RULES_EINVAL;
+	}
+	if ((rc = turn_txn(j, &txn, err)) != 0)
+		return rc;
+	if ((rc = mdb_drop(txn, j->j_dbi[JDB_EVENTS], 0)) != 0)
+		return turn_fail(j, rc, "new day: clear events", err);
+	if ((rc = mdb_drop(txn, j->j_dbi[JDB_MSGS], 0)) != 0)
+		return turn_fail(j, rc, "new day: clear messages", err);
+	if ((rc = reset_sessions(j, txn, day, &why)) != 0)
+		return turn_fail(j, rc, why != NULL ? why : "new day: reset sessions", err);
+	v.mv_data = buf;
+	v.mv_size = rules_rec_enc_u32(buf, day);
+	if ((rc = mdb_put(txn, j->j_dbi[JDB_META], &k, &v, 0)) != 0)
+		return turn_fail(j, rc, "new day: trading_day", err);
+	j->j_last_ev = 0;
+	return 0;
+}
