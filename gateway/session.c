@@ -113,7 +113,7 @@ static int send_msg(struct session *s, const char *type, session_fill_cb *fill, 
 	size_t len;
 	int rc;
 
-	if (s->s_conn == NULL)
+	if (s->s_conn == NULL && !(app && s->s_cfg.sc_queue_when_down))
 		return -ENOTCONN;
 	hdr_init(s, &h, s->s_next_out);
 	fix_build_begin(&b, s->s_obuf, OBUF_CAP, s->s_cfg.sc_version, type, strlen(type));
@@ -129,12 +129,21 @@ static int send_msg(struct session *s, const char *type, session_fill_cb *fill, 
 		s->s_next_out--;
 		return rc;
 	}
+	if (app && s->s_state != SESSION_ACTIVE)
+		return 0; /* stored for the peer's resend (sc_queue_when_down) */
 	return queue(s, s->s_obuf, len);
+}
+
+/* May an application message be sent (or stored for a resend) now? */
+static bool app_ok(const struct session *s)
+{
+	return s->s_state == SESSION_ACTIVE ||
+	    (s->s_cfg.sc_queue_when_down && s->s_state != SESSION_LOGOUT_SENT);
 }
 
 int session_send(struct session *s, const char *msgtype, session_fill_cb *fill, void *arg)
 {
-	if (s->s_state != SESSION_ACTIVE)
+	if (!app_ok(s))
 		return -ENOTCONN;
 	return send_msg(s, msgtype, fill, arg, true);
 }
@@ -145,7 +154,7 @@ int session_relay(struct session *s, const struct fix_msg *in, const struct fix_
 	size_t len;
 	int rc;
 
-	if (s->s_state != SESSION_ACTIVE || s->s_conn == NULL)
+	if (!app_ok(s))
 		return -ENOTCONN;
 	hdr_init(s, &h, s->s_next_out);
 	if ((rc = fix_relay(in, &h, remove, s->s_obuf, OBUF_CAP, &len)) != 0)
@@ -157,6 +166,8 @@ int session_relay(struct session *s, const struct fix_msg *in, const struct fix_
 		s->s_next_out--;
 		return rc;
 	}
+	if (s->s_state != SESSION_ACTIVE)
+		return 0; /* stored for the peer's resend */
 	return queue(s, s->s_obuf, len);
 }
 

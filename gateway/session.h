@@ -84,6 +84,9 @@ struct session_config {
 	size_t sc_max_msg;             /* largest inbound message */
 	int sc_max_garbled;            /* garbled messages in a row before disconnect */
 	const struct fix_tags *sc_unique; /* body tags that must not repeat */
+	bool sc_queue_when_down;       /* application messages sent while the peer
+					  is not logged on are stored (and take
+					  their numbers) for its ResendRequest */
 };
 
 struct session_counters {
@@ -109,8 +112,10 @@ void session_detach(struct session *, const char *reason);
 void session_logout(struct session *, const char *reason);
 
 /* Builds and sends one application message: fill adds the body fields after
- * the standard header. Returns 0, -ENOTCONN (not logged on), or an error
- * from the builder or the store (nothing queued then). */
+ * the standard header. Returns 0, -ENOTCONN (not logged on, and the session
+ * does not queue when down), or an error from the builder or the store
+ * (nothing queued then). With sc_queue_when_down, a message for a peer that
+ * is not logged on is stored only: it reaches the peer by its resend. */
 typedef int session_fill_cb(struct fix_builder *, void *arg);
 int session_send(struct session *, const char *msgtype, session_fill_cb *fill, void *arg);
 /* Sends in's body under a fresh header, less the tags in remove. */

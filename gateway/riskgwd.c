@@ -1,0 +1,678 @@
+/*
+ * riskgwd.c - the data path daemon: startup, the router listener, venue
+ * connections, the loop hook (journal commit, then flush), signals.
+ *
+ *   riskgwd [-d] [-v] -c FILE     run (-d: foreground, log to stderr)
+ *   riskgwd -n -c FILE            check the configuration and exit
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gw.h"
+#include "log.h"
+
+#define NSEC INT64_C(1000000000)
+#define MAX_FDS 65536
+#define BACKOFF_MAX_S 30
+
+static struct gw G;
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: riskgwd [-dv] -c FILE\n"
+			"       riskgwd -n -c FILE   check the configuration and exit\n");
+	exit(2);
+}
+
+/* ---- kill switch (the minimal state: issue 4 builds the rest) --------------------------- */
+
+bool gw_killed(const struct gw *g)
+{
+	return g->g_kill.jk_state == JOURNAL_KILL_TRIPPED;
+}
+
+void gw_trip(struct gw *g, enum journal_kill_source src, const char *who, const char *reason)
+{
+	char err[RULES_ERRLEN];
+	struct timespec ts;
+
+	if (gw_killed(g))
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	memset(&g->g_kill, 0, sizeof(g->g_kill));
+	g->g_kill.jk_state = JOURNAL_KILL_TRIPPED;
+	g->g_kill.jk_source = src;
+	snprintf(g->g_kill.jk_reason, sizeof(g->g_kill.jk_reason), "%s", reason);
+	snprintf(g->g_kill.jk_who, sizeof(g->g_kill.jk_who), "%s", who);
+	g->g_kill.jk_time_ns = (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
+	if (journal_kill_put(g->g_journal, &g->g_kill, err) != 0)
+		log_warnx("kill switch: journal: %s", err);
+	log_alert("KILL SWITCH TRIPPED: %s", reason);
+}
+
+/* ---- the loop hook: commit, then flush ------------------------------------------------------ */
+
+static void before_sleep(struct loop *l, void *arg)
+{
+	struct gw *g = arg;
+	char err[RULES_ERRLEN];
+	int rc;
+
+	(void)l;
+	if (journal_in_turn(g->g_journal)) {
+		rc = journal_commit(g->g_journal, err);
+		if (rc != 0) {
+			/* What this turn queued is not durable: it must not leave.
+			 * Exiting drops it with the process; the journal holds the
+			 * last committed state, which a restart resumes. */
+			log_alert("journal commit failed: %s; stopping without sending this "
+				  "turn's messages",
+			    err);
+			exit(1);
+		}
+		if (gw_killed(g) && (rc = journal_flush(g->g_journal)) != 0)
+			log_warnx("journal flush: %s", strerror(-rc));
+	}
+	conn_set_flush(g->g_conns);
+	conn_set_reap(g->g_conns);
+	if (g->g_stopping) {
+		bool busy = false;
+		int i;
+
+		for (i = 0; i < g->g_nroutes; i++)
+			busy |= g->g_routes[i].r_rconn != NULL || g->g_routes[i].r_vconn != NULL;
+		if (!busy || loop_now(g->g_loop) > g->g_stop_deadline)
+			loop_stop(g->g_loop);
+	}
+}
+
+/* ---- router connections ------------------------------------------------------------------- */
+
+static size_t router_data(struct conn *c, const char *buf, size_t len, void *arg)
+{
+	struct route *r = arg;
+
+	(void)c;
+	return session_input(r->r_rs, buf, len);
+}
+
+static void router_close(struct conn *c, const char *reason, void *arg)
+{
+	struct route *r = arg;
+
+	(void)c;
+	r->r_rconn = NULL;
+	session_detach(r->r_rs, reason);
+	log_info("%s: connection closed: %s", r->r_rname, reason);
+}
+
+static const struct conn_ops router_conn_ops = {NULL, router_data, router_close};
+
+/* A router connection before its Logon names the route. */
+static size_t pending_data(struct conn *c, const char *buf, size_t len, void *arg)
+{
+	struct gw *g = arg;
+	struct fix_msg *m;
+	struct fix_reject rej;
+	const struct conf_route *cr;
+	char sender[CONF_NAME_MAX], target[CONF_NAME_MAX], type[4];
+	const char *v;
+	size_t n = 0, vl;
+	int why = 0, r, i;
+
+	r = fix_frame(buf, len, (size_t)g->g_conf->c_max_msg, &n, &why);
+	if (r == FIX_FRAME_NEED_MORE)
+		return 0;
+	if (r != FIX_FRAME_MSG) {
+		conn_close(c, false, "router %s: garbled first message (%s)", conn_addr(c),
+		    fix_strerror(why));
+		return len;
+	}
+	m = malloc(sizeof(*m)); /* once per connection, not per message */
+	if (m == NULL || fix_parse(m, buf, n, NULL, &rej) != 0) {
+		free(m);
+		conn_close(c, false, "router %s: malformed first message", conn_addr(c));
+		return len;
+	}
+	sender[0] = target[0] = type[0] = '\0';
+	if (fix_get_str(m, 49, &v, &vl) == 0 && vl < sizeof(sender))
+		snprintf(sender, sizeof(sender), "%.*s", (int)vl, v);
+	if (fix_get_str(m, 56, &v, &vl) == 0 && vl < sizeof(target))
+		snprintf(target, sizeof(target), "%.*s", (int)vl, v);
+	if (fix_get_str(m, 35, &v, &vl) == 0 && vl < sizeof(type))
+		snprintf(type, sizeof(type), "%.*s", (int)vl, v);
+	free(m);
+	if (strcmp(type, "A") != 0) {
+		conn_close(c, false, "router %s: first message is 35=%s, not Logon", conn_addr(c),
+		    type);
+		return len;
+	}
+	cr = conf_route_by_comp(g->g_conf, sender, target);
+	if (cr == NULL) {
+		conn_close(c, false, "router %s (%s): no route for SenderCompID %s TargetCompID %s",
+		    conn_addr(c), conn_peer(c), sender, target);
+		return len;
+	}
+	for (i = 0; i < g->g_nroutes && g->g_routes[i].r_cfg != cr; i++)
+		;
+	if (strcmp(conn_peer(c), cr->cr_router_identity) != 0) {
+		conn_close(c, false, "router %s: certificate %s is not allowed on route %s "
+				     "(it expects %s)",
+		    conn_addr(c), conn_peer(c), cr->cr_name, cr->cr_router_identity);
+		return len;
+	}
+	if (g->g_routes[i].r_rconn != NULL) {
+		conn_close(c, false, "router %s: route %s already has a router connected",
+		    conn_addr(c), cr->cr_name);
+		return len;
+	}
+	if (g->g_stopping) {
+		conn_close(c, false, "router %s: shutting down", conn_addr(c));
+		return len;
+	}
+	g->g_routes[i].r_rconn = c;
+	conn_set_arg(c, &router_conn_ops, &g->g_routes[i]);
+	session_attach(g->g_routes[i].r_rs, c);
+	return session_input(g->g_routes[i].r_rs, buf, len);
+}
+
+static void pending_close(struct conn *c, const char *reason, void *arg)
+{
+	(void)c;
+	(void)arg;
+	log_warnx("refused: %s", reason);
+}
+
+static const struct conn_ops pending_ops = {NULL, pending_data, pending_close};
+
+static void on_accept(struct loop *l, int fd, unsigned ev, void *arg)
+{
+	struct gw *g = arg;
+	struct conn *c;
+	int i;
+
+	(void)l;
+	(void)ev;
+	for (i = 0; i < 64; i++) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_warn("accept");
+			return;
+		}
+		if (conn_accept(g->g_conns, cfd, g->g_sctx, &g->g_params, &pending_ops, g, &c) !=
+		    0)
+			log_warnx("cannot take a router connection: out of memory");
+	}
+}
+
+/* ---- venue connections -------------------------------------------------------------------- */
+
+static void venue_connect(struct route *r);
+
+static void venue_open(struct conn *c, void *arg)
+{
+	struct route *r = arg;
+
+	log_info("%s: TLS %s up to %s", r->r_vname, conn_tls_version(c), conn_addr(c));
+	session_attach(r->r_vs, c);
+}
+
+static size_t venue_data(struct conn *c, const char *buf, size_t len, void *arg)
+{
+	struct route *r = arg;
+
+	(void)c;
+	return session_input(r->r_vs, buf, len);
+}
+
+static void venue_close(struct conn *c, const char *reason, void *arg)
+{
+	struct route *r = arg;
+	struct gw *g = r->r_gw;
+
+	(void)c;
+	r->r_vconn = NULL;
+	session_detach(r->r_vs, reason);
+	if (g->g_stopping)
+		return;
+	r->r_backoff_s = r->r_backoff_s == 0 ? 1 : r->r_backoff_s * 2;
+	if (r->r_backoff_s > BACKOFF_MAX_S)
+		r->r_backoff_s = BACKOFF_MAX_S;
+	log_warnx("%s: connection to %s closed: %s; reconnecting in %d s", r->r_vname,
+	    r->r_cfg->cr_venue.ca_host, reason, r->r_backoff_s);
+	(void)loop_timer_set(g->g_loop, &r->r_reconnect, (int64_t)r->r_backoff_s * NSEC);
+}
+
+static const struct conn_ops venue_conn_ops = {venue_open, venue_data, venue_close};
+
+static void venue_connect(struct route *r)
+{
+	struct gw *g = r->r_gw;
+	int rc;
+
+	rc = conn_connect(g->g_conns, (struct sockaddr *)&r->r_vaddr, r->r_vaddrlen, r->r_vctx,
+	    r->r_cfg->cr_venue_name, &g->g_params, &venue_conn_ops, r, &r->r_vconn);
+	if (rc != 0) {
+		log_warnx("%s: connect: %s", r->r_vname, strerror(-rc));
+		r->r_vconn = NULL;
+		(void)loop_timer_set(g->g_loop, &r->r_reconnect, NSEC);
+	}
+}
+
+static void on_reconnect(struct loop *l, void *arg)
+{
+	struct route *r = arg;
+
+	(void)l;
+	if (r->r_vconn == NULL && !r->r_gw->g_stopping)
+		venue_connect(r);
+}
+
+/* ---- signals ------------------------------------------------------------------------------- */
+
+/* While stopping, wakes the loop so that before_sleep() can see the
+ * sessions gone or the deadline passed. */
+static struct loop_timer stop_timer;
+
+static void on_stop_tick(struct loop *l, void *arg)
+{
+	(void)arg;
+	(void)loop_timer_set(l, &stop_timer, NSEC / 10);
+}
+
+static void stop(struct gw *g, const char *why)
+{
+	int i;
+
+	if (g->g_stopping)
+		return;
+	log_notice("stopping: %s", why);
+	g->g_stopping = true;
+	g->g_stop_deadline = loop_now(g->g_loop) + 3 * NSEC;
+	loop_timer_init(&stop_timer, on_stop_tick, g);
+	(void)loop_timer_set(g->g_loop, &stop_timer, NSEC / 10);
+	for (i = 0; i < g->g_nroutes; i++) {
+		struct route *r = &g->g_routes[i];
+
+		loop_timer_cancel(g->g_loop, &r->r_reconnect);
+		if (r->r_rconn != NULL)
+			session_logout(r->r_rs, "riskgwd shutting down");
+		if (r->r_vconn != NULL)
+			session_logout(r->r_vs, "riskgwd shutting down");
+	}
+}
+
+static void on_signal(struct loop *l, int fd, unsigned ev, void *arg)
+{
+	struct gw *g = arg;
+	struct signalfd_siginfo si;
+
+	(void)l;
+	(void)ev;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			stop(g, si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			break;
+		case SIGUSR1:
+			gw_trip(g, JOURNAL_KSRC_SIGNAL, "", "SIGUSR1 received");
+			break;
+		case SIGHUP:
+			log_notice("SIGHUP: configuration reload is not supported yet; restart "
+				   "riskgwd to apply changes");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* ---- startup ------------------------------------------------------------------------------- */
+
+static uint32_t today(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+}
+
+static int resolve(const char *host, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints, *res;
+	char p[8];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(p, sizeof(p), "%u", port);
+	rc = getaddrinfo(host, p, &hints, &res);
+	if (rc != 0)
+		return rc;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int listen_on(const struct conf_addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1, rc;
+
+	if ((rc = resolve(a->ca_host, a->ca_port, &ss, &len)) != 0)
+		fatalx("listen %s:%u: %s", a->ca_host, a->ca_port, gai_strerror(rc));
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fatalx("socket: %s", strerror(errno));
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0)
+		fatalx("listen %s:%u: %s", a->ca_host, a->ca_port, strerror(errno));
+	return fd;
+}
+
+struct replay {
+	struct gw *g;
+	uint64_t events, failed;
+};
+
+static uint32_t route_index(struct gw *g, const char *name)
+{
+	int i;
+
+	for (i = 0; i < g->g_nroutes; i++)
+		if (strcmp(g->g_routes[i].r_cfg->cr_name, name) == 0)
+			return (uint32_t)i;
+	return UINT32_MAX;
+}
+
+static int replay_one(void *arg, const struct journal_event *ev)
+{
+	struct replay *rp = arg;
+	struct gw *g = rp->g;
+	struct rules_decision d;
+	int rc = 0;
+
+	rp->events++;
+	switch (ev->ev_type) {
+	case JOURNAL_EV_ORDER: {
+		const struct journal_order *jo = &ev->ev_u.order;
+		struct rules_order o = {jo->jo_kind, jo->jo_clordid, jo->jo_origclordid,
+		    jo->jo_parent, jo->jo_account, jo->jo_symbol, jo->jo_side, jo->jo_ordtype,
+		    jo->jo_qty, jo->jo_px, jo->jo_declared_qty, jo->jo_allow_declare,
+		    jo->jo_now_ns, route_index(g, ev->ev_route)};
+
+		rc = rules_restore(g->g_engine, &o, &d);
+		if (rc != 0) {
+			log_alert("journal replay: order %s cannot be booked: %s", jo->jo_clordid,
+			    d.rd_text);
+			rp->failed++;
+		}
+		return 0;
+	}
+	case JOURNAL_EV_EXEC:
+	case JOURNAL_EV_CANCEL_SENT:
+	case JOURNAL_EV_CANCEL_REJECT:
+		rc = journal_ev_apply(g->g_engine, ev, NULL);
+		if (rc != 0 && rc != RULES_ENOTFOUND && rc != RULES_EEXIST)
+			rp->failed++;
+		return 0;
+	}
+	return 0;
+}
+
+static void setup_route(struct gw *g, struct route *r, const struct conf_route *cr, int idx)
+{
+	struct session_config sc;
+	struct session_store st = route_store_template;
+	struct journal_session js;
+	char err[TLS_ERRLEN];
+	int rc, n = 0;
+	static const int base_unique[] = {11, 41, 38, 40, 44, 54, 55, 1};
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->r_gw = g;
+	r->r_cfg = cr;
+	r->r_idx = (uint32_t)idx;
+	r->r_version = strcmp(cr->cr_begin, "FIX.4.2") == 0 ? FIX_42 : FIX_44;
+	snprintf(r->r_rname, sizeof(r->r_rname), "%s/router", cr->cr_name);
+	snprintf(r->r_vname, sizeof(r->r_vname), "%s/venue", cr->cr_name);
+	for (i = 0; i < sizeof(base_unique) / sizeof(base_unique[0]); i++)
+		r->r_unique_tags[n++] = base_unique[i];
+	r->r_unique_tags[n++] = cr->cr_parent_tag;
+	if (cr->cr_declared_qty_tag > 0)
+		r->r_unique_tags[n++] = cr->cr_declared_qty_tag;
+	r->r_unique.ft_tags = r->r_unique_tags;
+	r->r_unique.ft_n = (size_t)n;
+	r->r_strip.ft_tags = cr->cr_strip;
+	r->r_strip.ft_n = (size_t)cr->cr_nstrip;
+	loop_timer_init(&r->r_reconnect, on_reconnect, r);
+
+	if ((rc = tls_ctx_client(&r->r_vctx, cr->cr_venue_ca,
+		 cr->cr_venue_cert[0] ? cr->cr_venue_cert : NULL,
+		 cr->cr_venue_key[0] ? cr->cr_venue_key : NULL, err)) != 0)
+		fatalx("route %s: venue TLS: %s", cr->cr_name, err);
+	if ((rc = resolve(cr->cr_venue.ca_host, cr->cr_venue.ca_port, &r->r_vaddr,
+		 &r->r_vaddrlen)) != 0)
+		fatalx("route %s: venue %s: %s", cr->cr_name, cr->cr_venue.ca_host,
+		    gai_strerror(rc));
+
+	memset(&sc, 0, sizeof(sc));
+	sc.sc_version = r->r_version;
+	sc.sc_max_msg = (size_t)g->g_conf->c_max_msg;
+	sc.sc_logon_timeout_s = g->g_conf->c_logon_timeout;
+	sc.sc_max_garbled = 10;
+
+	/* router leg: we accept; reports for a router that is away are kept
+	 * for its resend */
+	sc.sc_name = r->r_rname;
+	sc.sc_role = SESSION_ACCEPTOR;
+	snprintf(sc.sc_sender, sizeof(sc.sc_sender), "%s", cr->cr_gw_comp);
+	snprintf(sc.sc_target, sizeof(sc.sc_target), "%s", cr->cr_router_comp);
+	sc.sc_heartbeat_s = cr->cr_heartbeat;
+	sc.sc_unique = &r->r_unique;
+	sc.sc_queue_when_down = true;
+	r->r_rstore.js_gw = g;
+	r->r_rstore.js_name = r->r_rname;
+	st.ss_arg = &r->r_rstore;
+	if (session_new(&r->r_rs, g->g_loop, &sc, &st, &route_router_ops, r) != 0)
+		fatalx("out of memory");
+	if (journal_session_get(g->g_journal, r->r_rname, &js) == 0)
+		session_restore(r->r_rs, js.js_next_in, js.js_next_out);
+
+	/* venue leg: we initiate */
+	sc.sc_name = r->r_vname;
+	sc.sc_role = SESSION_INITIATOR;
+	snprintf(sc.sc_sender, sizeof(sc.sc_sender), "%s", cr->cr_venue_sender);
+	snprintf(sc.sc_target, sizeof(sc.sc_target), "%s", cr->cr_venue_target);
+	sc.sc_unique = NULL;
+	sc.sc_queue_when_down = false;
+	r->r_vstore.js_gw = g;
+	r->r_vstore.js_name = r->r_vname;
+	st.ss_arg = &r->r_vstore;
+	if (session_new(&r->r_vs, g->g_loop, &sc, &st, &route_venue_ops, r) != 0)
+		fatalx("out of memory");
+	if (journal_session_get(g->g_journal, r->r_vname, &js) == 0)
+		session_restore(r->r_vs, js.js_next_in, js.js_next_out);
+}
+
+static void open_state(struct gw *g)
+{
+	struct conf *c = g->g_conf;
+	struct journal_config jc = {0, c->c_sync_commit, true};
+	struct rules_engine_config ec = {c->c_max_orders, 100000, 10000, 100000};
+	char err[RULES_ERRLEN];
+	struct replay rp = {g, 0, 0};
+	uint32_t day = 0;
+	int rc;
+
+	if ((rc = rules_store_open(&g->g_rules, c->c_rules, RULES_STORE_RDONLY, 0, err)) != 0)
+		fatalx("rules store: %s", err);
+	if ((rc = rules_engine_new(&g->g_engine, g->g_rules, &ec, err)) != 0)
+		fatalx("rules engine: %s", err);
+	if ((rc = journal_open(&g->g_journal, c->c_journal, &jc, err)) != 0)
+		fatalx("journal: %s", err);
+	g->g_day = today();
+	if (journal_day(g->g_journal, &day) != 0 || day != g->g_day) {
+		if (journal_new_day(g->g_journal, g->g_day, err) != 0 ||
+		    journal_commit(g->g_journal, err) != 0)
+			fatalx("journal: new trading day: %s", err);
+		log_notice("trading day %" PRIu32 ": sequence numbers and orders start afresh",
+		    g->g_day);
+	}
+	if (journal_kill_get(g->g_journal, &g->g_kill) != 0)
+		memset(&g->g_kill, 0, sizeof(g->g_kill));
+	if (gw_killed(g))
+		log_alert("kill switch is TRIPPED (since before this start): %s",
+		    g->g_kill.jk_reason);
+	g->g_idseq = journal_last_event(g->g_journal) * 4 + 1000;
+	rc = journal_replay(g->g_journal, replay_one, &rp);
+	if (rc != 0)
+		fatalx("journal replay: %s", rules_strerror(rc));
+	if (rp.failed > 0)
+		gw_trip(g, JOURNAL_KSRC_BREACH, "",
+		    "journal replay could not rebuild every order's exposure");
+	log_info("journal: %" PRIu64 " events replayed", rp.events);
+}
+
+static void setup_signals(struct gw *g)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		fatalx("sigprocmask: %s", strerror(errno));
+	g->g_sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (g->g_sigfd < 0)
+		fatalx("signalfd: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	if (loop_watch(g->g_loop, g->g_sigfd, LOOP_READ, on_signal, g) != 0)
+		fatalx("cannot watch signals");
+}
+
+int main(int argc, char **argv)
+{
+	struct gw *g = &G;
+	const char *file = NULL;
+	bool check = false, fg = false, verbose = false;
+	char err[CONF_ERRLEN];
+	int ch, i;
+
+	while ((ch = getopt(argc, argv, "c:dnv")) != -1) {
+		switch (ch) {
+		case 'c':
+			file = optarg;
+			break;
+		case 'd':
+			fg = true;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (file == NULL || optind != argc)
+		usage();
+	if (conf_load(file, true, &g->g_conf, err) != 0) {
+		fprintf(stderr, "riskgwd: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("riskgwd: %s: configuration OK (%d routes)\n", file, g->g_conf->c_nroutes);
+		conf_free(g->g_conf);
+		return 0;
+	}
+	log_init("riskgwd", fg, verbose ? LOG_DEBUG : g->g_conf->c_log_level);
+
+	if (loop_new(&g->g_loop, MAX_FDS) != 0 || conn_set_new(&g->g_conns, g->g_loop) != 0)
+		fatalx("out of memory");
+	g->g_params.cp_in_cap = (size_t)g->g_conf->c_max_msg * 2;
+	g->g_params.cp_out_cap = 4u << 20;
+	g->g_params.cp_handshake_timeout_ns = (int64_t)g->g_conf->c_logon_timeout * NSEC;
+	if (tls_ctx_server(&g->g_sctx, g->g_conf->c_cert, g->g_conf->c_key,
+		g->g_conf->c_client_ca, err) != 0)
+		fatalx("router TLS: %s", err);
+	open_state(g);
+	g->g_nroutes = g->g_conf->c_nroutes;
+	g->g_routes = calloc((size_t)g->g_nroutes, sizeof(*g->g_routes));
+	if (g->g_routes == NULL)
+		fatalx("out of memory");
+	for (i = 0; i < g->g_nroutes; i++)
+		setup_route(g, &g->g_routes[i], &g->g_conf->c_routes[i], i);
+	setup_signals(g);
+	g->g_lfd = listen_on(&g->g_conf->c_listen);
+	if (loop_watch(g->g_loop, g->g_lfd, LOOP_READ, on_accept, g) != 0)
+		fatalx("cannot watch the listener");
+	loop_set_before_sleep(g->g_loop, before_sleep, g);
+	for (i = 0; i < g->g_nroutes; i++)
+		venue_connect(&g->g_routes[i]);
+	{
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char host[64] = "?";
+		unsigned port = 0;
+
+		if (getsockname(g->g_lfd, (struct sockaddr *)&ss, &sl) == 0) {
+			if (ss.ss_family == AF_INET) {
+				struct sockaddr_in *in = (struct sockaddr_in *)(void *)&ss;
+
+				inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+				port = ntohs(in->sin_port);
+			} else if (ss.ss_family == AF_INET6) {
+				struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&ss;
+
+				inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+				port = ntohs(in6->sin6_port);
+			}
+		}
+		log_notice("riskgwd %s: %d routes, listening on %s port %u, kill switch %s",
+		    PACKAGE_VERSION, g->g_nroutes, host, port, gw_killed(g) ? "TRIPPED" : "armed");
+	}
+	if (loop_run(g->g_loop) != 0)
+		log_warn("event loop");
+	(void)journal_commit(g->g_journal, err);
+	conn_set_free(g->g_conns);
+	for (i = 0; i < g->g_nroutes; i++) {
+		session_free(g->g_routes[i].r_rs);
+		session_free(g->g_routes[i].r_vs);
+		tls_ctx_free(g->g_routes[i].r_vctx);
+	}
+	free(g->g_routes);
+	journal_close(g->g_journal);
+	rules_engine_free(g->g_engine);
+	rules_store_close(g->g_rules);
+	tls_ctx_free(g->g_sctx);
+	loop_free(g->g_loop);
+	conf_free(g->g_conf);
+	log_notice("stopped");
+	return 0;
+}

@@ -1,0 +1,668 @@
+/*
+ * route.c - the order path of one route: every NewOrderSingle and
+ * OrderCancelReplaceRequest from the router goes through librules before it
+ * is relayed to the venue; a refused order is answered by riskgwd itself;
+ * cancels always pass; execution reports and cancel rejects from the venue
+ * update the accounting before they are relayed to the router. Every event
+ * the engine sees is appended to the journal in the same turn, and the
+ * loop's before-sleep hook commits the journal before any byte leaves.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fixed.h"
+#include "gw.h"
+#include "log.h"
+
+/* ---- the journal-backed session store ------------------------------------------- */
+
+static int js_save_seq(void *arg, uint64_t next_in, uint64_t next_out)
+{
+	struct jstore *j = arg;
+	struct journal_session js = {next_in, next_out, j->js_gw->g_day};
+
+	return journal_session_put(j->js_gw->g_journal, j->js_name, &js, NULL);
+}
+
+static int js_save_out(void *arg, uint64_t seq, const char *msg, size_t len)
+{
+	struct jstore *j = arg;
+
+	return journal_msg_put(j->js_gw->g_journal, j->js_name, seq, msg, len, NULL);
+}
+
+struct each {
+	int (*cb)(void *, uint64_t, const char *, size_t);
+	void *arg;
+};
+
+static int js_each_cb(void *arg, uint64_t seq, const void *msg, size_t len)
+{
+	struct each *e = arg;
+
+	return e->cb(e->arg, seq, msg, len);
+}
+
+static int js_each_out(void *arg, uint64_t from, uint64_t to,
+    int (*cb)(void *, uint64_t, const char *, size_t), void *cbarg)
+{
+	struct jstore *j = arg;
+	struct each e = {cb, cbarg};
+
+	return journal_msg_range(j->js_gw->g_journal, j->js_name, from, to, js_each_cb, &e);
+}
+
+static int js_reset(void *arg)
+{
+	struct jstore *j = arg;
+
+	return journal_msg_drop(j->js_gw->g_journal, j->js_name, NULL);
+}
+
+const struct session_store route_store_template = {js_save_seq, js_save_out, js_each_out,
+    js_reset, NULL};
+
+/* ---- helpers -------------------------------------------------------------------- */
+
+static struct route *route_of(void *arg)
+{
+	struct route *r = arg;
+
+	if (r == NULL || r->r_gw == NULL)
+		abort();
+	return r;
+}
+
+/* Copies the value of tag into buf as a C string; "" if absent, too long or
+ * not printable (the engine then refuses the order as malformed). */
+static void get_id(const struct fix_msg *m, int tag, char *buf, size_t cap)
+{
+	const char *v;
+	size_t n;
+
+	buf[0] = '\0';
+	if (tag <= 0 || fix_get_str(m, tag, &v, &n) != 0 || n >= cap)
+		return;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+}
+
+static char get_char(const struct fix_msg *m, int tag)
+{
+	char c = 0;
+
+	return fix_get_char(m, tag, &c) == 0 ? c : 0;
+}
+
+void gw_make_id(struct gw *g, char *buf, size_t len)
+{
+	snprintf(buf, len, "RGW%" PRIu32 "-%" PRIu64, g->g_day, ++g->g_idseq);
+}
+
+/* Journals an event; a failure kills the turn, and the loop hook then
+ * refuses to let anything of it out (see riskgwd.c). */
+static void journal_event(struct route *r, struct journal_event *ev)
+{
+	char err[RULES_ERRLEN];
+
+	if (journal_append(r->r_gw->g_journal, ev, err) != 0)
+		log_warnx("%s: journal: %s", r->r_cfg->cr_name, err);
+}
+
+/* ---- answers riskgwd writes itself ------------------------------------------------- */
+
+struct reject_ctx {
+	struct route *r;
+	const struct fix_msg *m;
+	const char *text;
+	int ord_rej_reason;
+	int cxl_rej_reason;
+	char status;
+	bool replace;
+};
+
+/* OrdRejReason (103) for a reason code, valid for the route's version. */
+static int ord_rej_reason(enum fix_version v, int reason)
+{
+	switch (reason) {
+	case RULES_R_DUP_CLORDID:
+		return 6; /* duplicate order */
+	case RULES_R_UNKNOWN_ORIG:
+		return 5; /* unknown order */
+	case RULES_R_PARENT_QTY:
+	case RULES_R_PARENT_NOTIONAL:
+	case RULES_R_PARENT_RATE:
+	case RULES_R_ORDER_QTY:
+	case RULES_R_ORDER_NOTIONAL:
+	case RULES_R_ACCOUNT_NOTIONAL:
+	case RULES_R_DECLARED_QTY_CAP:
+		return 3; /* order exceeds limit */
+	case RULES_R_COLLAR_BPS:
+	case RULES_R_COLLAR_ABS:
+	case RULES_R_PARENT_PRICE:
+		return v == FIX_44 ? 99 : 0;
+	default:
+		return 0; /* broker / exchange option */
+	}
+}
+
+/* Copies a field of the request into the answer when it is there. */
+static void echo(struct fix_builder *b, const struct fix_msg *m, int tag)
+{
+	const char *v;
+	size_t n;
+
+	if (fix_get_str(m, tag, &v, &n) == 0)
+		fix_add_str(b, tag, v, n);
+}
+
+static int fill_exec_reject(struct fix_builder *b, void *arg)
+{
+	const struct reject_ctx *c = arg;
+	char id[64];
+
+	gw_make_id(c->r->r_gw, id, sizeof(id));
+	fix_add_str(b, 37, "NONE", 4);
+	echo(b, c->m, 11);
+	fix_add_str(b, 17, id, strlen(id));
+	if (c->r->r_version == FIX_42)
+		fix_add_char(b, 20, '0');
+	fix_add_char(b, 150, '8');
+	fix_add_char(b, 39, '8');
+	echo(b, c->m, 1);
+	echo(b, c->m, 55);
+	echo(b, c->m, 54);
+	echo(b, c->m, 38);
+	echo(b, c->m, 40);
+	echo(b, c->m, 44);
+	fix_add_str(b, 151, "0", 1);
+	fix_add_str(b, 14, "0", 1);
+	fix_add_str(b, 6, "0", 1);
+	fix_add_int(b, 103, c->ord_rej_reason);
+	fix_add_str(b, 58, c->text, strlen(c->text));
+	fix_add_time(b, 60, (int64_t)time(NULL) * INT64_C(1000000000));
+	return 0;
+}
+
+static int fill_cancel_reject(struct fix_builder *b, void *arg)
+{
+	const struct reject_ctx *c = arg;
+
+	fix_add_str(b, 37, "NONE", 4);
+	echo(b, c->m, 11);
+	echo(b, c->m, 41);
+	fix_add_char(b, 39, c->status);
+	fix_add_char(b, 434, c->replace ? '2' : '1');
+	fix_add_int(b, 102, c->cxl_rej_reason);
+	fix_add_str(b, 58, c->text, strlen(c->text));
+	return 0;
+}
+
+static void reject_order(struct route *r, const struct fix_msg *m, int reason, const char *text)
+{
+	struct reject_ctx c = {r, m, text, ord_rej_reason(r->r_version, reason), 0, '8', false};
+	int rc = session_send(r->r_rs, "8", fill_exec_reject, &c);
+
+	r->r_cnt.rc_rejected++;
+	if (rc != 0)
+		log_warnx("%s: cannot answer a rejected order: %s", r->r_rname, fix_strerror(rc));
+}
+
+static void reject_cancel(struct route *r, const struct fix_msg *m, bool replace, int reason,
+    const char *text)
+{
+	struct reject_ctx c = {r, m, text, 0, 2, '8', replace};
+	int rc;
+
+	if (reason == RULES_R_UNKNOWN_ORIG)
+		c.cxl_rej_reason = 1;
+	else if (reason == RULES_R_REPLACE_PENDING)
+		c.cxl_rej_reason = 3;
+	if (reason == RULES_R_REPLACE_PENDING || (replace && reason != RULES_R_UNKNOWN_ORIG))
+		c.status = '0'; /* the order is still working */
+	rc = session_send(r->r_rs, "9", fill_cancel_reject, &c);
+	r->r_cnt.rc_rejected++;
+	if (rc != 0)
+		log_warnx("%s: cannot answer a rejected request: %s", r->r_rname, fix_strerror(rc));
+}
+
+struct bmr_ctx {
+	const struct fix_msg *m;
+	const char *type;
+	const char *text;
+};
+
+static int fill_bmr(struct fix_builder *b, void *arg)
+{
+	const struct bmr_ctx *c = arg;
+	int64_t seq = 0;
+
+	(void)fix_get_int(c->m, 34, &seq);
+	fix_add_int(b, 45, seq);
+	fix_add_str(b, 372, c->type, strlen(c->type));
+	fix_add_char(b, 380, '3'); /* unsupported message type */
+	fix_add_str(b, 58, c->text, strlen(c->text));
+	return 0;
+}
+
+/* BusinessMessageReject (35=j) for an application type the route refuses. */
+static void refuse_type(struct route *r, const struct fix_msg *m, const char *type)
+{
+	char text[128];
+	struct bmr_ctx c = {m, type, text};
+	int rc;
+
+	snprintf(text, sizeof(text), "message type %s is not allowed on route %s", type,
+	    r->r_cfg->cr_name);
+	r->r_cnt.rc_refused_types++;
+	rc = session_send(r->r_rs, "j", fill_bmr, &c);
+	if (rc != 0)
+		log_warnx("%s: cannot refuse message type %s: %s", r->r_rname, type,
+		    fix_strerror(rc));
+}
+
+/* ---- the order path: router -> venue --------------------------------------------------- */
+
+/* Why new orders cannot go to the venue now, or NULL. */
+static const char *venue_blocked(struct route *r)
+{
+	struct gw *g = r->r_gw;
+
+	if (gw_killed(g))
+		return g->g_kill.jk_reason;
+	if (session_state(r->r_vs) != SESSION_ACTIVE)
+		return "venue session down";
+	return NULL;
+}
+
+struct order_buf {
+	char clid[RULES_ID_MAX + 2], orig[RULES_ID_MAX + 2], parent[RULES_ID_MAX + 2];
+	char acct[RULES_ID_MAX + 2], sym[RULES_ID_MAX + 2];
+};
+
+/* Reads a D or G into o. Returns NULL, or why the message is malformed. */
+static const char *read_order(struct route *r, const struct fix_msg *m, struct rules_order *o,
+    struct order_buf *b, bool replace)
+{
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	get_id(m, 11, b->clid, sizeof(b->clid));
+	get_id(m, 41, b->orig, sizeof(b->orig));
+	get_id(m, r->r_cfg->cr_parent_tag, b->parent, sizeof(b->parent));
+	get_id(m, 1, b->acct, sizeof(b->acct));
+	get_id(m, 55, b->sym, sizeof(b->sym));
+	o->ro_kind = replace ? RULES_REPLACE : RULES_NEW;
+	o->ro_clordid = b->clid;
+	o->ro_origclordid = b->orig;
+	o->ro_parent = b->parent;
+	o->ro_account = b->acct;
+	o->ro_symbol = b->sym;
+	o->ro_side = get_char(m, 54);
+	o->ro_ordtype = get_char(m, 40);
+	if ((rc = fix_get_qty(m, 38, &o->ro_qty)) != 0)
+		return rc == FIX_ENOTFOUND ? "OrderQty (38) missing"
+					   : "OrderQty (38) is not a whole quantity";
+	rc = fix_get_px(m, 44, &o->ro_px);
+	if (rc != 0 && rc != FIX_ENOTFOUND)
+		return "Price (44) is not a price riskgwd can value (at most 6 decimals)";
+	if (r->r_cfg->cr_declared_qty_tag > 0) {
+		rc = fix_get_qty(m, r->r_cfg->cr_declared_qty_tag, &o->ro_declared_qty);
+		if (rc != 0 && rc != FIX_ENOTFOUND)
+			return "declared parent quantity is not a whole quantity";
+		o->ro_allow_declare = true;
+	}
+	o->ro_now_ns = loop_now(r->r_gw->g_loop);
+	o->ro_tag = r->r_idx;
+	return NULL;
+}
+
+/* An accepted order that could not be sent: the venue never saw it, so it
+ * leaves the books as a reject would. */
+static void unbook(struct route *r, const char *clid)
+{
+	struct rules_exec x = {clid, NULL, '8', '8', -1, -1, 0, 0, -1, -1};
+	struct journal_event ev;
+
+	if (rules_on_exec(r->r_gw->g_engine, &x) == 0 && journal_ev_exec(&ev, r->r_cfg->cr_name, &x) == 0)
+		journal_event(r, &ev);
+}
+
+static void on_order(struct route *r, const struct fix_msg *m, bool replace)
+{
+	struct gw *g = r->r_gw;
+	struct rules_order o;
+	struct order_buf b;
+	struct rules_decision d;
+	struct journal_event ev;
+	const char *why;
+	int rc;
+
+	r->r_cnt.rc_orders++;
+	why = read_order(r, m, &o, &b, replace);
+	if (why != NULL) {
+		if (replace)
+			reject_cancel(r, m, true, RULES_R_BAD_ORDER, why);
+		else
+			reject_order(r, m, RULES_R_BAD_ORDER, why);
+		return;
+	}
+	if ((why = venue_blocked(r)) != NULL) {
+		char text[RULES_TEXT_MAX];
+
+		snprintf(text, sizeof(text), "%s%s", gw_killed(g) ? "kill switch: " : "", why);
+		if (replace)
+			reject_cancel(r, m, true, RULES_R_OK, text);
+		else
+			reject_order(r, m, RULES_R_OK, text);
+		return;
+	}
+	if (rules_check(g->g_engine, &o, &d) != RULES_ACCEPT) {
+		if (replace)
+			reject_cancel(r, m, true, (int)d.rd_reason, d.rd_text);
+		else
+			reject_order(r, m, (int)d.rd_reason, d.rd_text);
+		log_debug("%s: %s %s refused: %s: %s", r->r_rname, replace ? "replace" : "order",
+		    b.clid, rules_reason_name((int)d.rd_reason), d.rd_text);
+		if (d.rd_verdict == RULES_TRIP) {
+			char reason[RULES_REASON_MAX + 1];
+
+			snprintf(reason, sizeof(reason), "route %s, order %s: %s: %s",
+			    r->r_cfg->cr_name, b.clid, rules_reason_name((int)d.rd_reason),
+			    d.rd_text);
+			gw_trip(g, JOURNAL_KSRC_BREACH, "", reason);
+		}
+		return;
+	}
+	if (journal_ev_order(&ev, r->r_cfg->cr_name, &o) == 0)
+		journal_event(r, &ev);
+	rc = session_relay(r->r_vs, m, &r->r_strip);
+	if (rc != 0) {
+		char text[RULES_TEXT_MAX];
+
+		unbook(r, b.clid);
+		snprintf(text, sizeof(text), "could not forward to the venue: %s", fix_strerror(rc));
+		if (replace)
+			reject_cancel(r, m, true, RULES_R_OK, text);
+		else
+			reject_order(r, m, RULES_R_OK, text);
+		return;
+	}
+	r->r_cnt.rc_forwarded++;
+}
+
+static void on_cancel(struct route *r, const struct fix_msg *m)
+{
+	struct gw *g = r->r_gw;
+	struct order_buf b;
+	struct journal_event ev;
+	int rc;
+
+	r->r_cnt.rc_cancels++;
+	get_id(m, 11, b.clid, sizeof(b.clid));
+	get_id(m, 41, b.orig, sizeof(b.orig));
+	if (session_state(r->r_vs) != SESSION_ACTIVE) {
+		reject_cancel(r, m, false, RULES_R_OK, "venue session down");
+		return;
+	}
+	/* Cancels always pass: they reduce risk, also while killed. */
+	if (rules_on_cancel_sent(g->g_engine, b.clid, b.orig) == 0 &&
+	    journal_ev_cancel_sent(&ev, r->r_cfg->cr_name, b.clid, b.orig) == 0)
+		journal_event(r, &ev);
+	rc = session_relay(r->r_vs, m, &r->r_strip);
+	if (rc != 0)
+		reject_cancel(r, m, false, RULES_R_OK, "could not forward to the venue");
+}
+
+static bool type_allowed(const struct route *r, const char *type)
+{
+	int i;
+
+	for (i = 0; i < r->r_cfg->cr_nmsgtypes; i++)
+		if (strcmp(r->r_cfg->cr_msgtypes[i], type) == 0)
+			return true;
+	return false;
+}
+
+static void msgtype(const struct fix_msg *m, char out[4])
+{
+	const char *v = "";
+	size_t n = 0;
+
+	(void)fix_get_str(m, 35, &v, &n);
+	if (n > 3)
+		n = 3;
+	memcpy(out, v, n);
+	out[n] = '\0';
+}
+
+static void router_app(struct session *s, const struct fix_msg *m, bool possdup, void *arg)
+{
+	struct route *r = route_of(arg);
+	char type[4];
+
+	(void)s;
+	(void)possdup; /* a resent order not seen before is new; a duplicate ClOrdID is refused */
+	msgtype(m, type);
+	if (!type_allowed(r, type)) {
+		refuse_type(r, m, type);
+		return;
+	}
+	if (strcmp(type, "D") == 0)
+		on_order(r, m, false);
+	else if (strcmp(type, "G") == 0)
+		on_order(r, m, true);
+	else if (strcmp(type, "F") == 0)
+		on_cancel(r, m);
+	else if (session_state(r->r_vs) == SESSION_ACTIVE)
+		(void)session_relay(r->r_vs, m, &r->r_strip);
+}
+
+/* ---- the report path: venue -> router ---------------------------------------------------- */
+
+static void venue_app(struct session *s, const struct fix_msg *m, bool possdup, void *arg)
+{
+	struct route *r = route_of(arg);
+	struct gw *g = r->r_gw;
+	struct journal_event ev;
+	char type[4], clid[RULES_ID_MAX + 2], orig[RULES_ID_MAX + 2];
+	int rc;
+
+	(void)s;
+	(void)possdup; /* counted by CumQty: a report seen twice counts once */
+	msgtype(m, type);
+	get_id(m, 11, clid, sizeof(clid));
+	get_id(m, 41, orig, sizeof(orig));
+	if (strcmp(type, "8") == 0) {
+		struct rules_exec x = {clid, orig[0] ? orig : NULL, get_char(m, 150),
+		    get_char(m, 39), -1, -1, -1, -1, -1, -1};
+
+		(void)fix_get_qty(m, 32, &x.re_last_qty);
+		(void)fix_get_px(m, 31, &x.re_last_px);
+		(void)fix_get_qty(m, 14, &x.re_cum_qty);
+		(void)fix_get_qty(m, 151, &x.re_leaves_qty);
+		(void)fix_get_qty(m, 38, &x.re_order_qty);
+		(void)fix_get_px(m, 44, &x.re_px);
+		r->r_cnt.rc_execs++;
+		rc = rules_on_exec(g->g_engine, &x);
+		if (rc == 0 || rc == RULES_ERANGE) {
+			if (journal_ev_exec(&ev, r->r_cfg->cr_name, &x) == 0)
+				journal_event(r, &ev);
+		} else {
+			log_warnx("%s: execution report for %s not applied: %s", r->r_vname,
+			    clid[0] ? clid : "(no ClOrdID)", rules_strerror(rc));
+		}
+	} else if (strcmp(type, "9") == 0) {
+		char to = get_char(m, 434);
+
+		if (rules_on_cancel_reject(g->g_engine, clid, orig, to) == 0 &&
+		    journal_ev_cancel_reject(&ev, r->r_cfg->cr_name, clid, orig, to) == 0)
+			journal_event(r, &ev);
+	}
+	/* A ClOrdID riskgwd made (its own cancels) means nothing to the router. */
+	if (strncmp(clid, "RGW", 3) == 0)
+		return;
+	rc = session_relay(r->r_rs, m, NULL);
+	if (rc != 0)
+		log_warnx("%s: report for %s not relayed: %s", r->r_rname, clid, fix_strerror(rc));
+}
+
+/* ---- session events ------------------------------------------------------------------------ */
+
+static int router_check_logon(struct session *s, const struct fix_msg *m, char *why, size_t len,
+    void *arg)
+{
+	struct route *r = route_of(arg);
+	const char *peer = r->r_rconn != NULL ? conn_peer(r->r_rconn) : "";
+
+	(void)s;
+	(void)m;
+	if (strcmp(peer, r->r_cfg->cr_router_identity) != 0) {
+		snprintf(why, len, "certificate %s is not allowed on route %s", peer,
+		    r->r_cfg->cr_name);
+		return 1;
+	}
+	return 0;
+}
+
+static void router_active(struct session *s, void *arg)
+{
+	struct route *r = route_of(arg);
+
+	log_info("%s: logged on from %s (%s), next in %" PRIu64 " out %" PRIu64, r->r_rname,
+	    r->r_rconn ? conn_addr(r->r_rconn) : "?", r->r_rconn ? conn_peer(r->r_rconn) : "?",
+	    session_next_in(s), session_next_out(s));
+}
+
+static void router_down(struct session *s, bool clean, const char *reason, void *arg)
+{
+	struct route *r = route_of(arg);
+	int n = 0;
+
+	(void)s;
+	log_info("%s: session down (%s): %s", r->r_rname, clean ? "logout" : "lost", reason);
+	if (r->r_gw->g_stopping)
+		return; /* riskgwd ended the session, not the router */
+	if ((!clean && r->r_cfg->cr_cancel_on_disconnect) ||
+	    (clean && r->r_cfg->cr_cancel_on_logout))
+		n = route_cancel_open(r, clean ? "router logged out" : "router disconnected");
+	if (n > 0)
+		log_notice("%s: sent %d cancels for the router's open orders", r->r_rname, n);
+}
+
+static void venue_active(struct session *s, void *arg)
+{
+	struct route *r = route_of(arg);
+
+	r->r_backoff_s = 0;
+	log_info("%s: logged on to %s, next in %" PRIu64 " out %" PRIu64, r->r_vname,
+	    r->r_vconn ? conn_addr(r->r_vconn) : "?", session_next_in(s), session_next_out(s));
+}
+
+static void venue_down(struct session *s, bool clean, const char *reason, void *arg)
+{
+	struct route *r = route_of(arg);
+
+	(void)s;
+	log_warnx("%s: session down (%s): %s; new orders on route %s are refused until it is back",
+	    r->r_vname, clean ? "logout" : "lost", reason, r->r_cfg->cr_name);
+}
+
+const struct session_ops route_router_ops = {router_check_logon, router_active, router_app,
+    router_down};
+const struct session_ops route_venue_ops = {NULL, venue_active, venue_app, venue_down};
+
+/* ---- cancels riskgwd sends itself ------------------------------------------------------------- */
+
+#define CANCEL_BATCH 256
+
+struct open_order {
+	char clid[RULES_ID_MAX + 1], sym[RULES_ID_MAX + 1];
+	char side;
+	int64_t qty;
+};
+
+struct collect {
+	uint32_t tag;
+	struct open_order *v;
+	size_t n, cap;
+};
+
+static int collect_open(void *arg, const struct rules_live *l)
+{
+	struct collect *c = arg;
+
+	if (l->rl_tag != c->tag)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : CANCEL_BATCH;
+		struct open_order *v = realloc(c->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	snprintf(c->v[c->n].clid, sizeof(c->v[0].clid), "%s", l->rl_clordid);
+	snprintf(c->v[c->n].sym, sizeof(c->v[0].sym), "%s", l->rl_symbol);
+	c->v[c->n].side = l->rl_side;
+	c->v[c->n].qty = l->rl_qty;
+	c->n++;
+	return 0;
+}
+
+struct cancel_ctx {
+	const char *clid, *orig, *sym;
+	char side;
+	int64_t qty;
+};
+
+static int fill_cancel(struct fix_builder *b, void *arg)
+{
+	const struct cancel_ctx *c = arg;
+
+	fix_add_str(b, 11, c->clid, strlen(c->clid));
+	fix_add_str(b, 41, c->orig, strlen(c->orig));
+	fix_add_str(b, 55, c->sym, strlen(c->sym));
+	fix_add_char(b, 54, c->side);
+	fix_add_int(b, 38, c->qty);
+	fix_add_time(b, 60, (int64_t)time(NULL) * INT64_C(1000000000));
+	return 0;
+}
+
+int route_cancel_open(struct route *r, const char *why)
+{
+	struct gw *g = r->r_gw;
+	struct collect c = {r->r_idx, NULL, 0, 0};
+	struct journal_event ev;
+	size_t i;
+	int sent = 0;
+
+	if (rules_foreach_live(g->g_engine, collect_open, &c) != 0)
+		log_warnx("%s: out of memory listing open orders", r->r_rname);
+	if (c.n > 0 && session_state(r->r_vs) != SESSION_ACTIVE)
+		log_alert("%s: %zu orders stay open: cannot cancel them (%s) while the venue "
+			  "session is down",
+		    r->r_vname, c.n, why);
+	for (i = 0; i < c.n && session_state(r->r_vs) == SESSION_ACTIVE; i++) {
+		char id[64];
+		struct cancel_ctx cc = {id, c.v[i].clid, c.v[i].sym, c.v[i].side, c.v[i].qty};
+
+		gw_make_id(g, id, sizeof(id));
+		if (session_send(r->r_vs, "F", fill_cancel, &cc) != 0)
+			break;
+		if (rules_on_cancel_sent(g->g_engine, id, c.v[i].clid) == 0 &&
+		    journal_ev_cancel_sent(&ev, r->r_cfg->cr_name, id, c.v[i].clid) == 0)
+			journal_event(r, &ev);
+		r->r_cnt.rc_gw_cancels++;
+		sent++;
+	}
+	free(c.v);
+	return sent;
+}
