@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -392,14 +393,22 @@ static int check_size(struct journal *j, char *err)
 }
 
 /* One writer process: an exclusive flock on the data file, released by the
- * kernel when the process dies however it dies. */
+ * kernel when the process dies however it dies. LMDB (0.9.24) opens the
+ * file without O_CLOEXEC: a command riskgwd runs (an alert hook) would
+ * inherit the descriptor, and with it the lock, and a restart would find
+ * the journal "in use" for as long as that command lives. */
 static int lock_file(struct journal *j, char *err)
 {
-	int fd = -1, rc;
+	int fd = -1, rc, fl;
 
 	if ((rc = mdb_env_get_fd(j->j_env, &fd)) != 0) {
 		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
 		return mdb_code(rc);
+	}
+	if ((fl = fcntl(fd, F_GETFD)) < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0) {
+		rc = -errno;
+		seterr(err, "%s: fcntl: %s", j->j_path, strerror(errno));
+		return rc;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		rc = -errno;
@@ -725,7 +734,7 @@ int journal_msg_range(struct journal *j, const char *name, uint64_t from, uint64
     journal_msg_cb *cb, void *arg)
 {
 	uint8_t key[JOURNAL_MSGKEY_LEN];
-	size_t plen = 1 + strnlen(name, JOURNAL_NAME_MAX); /* the session's key prefix */
+	size_t plen; /* the session's key prefix: length byte and name */
 	MDB_cursor *cur;
 	MDB_txn *txn;
 	MDB_val k, v;
@@ -733,6 +742,7 @@ int journal_msg_range(struct journal *j, const char *name, uint64_t from, uint64
 
 	if (!journal_name_valid(name) || from == 0 || (to != 0 && to < from))
 		return RULES_EINVAL;
+	plen = 1 + strlen(name);
 	if ((rc = rd_begin(j, &txn)) != 0)
 		return rc;
 	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_MSGS], &cur)) != 0) {

@@ -502,6 +502,7 @@ static void test_msg_range(void **state)
 	assert_int_equal(g.n, 3);
 	assert_int_equal(journal_msg_range(j, sess[2], 0, 5, collect_msg, &g), RULES_EINVAL);
 	assert_int_equal(journal_msg_range(j, sess[2], 6, 5, collect_msg, &g), RULES_EINVAL);
+	assert_int_equal(journal_msg_range(j, NULL, 1, 0, collect_msg, &g), RULES_EINVAL);
 
 	/* get one: copied, exact, too small a buffer says how much */
 	assert_int_equal(journal_msg_get(j, sess[1], 9, buf, sizeof(buf), &len), 0);
@@ -898,6 +899,48 @@ static void test_dead_reader_cleared(void **state)
 	commit_ok(j);
 	journal_close(j);
 	stop(observer);
+}
+
+/* A command riskgwd runs (an alert hook) outlives it: it must not hold the
+ * journal's lock, or riskgwd could not restart until it ends. */
+static void test_lock_not_inherited_by_exec(void **state)
+{
+	struct fx *fx = *state;
+	struct journal *j = jopen(fx->path, &cfg_nosync);
+	pid_t child, grandchild = 0;
+	char err[RULES_ERRLEN];
+	int p[2], status, rc;
+
+	journal_close(j);
+	assert_int_equal(pipe(p), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pid_t g;
+
+		close(p[0]);
+		if (journal_open(&j, fx->path, &cfg_nosync, err) != 0)
+			_exit(2);
+		g = fork();
+		if (g == 0) {
+			execlp("sleep", "sleep", "30", (char *)NULL);
+			_exit(127);
+		}
+		if (g < 0 || write(p[1], &g, sizeof(g)) != (ssize_t)sizeof(g))
+			_exit(3);
+		_exit(0); /* riskgwd dies; the command lives on */
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &grandchild, sizeof(grandchild)), (ssize_t)sizeof(grandchild));
+	close(p[0]);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	usleep(100000); /* let the grandchild reach its exec */
+	rc = journal_open(&j, fx->path, &cfg_nosync, err);
+	kill(grandchild, SIGKILL); /* first: it is reparented, init reaps it */
+	if (rc != 0)
+		fail_msg("journal_open: %s", err);
+	journal_close(j);
 }
 
 /* ---- replay into a rules engine ---------------------------------------------------- */
@@ -1492,6 +1535,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crash_with_and_without_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill9_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_reader_cleared, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_not_inherited_by_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_rebuilds_exposure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_and_garbage, setup, teardown),
