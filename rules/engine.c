@@ -95,10 +95,16 @@ struct order {
 	int64_t o_vleaves;                /* LeavesQty the venue last reported */
 	int64_t o_pend_qty, o_pend_px;    /* the pending replace */
 	int64_t o_cnt_qty, o_cnt_notional; /* open exposure counted in the sums */
+	uint32_t o_clid;                  /* its current (last confirmed) ClOrdID */
+	uint32_t o_tag;                   /* the caller's ro_tag */
 };
+
+/* What a ClOrdID named when it was taken. */
+enum clkind { CL_NEW = 0, CL_REPLACE = 1, CL_CANCEL = 2 };
 
 struct clid {
 	char c_id[RULES_ID_MAX + 1];
+	uint8_t c_kind;                   /* enum clkind */
 	uint32_t c_order;
 };
 
@@ -207,6 +213,35 @@ static bool is_buy(char side)
 static bool id_ok(const char *s)
 {
 	return s != NULL && rules_id_valid(s);
+}
+
+/* An identifier checked and hashed for the tables in one pass. */
+struct key {
+	const char *k_s;
+	size_t k_len;
+	uint64_t k_h;
+};
+
+/* rules_id_valid() and htab_hash() in one pass over s (the checks' hot path
+ * reads each id once): false if s is not a valid id. */
+static bool key_of(struct key *k, const char *s)
+{
+	size_t n = 0;
+	unsigned char ch;
+
+	if (s == NULL)
+		return false;
+	while ((ch = (unsigned char)s[n]) != '\0') {
+		if (ch < 0x21 || ch > 0x7e || n == RULES_ID_MAX)
+			return false;
+		n++;
+	}
+	if (n == 0)
+		return false;
+	k->k_s = s;
+	k->k_len = n;
+	k->k_h = htab_hash_n(s, n);
+	return true;
 }
 
 /* ---- lifetime ------------------------------------------------------------------ */
@@ -416,16 +451,23 @@ struct ctx {
 	struct account *a;
 	struct symbol *s;
 	uint32_t pi, ai, si;        /* table index, or NONE for a new entity */
+	struct key kc, ks, kp;      /* ClOrdID, symbol, parent of the order */
+	/* The effective limits, merged once per check by merge_limits(). */
+	uint32_t l_set, l_trip;     /* RULES_BIT(l): limit l is set / trips */
+	int64_t l_val[RULES_LIM_COUNT];
+	bool force;                 /* rules_restore(): book without checking */
 	struct parent tmp_p;
 	struct account tmp_a;
 	struct symbol tmp_s;
 };
 
-/* Effective limit l for this check: parent, symbol, account, global. */
-static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_limit l,
-    int64_t *val, bool *trip)
+/* Merges the limit records of the check's scopes, most specific first:
+ * parent, symbol, account, global. The first scope that sets a limit gives
+ * both its value and its action. Called once resolve() has the records. */
+static void merge_limits(const struct rules_engine *e, struct ctx *c)
 {
 	const struct rules_limits *recs[4];
+	uint32_t want = (UINT32_C(1) << RULES_LIM_COUNT) - 1, take;
 	size_t n = 0, i;
 
 	if (c->p != NULL && c->p->p_has_limits)
@@ -436,40 +478,48 @@ static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_li
 		recs[n++] = &c->a->a_limits;
 	if (e->e_g_has)
 		recs[n++] = &e->e_global;
-	for (i = 0; i < n; i++) {
-		if (recs[i]->rl_set & RULES_BIT(l)) {
-			*val = recs[i]->rl_val[l];
-			*trip = (recs[i]->rl_trip & RULES_BIT(l)) != 0;
-			return true;
+	c->l_set = c->l_trip = 0;
+	for (i = 0; i < n && want != 0; i++) {
+		take = recs[i]->rl_set & want;
+		c->l_set |= take;
+		c->l_trip |= recs[i]->rl_trip & take;
+		want &= ~take;
+		while (take != 0) {
+			unsigned l = (unsigned)__builtin_ctz(take);
+
+			c->l_val[l] = recs[i]->rl_val[l];
+			take &= take - 1;
 		}
 	}
-	return false;
 }
 
-static struct parent *find_parent(struct rules_engine *e, const char *id, uint32_t *idx)
+/* Effective limit l for this check (merge_limits()). */
+static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_limit l,
+    int64_t *val, bool *trip)
 {
-	size_t len;
-	uint64_t h = htab_hash(id, &len);
+	(void)e;
+	if ((c->l_set & RULES_BIT(l)) == 0)
+		return false;
+	*val = c->l_val[l];
+	*trip = (c->l_trip & RULES_BIT(l)) != 0;
+	return true;
+}
 
-	*idx = htab_find(&e->e_parent_ix, id, len, h);
+static struct parent *find_parent(struct rules_engine *e, const struct key *k, uint32_t *idx)
+{
+	*idx = htab_find(&e->e_parent_ix, k->k_s, k->k_len, k->k_h);
 	return *idx == HTAB_NONE ? NULL : &e->e_parents[*idx];
 }
 
-static struct account *find_account(struct rules_engine *e, const char *id, uint32_t *idx)
+static struct account *find_account(struct rules_engine *e, const struct key *k, uint32_t *idx)
 {
-	size_t len;
-	uint64_t h = htab_hash(id, &len);
-
-	*idx = htab_find(&e->e_account_ix, id, len, h);
+	*idx = htab_find(&e->e_account_ix, k->k_s, k->k_len, k->k_h);
 	return *idx == HTAB_NONE ? NULL : &e->e_accounts[*idx];
 }
 
-static struct symbol *find_symbol(struct rules_engine *e, const char *id, uint32_t *idx)
+static struct symbol *find_symbol(struct rules_engine *e, const struct key *k, uint32_t *idx)
 {
-	size_t len;
-	uint64_t h = htab_hash(id, &len);
-
-	*idx = htab_find(&e->e_symbol_ix, id, len, h);
+	*idx = htab_find(&e->e_symbol_ix, k->k_s, k->k_len, k->k_h);
 	return *idx == HTAB_NONE ? NULL : &e->e_symbols[*idx];
 }
 
@@ -482,30 +532,30 @@ static uint32_t find_clid(const struct rules_engine *e, const char *id)
 }
 
 /*
- * Finds (or prepares a temporary for) the parent, its account and the symbol,
- * and brings the cached records of all four (with global) to one snapshot.
- * The account is the registered parent's; for a parent that is neither
- * registered nor known, the child's own account (acct, "" = none), which a
- * declared parent will take. Returns 0, or -1 on a store error (e_store_err
- * says which).
+ * Finds (or prepares a temporary for) the parent (c->kp), its account and
+ * the symbol (c->ks), and brings the cached records of all four (with
+ * global) to one snapshot. The account is the registered parent's; for a
+ * parent that is neither registered nor known, the child's own account
+ * (acct, "" = none), which a declared parent will take. Returns 0, or -1 on
+ * a store error (e_store_err says which).
  */
-static int resolve(struct rules_engine *e, struct ctx *c, const char *parent_id,
-    const char *symbol, const char *acct)
+static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 {
 	int tries, rc = 0;
 	const char *aid;
+	struct key ka;
 
-	c->p = find_parent(e, parent_id, &c->pi);
+	c->p = find_parent(e, &c->kp, &c->pi);
 	if (c->p == NULL) {
 		memset(&c->tmp_p, 0, sizeof(c->tmp_p));
-		strcpy(c->tmp_p.p_id, parent_id);
+		memcpy(c->tmp_p.p_id, c->kp.k_s, c->kp.k_len + 1);
 		c->tmp_p.p_account = NONE;
 		c->p = &c->tmp_p;
 	}
-	c->s = find_symbol(e, symbol, &c->si);
+	c->s = find_symbol(e, &c->ks, &c->si);
 	if (c->s == NULL) {
 		memset(&c->tmp_s, 0, sizeof(c->tmp_s));
-		strcpy(c->tmp_s.s_id, symbol);
+		memcpy(c->tmp_s.s_id, c->ks.k_s, c->ks.k_len + 1);
 		c->s = &c->tmp_s;
 	}
 	for (tries = 0; tries < 16; tries++) {
@@ -523,7 +573,11 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *parent_id,
 		} else {
 			aid = c->p->p_registered ? c->p->p_reg.rp_account : acct;
 			if (aid[0] != '\0') {
-				c->a = find_account(e, aid, &c->ai);
+				if (!key_of(&ka, aid)) { /* validated where it came from */
+					e->e_store_err = RULES_ECORRUPT;
+					return -1;
+				}
+				c->a = find_account(e, &ka, &c->ai);
 				if (c->a == NULL) {
 					memset(&c->tmp_a, 0, sizeof(c->tmp_a));
 					strcpy(c->tmp_a.a_id, aid);
@@ -536,6 +590,7 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *parent_id,
 				return -1;
 			continue;
 		}
+		merge_limits(e, c);
 		return 0;
 	}
 	/* The store kept committing under us 16 times in one call. */
@@ -747,29 +802,42 @@ static bool room_for(const struct rules_engine *e, const struct ctx *c)
 	    (c->a == NULL || c->ai != NONE || e->e_account_ix.ht_count < e->e_account_ix.ht_cap);
 }
 
-static uint32_t add_clid(struct rules_engine *e, const char *id, uint32_t order)
+static uint32_t add_clid_k(struct rules_engine *e, const struct key *k, uint32_t order,
+    enum clkind kind)
 {
-	size_t len;
-	uint64_t h = htab_hash(id, &len);
-	uint32_t i = htab_add(&e->e_clid_ix, h);
+	uint32_t i = htab_add(&e->e_clid_ix, k->k_h);
 
 	if (i != HTAB_NONE) {
-		memcpy(e->e_clids[i].c_id, id, len + 1);
+		memcpy(e->e_clids[i].c_id, k->k_s, k->k_len + 1);
 		e->e_clids[i].c_order = order;
+		e->e_clids[i].c_kind = (uint8_t)kind;
 	}
 	return i;
 }
 
+static uint32_t add_clid(struct rules_engine *e, const char *id, uint32_t order,
+    enum clkind kind)
+{
+	struct key k;
+
+	if (!key_of(&k, id))
+		return HTAB_NONE;
+	return add_clid_k(e, &k, order, kind);
+}
+
 /* ---- the checks ------------------------------------------------------------------ */
 
-/* Validates the fields every child order needs. */
-static bool fields_ok(const struct rules_order *o, struct rules_decision *d)
+/* Validates the fields every child order needs; keys the ClOrdID and the
+ * symbol in c. */
+static bool fields_ok(const struct rules_order *o, struct ctx *c, struct rules_decision *d)
 {
-	if (!id_ok(o->ro_clordid)) {
+	struct key ka;
+
+	if (!key_of(&c->kc, o->ro_clordid)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing ClOrdID");
 		return false;
 	}
-	if (!id_ok(o->ro_symbol)) {
+	if (!key_of(&c->ks, o->ro_symbol)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing Symbol");
 		return false;
 	}
@@ -791,7 +859,7 @@ static bool fields_ok(const struct rules_order *o, struct rules_decision *d)
 		reject(d, RULES_R_BAD_ORDER, "limit order needs Price > 0");
 		return false;
 	}
-	if (o->ro_account != NULL && o->ro_account[0] != '\0' && !rules_id_valid(o->ro_account)) {
+	if (o->ro_account != NULL && o->ro_account[0] != '\0' && !key_of(&ka, o->ro_account)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid Account");
 		return false;
 	}
@@ -940,6 +1008,15 @@ static int64_t parent_rate(const struct rules_engine *e, const struct ctx *c)
 	return eff(e, c, RULES_LIM_PARENT_RATE, &rate, &t) ? rate : 0;
 }
 
+/* The valuation of an order being restored: its price, or for a market order
+ * the reference price; 0 when there is none (the caller pins the parent). */
+static int64_t restore_px(const struct ctx *c, const struct rules_order *o)
+{
+	if (o->ro_ordtype == RULES_ORDTYPE_MARKET)
+		return c->s->s_has_refpx ? c->s->s_refpx : 0;
+	return o->ro_px;
+}
+
 static enum rules_verdict check_new(struct rules_engine *e, const struct rules_order *o,
     struct ctx *c, struct rules_decision *d)
 {
@@ -952,21 +1029,22 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 
 	if (o->ro_parent == NULL || o->ro_parent[0] == '\0')
 		return reject(d, RULES_R_NO_PARENT, "child order names no parent");
-	if (!rules_id_valid(o->ro_parent))
+	if (!key_of(&c->kp, o->ro_parent))
 		return reject(d, RULES_R_BAD_ORDER, "invalid parent id");
-	if (find_clid(e, o->ro_clordid) != HTAB_NONE)
+	if (htab_find(&e->e_clid_ix, c->kc.k_s, c->kc.k_len, c->kc.k_h) != HTAB_NONE)
 		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
-	if (resolve(e, c, o->ro_parent, o->ro_symbol, acct) != 0)
+	if (resolve(e, c, acct) != 0)
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err));
 	p = c->p;
 	if (!p->p_registered) {
 		if (p->p_declared) {
-			if (o->ro_declared_qty != 0 && o->ro_declared_qty != p->p_declared_qty)
+			if (!c->force && o->ro_declared_qty != 0 &&
+			    o->ro_declared_qty != p->p_declared_qty)
 				return reject(d, RULES_R_DECLARED_QTY_CHANGED,
 				    "parent %s declared quantity %" PRId64 " was %" PRId64,
 				    p->p_id, o->ro_declared_qty, p->p_declared_qty);
-		} else if (o->ro_allow_declare && o->ro_declared_qty > 0) {
+		} else if (!c->force && o->ro_allow_declare && o->ro_declared_qty > 0) {
 			int64_t cap;
 			bool t;
 
@@ -982,10 +1060,17 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 				    "declared parent quantity %" PRId64 " > cap %" PRId64,
 				    o->ro_declared_qty, cap);
 			declare(c, o, acct);
+		} else if (c->force) {
+			/* Restoring an order whose parent is gone: book it under
+			 * a parent of the declared quantity, 0 if none, so that
+			 * every later child of it is refused. */
+			declare(c, o, acct);
 		} else {
 			return reject(d, RULES_R_UNKNOWN_PARENT, "unknown parent %s", o->ro_parent);
 		}
 	}
+	if (c->force)
+		goto book;
 	if (strcmp(p->p_reg.rp_symbol, o->ro_symbol) != 0)
 		return reject(d, RULES_R_PARENT_MISMATCH, "symbol %s differs from parent %s's %s",
 		    o->ro_symbol, p->p_id, p->p_reg.rp_symbol);
@@ -1004,6 +1089,10 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	}
 	if (acc.have)
 		return d->rd_verdict;
+	if (0) {
+book:
+		vpx = restore_px(c, o);
+	}
 
 	if (!room_for(e, c))
 		return reject(d, RULES_R_CAPACITY, "engine order table full");
@@ -1025,9 +1114,12 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	ord->o_ordtype = o->ro_ordtype;
 	ord->o_qty = o->ro_qty;
 	ord->o_px = vpx;
-	add_clid(e, o->ro_clordid, oi);
+	ord->o_tag = o->ro_tag;
+	ord->o_clid = add_clid_k(e, &c->kc, oi, CL_NEW);
 	set_live(e, ord, O_LIVE);
 	recount(e, ord);
+	if (vpx == 0) /* restored market order with no reference price: fail closed */
+		p->p_expo.pinned = true;
 	p->p_expo.orders++;
 	if (c->a != NULL)
 		c->a->a_expo.orders++;
@@ -1050,7 +1142,7 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 
 	if (!id_ok(o->ro_origclordid))
 		return reject(d, RULES_R_BAD_ORDER, "invalid or missing OrigClOrdID");
-	if (find_clid(e, o->ro_clordid) != HTAB_NONE)
+	if (htab_find(&e->e_clid_ix, c->kc.k_s, c->kc.k_len, c->kc.k_h) != HTAB_NONE)
 		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
 	ci = find_clid(e, o->ro_origclordid);
 	if (ci == HTAB_NONE)
@@ -1080,15 +1172,18 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 		return reject(d, RULES_R_BAD_ORDER,
 		    "replace quantity %" PRId64 " is not above the filled %" PRId64, o->ro_qty,
 		    ord->o_cum);
-	if (resolve(e, c, p->p_id, o->ro_symbol, "") != 0)
+	(void)key_of(&c->kp, p->p_id); /* an id from the table: valid */
+	if (resolve(e, c, "") != 0)
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err));
 	p = c->p; /* the same parent, now with current records */
-	if (!p->p_registered && !p->p_declared)
+	if (!c->force && !p->p_registered && !p->p_declared)
 		return reject(d, RULES_R_UNKNOWN_PARENT, "parent %s is no longer registered",
 		    p->p_id);
 
-	if (price_checks(c, e, o, &vpx, &acc)) {
+	if (c->force) {
+		vpx = restore_px(c, o);
+	} else if (price_checks(c, e, o, &vpx, &acc)) {
 		/* While pending, the order counts as the larger of old and new. */
 		new_q = o->ro_qty - ord->o_cum;
 		if (rules_mul_ovf(o->ro_qty, vpx, &notional) || rules_mul_ovf(new_q, vpx, &new_n)) {
@@ -1106,10 +1201,12 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	rate = parent_rate(e, c);
 	if (rate > 0 && rate_reserve(p, rate) != 0)
 		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window", p->p_id);
-	ord->o_pend_clid = add_clid(e, o->ro_clordid, oi);
+	ord->o_pend_clid = add_clid_k(e, &c->kc, oi, CL_REPLACE);
 	ord->o_pend_qty = o->ro_qty;
 	ord->o_pend_px = vpx;
 	recount(e, ord);
+	if (vpx == 0)
+		p->p_expo.pinned = true;
 	p->p_expo.orders++;
 	if (rate > 0)
 		rate_push(p, o->ro_now_ns);
@@ -1119,15 +1216,16 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	return RULES_ACCEPT;
 }
 
-enum rules_verdict rules_check(struct rules_engine *e, const struct rules_order *o,
-    struct rules_decision *d)
+static enum rules_verdict run(struct rules_engine *e, const struct rules_order *o,
+    struct rules_decision *d, bool force)
 {
 	struct ctx c;
 	enum rules_verdict v;
 
 	d->rd_text[0] = '\0';
-	if (!fields_ok(o, d))
+	if (!fields_ok(o, &c, d))
 		return d->rd_verdict;
+	c.force = force;
 	e->e_store_err = 0;
 	e->e_txnid = rules_store_last_txnid(e->e_store);
 	if (o->ro_kind == RULES_REPLACE)
@@ -1138,6 +1236,18 @@ enum rules_verdict rules_check(struct rules_engine *e, const struct rules_order 
 		v = reject(d, RULES_R_BAD_ORDER, "unknown order kind");
 	snap_end(e);
 	return v;
+}
+
+enum rules_verdict rules_check(struct rules_engine *e, const struct rules_order *o,
+    struct rules_decision *d)
+{
+	return run(e, o, d, false);
+}
+
+int rules_restore(struct rules_engine *e, const struct rules_order *o,
+    struct rules_decision *d)
+{
+	return run(e, o, d, true) == RULES_ACCEPT ? 0 : RULES_EINVAL;
 }
 
 /* ---- accounting ------------------------------------------------------------------- */
@@ -1210,25 +1320,40 @@ int rules_on_exec(struct rules_engine *e, const struct rules_exec *x)
 	rc = apply_fill(e, o, x);
 
 	if (et == '5') {
-		/* Replaced: the pending replace is now the order. An unsolicited
-		 * replace (none pending) takes the venue's quantity and price,
-		 * never lowering exposure below the venue's. */
-		if (o->o_pend_clid != NONE) {
+		/* Replaced: the pending replace this report names is now the
+		 * order, at the venue's quantity and price. Any other (an
+		 * unsolicited replace, or the confirmation of an earlier one
+		 * resent) may raise the order's quantity and price, never lower
+		 * them, and leaves a pending replace pending: open falls only on
+		 * a terminal report or a confirmed replace down. */
+		if (o->o_pend_clid != NONE && ci == o->o_pend_clid) {
 			o->o_qty = o->o_pend_qty;
 			o->o_px = o->o_pend_px;
+			o->o_clid = o->o_pend_clid;
 			o->o_pend_clid = NONE;
+			if (x->re_order_qty > 0)
+				o->o_qty = x->re_order_qty;
+			if (x->re_px > 0)
+				o->o_px = x->re_px;
+		} else {
+			o->o_qty = max64(o->o_qty, x->re_order_qty);
+			o->o_px = max64(o->o_px, x->re_px);
 		}
-		if (x->re_order_qty > 0)
-			o->o_qty = x->re_order_qty;
-		if (x->re_px > 0)
-			o->o_px = x->re_px;
 		o->o_vleaves = x->re_leaves_qty >= 0 ? x->re_leaves_qty : 0;
 		if (terminal_status(x->re_ord_status))
 			set_live(e, o, O_DONE);
-	} else if (et == '8' && o->o_pend_clid != NONE && ci == o->o_pend_clid) {
-		/* The venue rejected the replace with an execution report: the
-		 * order stays as it was. */
-		o->o_pend_clid = NONE;
+	} else if (et == '8' && e->e_clids[ci].c_kind != CL_NEW) {
+		/* The venue rejected a replace (or cancel) request with an
+		 * execution report, now or in a resend: the order stays as it
+		 * was, unless its status (39) says it is finished. Only the
+		 * pending replace this report names is dropped: a resent
+		 * reject of an earlier replace leaves a newer one pending. */
+		if (ci == o->o_pend_clid)
+			o->o_pend_clid = NONE;
+		if (terminal_status(x->re_ord_status) && x->re_ord_status != '8') {
+			set_live(e, o, O_DONE);
+			o->o_pend_clid = NONE;
+		}
 	} else if (et == '4' || et == '8' || et == 'C' || et == '3' ||
 		   terminal_status(x->re_ord_status)) {
 		set_live(e, o, O_DONE);
@@ -1253,7 +1378,7 @@ int rules_on_cancel_sent(struct rules_engine *e, const char *clordid, const char
 	ci = find_clid(e, origclordid);
 	if (ci == HTAB_NONE)
 		return RULES_ENOTFOUND;
-	if (add_clid(e, clordid, e->e_clids[ci].c_order) == HTAB_NONE)
+	if (add_clid(e, clordid, e->e_clids[ci].c_order, CL_CANCEL) == HTAB_NONE)
 		return RULES_ECAPACITY;
 	return 0;
 }
@@ -1266,7 +1391,9 @@ int rules_on_cancel_reject(struct rules_engine *e, const char *clordid, const ch
 
 	if (o == NULL)
 		return RULES_ENOTFOUND;
-	if (response_to == '2' && o->o_pend_clid != NONE) {
+	/* Only a reject of the pending replace itself: a resent reject of an
+	 * earlier replace must not drop a newer one. */
+	if (response_to == '2' && o->o_pend_clid != NONE && ci == o->o_pend_clid) {
 		o->o_pend_clid = NONE;
 		recount(e, o);
 	}
@@ -1289,10 +1416,11 @@ int rules_parent_exposure(struct rules_engine *e, const char *parent, struct rul
 {
 	uint32_t i;
 	struct parent *p;
+	struct key k;
 
-	if (!id_ok(parent))
+	if (!key_of(&k, parent))
 		return RULES_EINVAL;
-	p = find_parent(e, parent, &i);
+	p = find_parent(e, &k, &i);
 	if (p == NULL)
 		return RULES_ENOTFOUND;
 	expo_out(&p->p_expo, out);
@@ -1304,12 +1432,40 @@ int rules_account_exposure(struct rules_engine *e, const char *account,
 {
 	uint32_t i;
 	struct account *a;
+	struct key k;
 
-	if (!id_ok(account))
+	if (!key_of(&k, account))
 		return RULES_EINVAL;
-	a = find_account(e, account, &i);
+	a = find_account(e, &k, &i);
 	if (a == NULL)
 		return RULES_ENOTFOUND;
 	expo_out(&a->a_expo, out);
+	return 0;
+}
+
+int rules_foreach_live(struct rules_engine *e, rules_live_cb *cb, void *arg)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < e->e_norders; i++) {
+		const struct order *o = &e->e_orders[i];
+		struct rules_live l;
+
+		if (o->o_state != O_LIVE)
+			continue;
+		l.rl_clordid = e->e_clids[o->o_clid].c_id;
+		l.rl_symbol = e->e_symbols[o->o_symbol].s_id;
+		l.rl_parent = e->e_parents[o->o_parent].p_id;
+		l.rl_account = o->o_account != NONE ? e->e_accounts[o->o_account].a_id : "";
+		l.rl_side = o->o_side;
+		l.rl_qty = o->o_qty;
+		l.rl_cum = o->o_cum;
+		l.rl_open = o->o_cnt_qty;
+		l.rl_tag = o->o_tag;
+		l.rl_replace_pending = o->o_pend_clid != NONE;
+		if ((rc = cb(arg, &l)) != 0)
+			return rc;
+	}
 	return 0;
 }

@@ -102,6 +102,7 @@ struct rules_order {
 	int64_t     ro_declared_qty;  /* declared parent quantity; 0 = none */
 	bool        ro_allow_declare; /* route lets the child declare its parent */
 	int64_t     ro_now_ns;        /* CLOCK_MONOTONIC, for the rate window */
+	uint32_t    ro_tag;           /* the caller's, kept with the order (a route) */
 };
 
 #define RULES_TEXT_MAX 200
@@ -119,6 +120,18 @@ struct rules_decision {
  */
 enum rules_verdict rules_check(struct rules_engine *, const struct rules_order *,
     struct rules_decision *out);
+
+/*
+ * Books an order as accepted without checking it: for replaying the journal
+ * after a restart, where the order is at the venue and must count whatever
+ * the limits say now. An order whose parent is gone is booked under a parent
+ * of its declared quantity (0 if none), and a market order without a
+ * reference price pins its parent's sums: every later child of such a
+ * parent is refused (fail closed). Returns 0, or RULES_EINVAL when it cannot
+ * be booked (a malformed order, a replace of an unknown order, a duplicate
+ * ClOrdID, a full table: d says which) - the caller must fail closed.
+ */
+int rules_restore(struct rules_engine *, const struct rules_order *, struct rules_decision *d);
 
 /* ---- accounting ------------------------------------------------------------ */
 
@@ -152,7 +165,10 @@ int rules_on_exec(struct rules_engine *, const struct rules_exec *);
 int rules_on_cancel_sent(struct rules_engine *, const char *clordid, const char *origclordid);
 
 /* An OrderCancelReject (35=9): response_to is 434 ('1' cancel, '2' replace).
- * A rejected replace falls back to the order as it was. */
+ * A rejected replace falls back to the order as it was. Only a reject whose
+ * clordid names the pending replace does that: a resent reject of an earlier
+ * replace changes nothing. (The same holds for a replace rejected with an
+ * execution report 150=8 in rules_on_exec: it never finishes the order.) */
 int rules_on_cancel_reject(struct rules_engine *, const char *clordid,
     const char *origclordid, char response_to);
 
@@ -170,5 +186,25 @@ struct rules_exposure {
 int rules_parent_exposure(struct rules_engine *, const char *parent, struct rules_exposure *);
 int rules_account_exposure(struct rules_engine *, const char *account,
     struct rules_exposure *);
+
+/* An order open at the venue, as rules_foreach_live() shows it. Strings are
+ * the engine's, valid during the callback. */
+struct rules_live {
+	const char *rl_clordid;   /* its current (last confirmed) ClOrdID */
+	const char *rl_symbol;
+	const char *rl_parent;
+	const char *rl_account;   /* "" if none */
+	char        rl_side;
+	int64_t     rl_qty;       /* order quantity */
+	int64_t     rl_cum;       /* filled */
+	int64_t     rl_open;      /* counted open */
+	uint32_t    rl_tag;       /* ro_tag */
+	bool        rl_replace_pending;
+};
+typedef int rules_live_cb(void *arg, const struct rules_live *);
+/* Calls cb for every live order in the order they were accepted; cb returns
+ * 0 to go on, anything else stops and is returned. cb must not call the
+ * engine. */
+int rules_foreach_live(struct rules_engine *, rules_live_cb *cb, void *arg);
 
 #endif

@@ -40,10 +40,16 @@ void htab_clear(struct htab *t)
 	t->ht_count = 0;
 }
 
-/* A multiply-xorshift hash over 8-byte words; keys are short ids. */
 uint64_t htab_hash(const char *key, size_t *len)
 {
-	size_t n = strlen(key), i;
+	*len = strlen(key);
+	return htab_hash_n(key, *len);
+}
+
+/* A multiply-xorshift hash over 8-byte words; keys are short ids. */
+uint64_t htab_hash_n(const char *key, size_t n)
+{
+	size_t i;
 	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ (n * UINT64_C(0xff51afd7ed558ccd));
 
 	for (i = 0; i + 8 <= n; i += 8) {
@@ -62,7 +68,6 @@ uint64_t htab_hash(const char *key, size_t *len)
 	h ^= h >> 29;
 	h *= UINT64_C(0xbf58476d1ce4e5b9);
 	h ^= h >> 32;
-	*len = n;
 	return h;
 }
 

@@ -32,6 +32,8 @@ void htab_clear(struct htab *);
 
 /* Hash of a NUL-terminated key; *len gets strlen(key). */
 uint64_t htab_hash(const char *key, size_t *len);
+/* The same hash of the len bytes at key, whose length is already known. */
+uint64_t htab_hash_n(const char *key, size_t len);
 
 /* Index of the entry whose key equals key (len bytes, hash h), or HTAB_NONE. */
 uint32_t htab_find(const struct htab *, const char *key, size_t len, uint64_t h);

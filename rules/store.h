@@ -40,6 +40,10 @@ struct rules_store;
  * Returns 0, or: -ENOENT (missing, no CREATE), RULES_ESCHEMA (newer schema),
  * RULES_ECORRUPT (not an LMDB file, truncated, or a record fails its check),
  * a negative errno, RULES_ESTORE. err says which and where.
+ * RDONLY together with CREATE is RULES_EINVAL. An empty (0-byte) file is
+ * RULES_ECORRUPT, also with CREATE: only a missing file is created. A new
+ * file is made with mode 0660 (less the umask): readers need write access
+ * to the lock file. rules_store_close() aborts a batch left open.
  */
 int rules_store_open(struct rules_store **out, const char *path, unsigned flags,
     size_t mapsize, char err[RULES_ERRLEN]);
@@ -61,7 +65,9 @@ uint64_t rules_store_last_txnid(struct rules_store *);
 int rules_store_rd_begin(struct rules_store *, uint64_t *txnid);
 void rules_store_rd_end(struct rules_store *);
 
-/* Each returns 0, RULES_ENOTFOUND, RULES_ECORRUPT or RULES_ESTORE. */
+/* Each returns 0, RULES_ENOTFOUND, RULES_ECORRUPT or RULES_ESTORE. A key that
+ * could not be stored (not rules_id_valid(), a non-empty GLOBAL key) is
+ * RULES_ENOTFOUND. They read committed data only, never an open batch's. */
 int rules_store_get_limits(struct rules_store *, enum rules_scope, const char *key,
     struct rules_limits *out);
 int rules_store_get_parent(struct rules_store *, const char *id, struct rules_parent *out);
@@ -101,6 +107,13 @@ int rules_store_foreach_audit(struct rules_store *, uint64_t from_seq, rules_aud
  * Returns 0, RULES_EINVAL / RULES_ERANGE (bad value, err says which field),
  * RULES_ENOTFOUND (del of a missing record), RULES_EFULL (map or disk full:
  * the batch is then dead, abort it), RULES_ESTORE.
+ * One batch per store at a time; wr_begin on a read-only store or with a
+ * batch open is RULES_EINVAL. Any LMDB failure kills the batch (later calls
+ * return the same code); commit of a dead batch commits nothing. The audit
+ * "what" is "limits/global", "limits/<scope>/<key>", "parents/<id>",
+ * "refpx/<symbol>", "restricted/<symbol>" or "clear"; old/new are the
+ * recjson.h compact JSON of the record ("" for none). A clear's old value
+ * counts what it removed: {"limits":N,"parents":N,"refpx":N,"restricted":N}.
  */
 struct rules_wr;
 int rules_store_wr_begin(struct rules_store *, struct rules_wr **out, char err[RULES_ERRLEN]);

@@ -19,12 +19,14 @@ hard_error() {
 	exit 99
 }
 
-# expect_rc WANT CMD...: runs CMD, fails unless it exits with WANT.
+# expect_rc WANT CMD...: runs CMD, fails unless it exits with WANT. Its
+# stdout is left in $T/out, its stderr in $T/err, both in $T/all.
 expect_rc() {
 	want=$1
 	shift
 	"$@" >"$T/out" 2>"$T/err"
 	rc=$?
+	cat "$T/out" "$T/err" >"$T/all"
 	if [ "$rc" -ne "$want" ]; then
 		echo "--- stdout" >&2; cat "$T/out" >&2
 		echo "--- stderr" >&2; cat "$T/err" >&2

@@ -298,9 +298,26 @@ static void test_bad_orders(void **state)
 	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
 	o = order("C1", "bad parent", "IBM", 10, PX(10));
 	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	{
+		/* ids are 1..64 characters */
+		char id65[66];
+
+		memset(id65, 'X', 65);
+		id65[65] = '\0';
+		o = order(id65, "P1", "IBM", 10, PX(10));
+		DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+		o = order("C1", id65, "IBM", 10, PX(10));
+		DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+		id65[64] = '\0';
+		o = order(id65, "P1", "IBM", 10, PX(10));
+		ACCEPTS(f, check(f, &o));
+		o = order("C1", "P1", "IBM", 10, PX(10));
+		o.ro_account = "AC\x7f";
+		DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	}
 	/* none of these took the ClOrdID or any exposure */
 	ACCEPTS(f, buy(f, "C1", "P1", 10));
-	assert_int_equal(pexpo(f, "P1").ex_open_qty, 10);
+	assert_int_equal(pexpo(f, "P1").ex_open_qty, 20);
 }
 
 static void test_no_and_unknown_parent(void **state)
@@ -549,7 +566,8 @@ static void test_collars_and_reference_price(void **state)
 	/* a market order is valued at the reference price */
 	o = order("M2", "P1", "IBM", 10, 0);
 	ACCEPTS(f, check(f, &o));
-	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(100) + PX(105) + PX(102) + PX(5) / 2 + PX(100));
+	/* 10@10 + 10@10.50 + 10@10.25 + 10@10 (market, at the reference) */
+	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(100) + PX(105) + PX(205) / 2 + PX(100));
 }
 
 static void test_restricted(void **state)
@@ -847,6 +865,80 @@ static void test_lifecycle_replace(void **state)
 	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(360));
 }
 
+/* A replace reject seen twice (a resend), or late after the next replace was
+ * sent, must not touch the order: it is still live at the venue as it was. */
+static void test_resent_replace_reject(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	assert_int_equal(exec(f, "C1", NULL, '0', '0', 0, 0, 0, 100), 0);
+	/* rejected with an execution report 150=8 (39 = the order's status) */
+	ACCEPTS(f, replace(f, "R1", "C1", 200, PX(10)));
+	assert_int_equal(exec(f, "R1", "C1", '8', '0', 0, 0, 0, 100), 0);
+	expect(f, "P1", 100, 0, 1);
+	/* the same report again: the order stays live with its 100 open */
+	assert_int_equal(exec(f, "R1", "C1", '8', '0', 0, 0, 0, 100), 0);
+	expect(f, "P1", 100, 0, 1);
+	/* rejected with OrderCancelReject; the next replace (up) is then
+	 * pending when the first reject is resent: it keeps counting */
+	ACCEPTS(f, replace(f, "R2", "C1", 300, PX(10)));
+	assert_int_equal(rules_on_cancel_reject(f->en, "R2", "C1", '2'), 0);
+	expect(f, "P1", 100, 0, 1);
+	ACCEPTS(f, replace(f, "R3", "C1", 400, PX(10)));
+	expect(f, "P1", 400, 0, 1);
+	assert_int_equal(rules_on_cancel_reject(f->en, "R2", "C1", '2'), 0);
+	expect(f, "P1", 400, 0, 1);
+	assert_int_equal(exec(f, "R1", "C1", '8', '0', 0, 0, 0, 100), 0);
+	expect(f, "P1", 400, 0, 1);
+	/* and the pending replace is still the one the venue confirms */
+	assert_int_equal(exec(f, "R3", "C1", '5', '0', 0, 0, 0, 400), 0);
+	expect(f, "P1", 400, 0, 1);
+	/* a rejected new order (150=8, 39=8 on its own ClOrdID) is finished */
+	ACCEPTS(f, buy(f, "C2", "P1", 100));
+	assert_int_equal(exec(f, "C2", NULL, '8', '8', 0, 0, 0, 0), 0);
+	expect(f, "P1", 400, 0, 1);
+}
+
+/* A replace confirmation resent while the next replace is pending must not
+ * take that pending replace for confirmed, nor drop it. */
+static void test_resent_replace_confirm(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	ACCEPTS(f, replace(f, "R1", "C1", 150, PX(10)));
+	assert_int_equal(exec(f, "R1", "C1", '5', '0', 0, 0, 0, 150), 0);
+	expect(f, "P1", 150, 0, 1);
+	/* R2 (up to 400) is pending when R1's confirmation comes again */
+	ACCEPTS(f, replace(f, "R2", "R1", 400, PX(10)));
+	expect(f, "P1", 400, 0, 1);
+	{
+		struct rules_exec x = {"R1", "C1", '5', '0', 0, 0, 0, 150, 150, PX(10)};
+
+		assert_int_equal(rules_on_exec(f->en, &x), 0);
+	}
+	expect(f, "P1", 400, 0, 1);
+	/* R2 is still the pending one: its reject falls back to 150 */
+	assert_int_equal(rules_on_cancel_reject(f->en, "R2", "R1", '2'), 0);
+	expect(f, "P1", 150, 0, 1);
+	/* R3 up to 400 is confirmed; R1's confirmation (150 at 10) replayed
+	 * after it does not lower the order: the venue works 400 */
+	ACCEPTS(f, replace(f, "R3", "R1", 400, PX(11)));
+	assert_int_equal(exec(f, "R3", "R1", '5', '0', 0, 0, 0, 400), 0);
+	expect(f, "P1", 400, 0, 1);
+	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(4400));
+	{
+		struct rules_exec x = {"R1", "C1", '5', '0', 0, 0, 0, 150, 150, PX(10)};
+
+		assert_int_equal(rules_on_exec(f->en, &x), 0);
+	}
+	expect(f, "P1", 400, 0, 1);
+	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(4400));
+}
+
 static void test_venue_never_lowers_exposure(void **state)
 {
 	struct fx *f = *state;
@@ -942,6 +1034,102 @@ static void test_new_day(void **state)
 	ACCEPTS(f, buy(f, "C1", "P1", 100));
 }
 
+
+/* ---- restore (journal replay) and live orders -------------------------------------- */
+
+static void test_restore_books_without_checks(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+	struct rules_decision d;
+
+	put_parent(f, "P1", "IBM", 100);
+	/* beyond the parent: booked anyway, the order is at the venue */
+	o = order("C1", "P1", "IBM", 150, PX(10));
+	assert_int_equal(rules_restore(f->en, &o, &d), 0);
+	assert_int_equal(pexpo(f, "P1").ex_open_qty, 150);
+	DECIDES(f, buy(f, "C2", "P1", 1), RULES_TRIP, RULES_R_PARENT_QTY);
+	/* a parent that is gone: booked under a zero-quantity parent */
+	o = order("C3", "GONE", "IBM", 10, PX(10));
+	assert_int_equal(rules_restore(f->en, &o, &d), 0);
+	assert_int_equal(pexpo(f, "GONE").ex_open_qty, 10);
+	DECIDES(f, buy(f, "C4", "GONE", 1), RULES_TRIP, RULES_R_PARENT_QTY);
+	/* a market order with no reference price pins its parent */
+	put_parent(f, "P2", "IBM", 1000);
+	o = order("M1", "P2", "IBM", 10, 0);
+	assert_int_equal(rules_restore(f->en, &o, &d), 0);
+	DECIDES(f, buy(f, "C5", "P2", 1), RULES_TRIP, RULES_R_PARENT_QTY);
+	/* a replace restored beyond the limits */
+	o = order("R1", "", "IBM", 400, PX(10));
+	o.ro_kind = RULES_REPLACE;
+	o.ro_origclordid = "C1";
+	assert_int_equal(rules_restore(f->en, &o, &d), 0);
+	assert_int_equal(pexpo(f, "P1").ex_open_qty, 400);
+	/* what cannot be booked is refused: the caller fails closed */
+	o.ro_clordid = "R2";
+	o.ro_origclordid = "NOPE";
+	assert_int_equal(rules_restore(f->en, &o, &d), RULES_EINVAL);
+	assert_int_equal(d.rd_reason, RULES_R_UNKNOWN_ORIG);
+	o = order("C1", "P1", "IBM", 1, PX(10));
+	assert_int_equal(rules_restore(f->en, &o, &d), RULES_EINVAL);
+	assert_int_equal(d.rd_reason, RULES_R_DUP_CLORDID);
+}
+
+struct seen {
+	int n;
+	char ids[8][16];
+	uint32_t tags[8];
+	int64_t open[8];
+	bool pending[8];
+};
+
+static int collect(void *arg, const struct rules_live *l)
+{
+	struct seen *s = arg;
+
+	snprintf(s->ids[s->n], sizeof(s->ids[0]), "%s", l->rl_clordid);
+	s->tags[s->n] = l->rl_tag;
+	s->open[s->n] = l->rl_open;
+	s->pending[s->n] = l->rl_replace_pending;
+	s->n++;
+	assert_string_equal(l->rl_symbol, "IBM");
+	assert_string_equal(l->rl_account, "ACC1");
+	return s->n == 8;
+}
+
+static void test_foreach_live(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+	struct seen s;
+
+	put_parent(f, "P1", "IBM", 10000);
+	o = order("A1", "P1", "IBM", 100, PX(10));
+	o.ro_tag = 7;
+	ACCEPTS(f, check(f, &o));
+	o = order("A2", "P1", "IBM", 100, PX(10));
+	o.ro_tag = 8;
+	ACCEPTS(f, check(f, &o));
+	o = order("A3", "P1", "IBM", 100, PX(10));
+	o.ro_tag = 9;
+	ACCEPTS(f, check(f, &o));
+	assert_int_equal(exec(f, "A2", NULL, '4', '4', 0, 0, 0, 0), 0); /* A2 done */
+	ACCEPTS(f, replace(f, "B1", "A1", 300, PX(10)));              /* pending */
+	ACCEPTS(f, replace(f, "B3", "A3", 50, PX(10)));
+	assert_int_equal(exec(f, "B3", "A3", '5', '0', 0, 0, 0, 50), 0); /* confirmed */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rules_foreach_live(f->en, collect, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.ids[0], "A1"); /* the pending replace is not current yet */
+	assert_int_equal(s.tags[0], 7);
+	assert_int_equal(s.open[0], 300);
+	assert_true(s.pending[0]);
+	assert_string_equal(s.ids[1], "B3");
+	assert_int_equal(s.tags[1], 9);
+	assert_int_equal(s.open[1], 50);
+	assert_false(s.pending[1]);
+}
+
 static void test_reason_names_stable(void **state)
 {
 	int i;
@@ -1000,10 +1188,14 @@ int main(void)
 		T(test_lifecycle_terminal_states),
 		T(test_lifecycle_fill_races_cancel),
 		T(test_lifecycle_replace),
+		T(test_resent_replace_reject),
+		T(test_resent_replace_confirm),
 		T(test_venue_never_lowers_exposure),
 		T(test_limit_change_visible_next_check),
 		T(test_limit_change_from_another_process),
 		T(test_new_day),
+		T(test_restore_books_without_checks),
+		T(test_foreach_live),
 		cmocka_unit_test(test_reason_names_stable),
 		T(test_config_errors),
 	};

@@ -27,7 +27,8 @@ static void test_strerror(void **state)
 		assert_string_not_equal(s, "unknown error");
 	}
 	assert_string_equal(rules_strerror(RULES_ECORRUPT), "store is corrupt or truncated");
-	assert_string_equal(rules_strerror(RULES_ESCHEMA), "store schema is newer than this binary");
+	assert_string_equal(rules_strerror(RULES_ESCHEMA),
+	    "store schema is newer than this binary");
 	assert_string_equal(rules_strerror(-ENOENT), strerror(ENOENT));
 	assert_string_equal(rules_strerror(ENOSPC), strerror(ENOSPC));
 	assert_string_equal(rules_strerror(MDB_MAP_FULL), mdb_strerror(MDB_MAP_FULL));

@@ -21,7 +21,8 @@
 static json_t *load(const char *text)
 {
 	json_error_t jerr;
-	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	json_t *j =
+	    json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 
 	if (j == NULL)
 		fail_msg("bad test JSON %s: %s", text, jerr.text);
@@ -96,8 +97,9 @@ static void test_limits_to_json_shape(void **state)
 	l.rl_val[RULES_LIM_COLLAR_BPS] = 77;                /* not set: not shown */
 	n = rules_limits_json_text(&l, buf, sizeof(buf));
 	assert_int_equal(n, (int)strlen(buf));
-	assert_string_equal(buf, "{\"order_qty\":{\"value\":10000,\"action\":\"reject\"},"
-	                         "\"order_notional\":{\"value\":\"1000000.5\",\"action\":\"trip\"}}");
+	assert_string_equal(buf,
+	    "{\"order_qty\":{\"value\":10000,\"action\":\"reject\"},"
+	    "\"order_notional\":{\"value\":\"1000000.5\",\"action\":\"trip\"}}");
 
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(rules_limits_json_text(&l, buf, sizeof(buf)), 2);
@@ -145,10 +147,10 @@ static void test_limits_action_default(void **state)
 	                             "\"collar_bps\":{\"value\":50,\"action\":\"trip\"}}",
 	                     &l, err),
 	    0);
-	assert_int_equal(l.rl_set, RULES_BIT(RULES_LIM_ORDER_QTY) | RULES_BIT(RULES_LIM_PARENT_QTY) |
-	                               RULES_BIT(RULES_LIM_PARENT_NOTIONAL) |
-	                               RULES_BIT(RULES_LIM_PARENT_RATE) |
-	                               RULES_BIT(RULES_LIM_COLLAR_BPS));
+	assert_int_equal(l.rl_set,
+	    RULES_BIT(RULES_LIM_ORDER_QTY) | RULES_BIT(RULES_LIM_PARENT_QTY) |
+		RULES_BIT(RULES_LIM_PARENT_NOTIONAL) | RULES_BIT(RULES_LIM_PARENT_RATE) |
+		RULES_BIT(RULES_LIM_COLLAR_BPS));
 	/* default trip for parent_*, reject otherwise; explicit wins */
 	assert_int_equal(l.rl_trip, RULES_BIT(RULES_LIM_PARENT_QTY) |
 	                                RULES_BIT(RULES_LIM_PARENT_NOTIONAL) |
@@ -319,10 +321,12 @@ static void test_parent_from_json_errors(void **state)
 		{"{" PBASE ",\"qty\":1,\"colour\":\"red\"}", RULES_EPARSE, "colour: unknown key"},
 		{"{" PBASE ",\"qty\":0}", RULES_ERANGE, "qty: must be > 0"},
 		{"{" PBASE ",\"qty\":1.5}", RULES_EPARSE, "qty: must be an integer, not a real"},
-		{"{" PBASE ",\"qty\":\"1\"}", RULES_EPARSE, "qty: must be an integer, not a string"},
+		{"{" PBASE ",\"qty\":\"1\"}", RULES_EPARSE,
+		    "qty: must be an integer, not a string"},
 		{"{" PBASE ",\"qty\":1,\"limit_px\":150.25}", RULES_EPARSE,
 		    "limit_px: must be a decimal string"},
-		{"{" PBASE ",\"qty\":1,\"limit_px\":\"-1\"}", RULES_EPARSE, "limit_px: not a decimal"},
+		{"{" PBASE ",\"qty\":1,\"limit_px\":\"-1\"}", RULES_EPARSE,
+		    "limit_px: not a decimal"},
 		{"{" PBASE ",\"qty\":1,\"max_notional\":\" 1\"}", RULES_EPARSE,
 		    "max_notional: not a decimal"},
 		{"{" PBASE ",\"qty\":1,\"max_rate\":100001}", RULES_ERANGE,

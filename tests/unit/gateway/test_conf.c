@@ -1,0 +1,246 @@
+/*
+ * test_conf.c - gateway/conf.c: the documented example parses; each bad
+ * input is refused with file:line and a message that names the problem.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+#include "testutil.h"
+
+static char *dir;
+
+static int gsetup(void **state)
+{
+	(void)state;
+	dir = tu_mkdtemp("conf");
+	return 0;
+}
+
+static int gteardown(void **state)
+{
+	(void)state;
+	tu_rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+static char *write_conf(const char *text)
+{
+	char *p = tu_path(dir, "riskgwd.conf");
+
+	assert_int_equal(tu_write_file(p, text, strlen(text)), 0);
+	return p;
+}
+
+#define GW                                                                                 \
+	"[gateway]\n"                                                                      \
+	"listen = 127.0.0.1:9878\n"                                                        \
+	"cert = c.crt\n"                                                                   \
+	"key = c.key\n"                                                                    \
+	"client-ca = ca.crt\n"                                                             \
+	"journal = j.mdb\n"                                                                \
+	"rules = r.mdb\n"
+#define ROUTE44                                                                            \
+	"[route r1]\n"                                                                     \
+	"fix-version = FIX.4.4\n"                                                          \
+	"router-comp-id = R1\n"                                                            \
+	"gateway-comp-id = GW\n"                                                           \
+	"router-identity = router1\n"                                                      \
+	"venue = 127.0.0.1:9880\n"                                                         \
+	"venue-ca = ca.crt\n"                                                              \
+	"venue-sender-comp-id = GW1\n"                                                     \
+	"venue-target-comp-id = V\n"                                                       \
+	"parent-tag = 583\n"
+
+static void test_example_config_parses(void **state)
+{
+	const char *src = getenv("top_srcdir");
+	char path[1024], err[CONF_ERRLEN];
+	struct conf *c;
+	const struct conf_route *r;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/examples/riskgwd.conf", src ? src : ".");
+	if (conf_load(path, false, &c, err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c->c_nroutes, 2);
+	assert_string_equal(c->c_listen.ca_host, "127.0.0.1");
+	assert_int_equal(c->c_listen.ca_port, 9878);
+	assert_int_equal(c->c_log_level, LOG_INFO);
+	assert_true(c->c_sync_commit);
+	assert_int_equal(c->c_max_orders, 2000000);
+	r = conf_route_by_comp(c, "ROUTER2", "RISKGW");
+	assert_non_null(r);
+	assert_string_equal(r->cr_name, "router2");
+	assert_string_equal(r->cr_begin, "FIX.4.2");
+	assert_int_equal(r->cr_parent_tag, 5001);
+	assert_int_equal(r->cr_declared_qty_tag, 5002);
+	assert_int_equal(r->cr_nstrip, 2);
+	assert_int_equal(r->cr_strip[1], 5002);
+	assert_true(r->cr_cancel_on_disconnect); /* the default */
+	assert_int_equal(r->cr_nmsgtypes, 3);
+	assert_string_equal(r->cr_venue_name, "localhost");
+	r = conf_route_by_comp(c, "ROUTER1", "RISKGW");
+	assert_non_null(r);
+	assert_int_equal(r->cr_parent_tag, 583);
+	assert_null(conf_route_by_comp(c, "ROUTER1", "OTHER"));
+	conf_free(c);
+}
+
+static void test_defaults_and_ipv6(void **state)
+{
+	char err[CONF_ERRLEN];
+	struct conf *c;
+	char *p = write_conf(
+	    "[gateway]\nlisten = [::1]:9878\ncert = c\nkey = k\nclient-ca = a\njournal = j\n"
+	    "rules = r\n" ROUTE44 "venue-name = venue.example  # trailing comment\n");
+
+	(void)state;
+	if (conf_load(p, false, &c, err) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(c->c_listen.ca_host, "::1");
+	assert_string_equal(c->c_routes[0].cr_venue_name, "venue.example");
+	assert_string_equal(c->c_control, "/run/riskgw/control.sock");
+	assert_int_equal(c->c_routes[0].cr_heartbeat, 30);
+	conf_free(c);
+	free(p);
+}
+
+struct bad {
+	const char *text;
+	const char *want; /* substring of the error, with the line */
+};
+
+static const struct bad bads[] = {
+	{"listen = 1:2\n", ":1: 'listen = 1:2' outside a section"},
+	{"[gateway\n", ":1: section header '[gateway' lacks its ']'"},
+	{"[gw]\n", ":1: unknown section [gw]"},
+	{GW "bogus = 1\n", ":8: unknown key 'bogus' in [gateway]"},
+	{GW "listen = 127.0.0.1:1\n", ":8: 'listen' set twice"},
+	{"[gateway]\nlisten = 127.0.0.1\n", ":2: listen: '127.0.0.1' is not host:port"},
+	{"[gateway]\nlisten = 127.0.0.1:70000\n", ":2: listen: 70000 is out of range 1..65535"},
+	{"[gateway]\nlisten = 127.0.0.1:-1\n", ":2: listen: '-1' is not a number"},
+	{"[gateway]\nlisten = ::1:80\n", ":2: listen: write an IPv6 address as [address]:port"},
+	{"[gateway]\ncert = a b\n", ":2: cert: 'a b' must be printable ASCII without spaces"},
+	{"[gateway]\ncert =\n", ":2: cert: empty value"},
+	{"[gateway]\nlog-level = loud\n", ":2: log-level: 'loud' is not one of"},
+	{"[gateway]\nsync-commit = maybe\n", ":2: sync-commit: 'maybe' is not yes or no"},
+	{"[gateway]\nmax-orders = 10\n", ":2: max-orders: 10 is out of range"},
+	{"[gateway]\nlisten 127.0.0.1:1\n", ":2: expected 'key = value'"},
+	{"[gateway]\nlisten = 127.0.0.1:1\n", ":1: [gateway]: missing required key 'cert'"},
+	{GW, "no [route NAME] section"},
+	{GW ROUTE44 "fix-version = FIX.4.3\n", ":18: 'fix-version' set twice"},
+	{GW "[route r1]\nfix-version = FIX.4.3\n", ":9: fix-version: 'FIX.4.3' is not FIX.4.2"},
+	{GW "[route r1]\nparent-tag = 0\n", ":9: parent-tag: 0 is out of range"},
+	{GW "[route r1]\nstrip-tags = 583 583\n", ":9: strip-tags: tag 583 listed twice"},
+	{GW "[route r1]\nstrip-tags = 58x\n", ":9: strip-tags: '58x' is not a number"},
+	{GW "[route r1]\nallow-msg-types = D 8\n", ":9: allow-msg-types: '8' is not an order"},
+	{GW "[route r1]\nfix-version = FIX.4.4\n",
+	    ":8: [route r1]: missing required key 'router-comp-id'"},
+	{GW ROUTE44 "[route r1]\n", ":18: route 'r1' defined twice (first at line 8)"},
+	{GW ROUTE44 "fix-version = FIX.4.2\n", "'fix-version' set twice"},
+	{GW "[route r2]\nfix-version = FIX.4.2\nrouter-comp-id = R1\ngateway-comp-id = GW\n"
+	    "router-identity = router1\nvenue = 127.0.0.1:9880\nvenue-ca = ca.crt\n"
+	    "venue-sender-comp-id = GW1\nvenue-target-comp-id = V\nparent-tag = 583\n",
+	    ":8: [route r2]: ClOrdLinkID (583) does not exist in FIX 4.2"},
+	{GW ROUTE44 "declared-qty-tag = 583\n", ":8: [route r1]: parent-tag and declared-qty-tag"},
+	{GW ROUTE44 "venue-cert = x.crt\n", ":8: [route r1]: venue-cert and venue-key go together"},
+	{GW ROUTE44 "[route r2]\nfix-version = FIX.4.4\nrouter-comp-id = R1\n"
+	    "gateway-comp-id = GW\nrouter-identity = router1\nvenue = 127.0.0.1:9880\n"
+	    "venue-ca = ca.crt\nvenue-sender-comp-id = GW1\nvenue-target-comp-id = V\n"
+	    "parent-tag = 583\n",
+	    ":18: route r2: router-comp-id/gateway-comp-id R1/GW already used by route r1"},
+};
+
+static void test_bad_configs(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		char err[CONF_ERRLEN];
+		struct conf *c = (void *)1;
+		char *p = write_conf(bads[i].text);
+
+		if (conf_load(p, false, &c, err) == 0)
+			fail_msg("case %zu accepted; expected '%s'", i, bads[i].want);
+		assert_null(c);
+		if (strstr(err, bads[i].want) == NULL)
+			fail_msg("case %zu: got '%s', expected '%s'", i, err, bads[i].want);
+		assert_non_null(strstr(err, "riskgwd.conf"));
+		free(p);
+	}
+}
+
+static void test_long_line_and_missing_file(void **state)
+{
+	char err[CONF_ERRLEN], *text = malloc(3000), *p;
+	struct conf *c;
+
+	(void)state;
+	memset(text, 'x', 2999);
+	text[2999] = '\0';
+	memcpy(text, "[gateway]\ncert = ", 17);
+	p = write_conf(text);
+	assert_int_equal(conf_load(p, false, &c, err), -1);
+	assert_non_null(strstr(err, ":2: line longer than"));
+	assert_int_equal(conf_load("/nonexistent/riskgwd.conf", false, &c, err), -1);
+	assert_non_null(strstr(err, "No such file"));
+	free(text);
+	free(p);
+}
+
+static void test_file_checks(void **state)
+{
+	char err[CONF_ERRLEN], text[2048];
+	struct conf *c;
+	char *crt = tu_path(dir, "gw.crt"), *key = tu_path(dir, "gw.key"), *p;
+
+	(void)state;
+	assert_int_equal(tu_write_file(crt, "x", 1), 0);
+	assert_int_equal(tu_write_file(key, "x", 1), 0);
+	assert_int_equal(chmod(key, 0644), 0);
+	snprintf(text, sizeof(text),
+	    "[gateway]\nlisten = 127.0.0.1:1\ncert = %s\nkey = %s\nclient-ca = %s\njournal = j\n"
+	    "rules = r\n" ROUTE44,
+	    crt, key, crt);
+	/* venue-ca = ca.crt does not exist relative to the cwd either */
+	p = write_conf(text);
+	assert_int_equal(conf_load(p, true, &c, err), -1);
+	assert_non_null(strstr(err, "key: key file"));
+	assert_non_null(strstr(err, "chmod 600"));
+	assert_int_equal(chmod(key, 0600), 0);
+	assert_int_equal(conf_load(p, true, &c, err), -1);
+	assert_non_null(strstr(err, ":8: venue-ca: ca.crt: No such file"));
+	/* without file checks the same text is fine */
+	assert_int_equal(conf_load(p, false, &c, err), 0);
+	conf_free(c);
+	free(crt);
+	free(key);
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_example_config_parses),
+		cmocka_unit_test(test_defaults_and_ipv6),
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_long_line_and_missing_file),
+		cmocka_unit_test(test_file_checks),
+	};
+
+	return cmocka_run_group_tests_name("conf", tests, gsetup, gteardown);
+}
