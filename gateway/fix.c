@@ -423,29 +423,50 @@ static int check_order(struct fix_msg *m, const struct fix_tags *unique, struct 
 	return 0;
 }
 
+/* The header's values: one pass over the header fields only. */
 static int check_header_values(const struct fix_msg *m, struct fix_reject *rej)
 {
 	static const int required[] = {49, 56, 34, 52};
-	static const int yes_no[] = {43, 97};
-	const struct fix_field *f;
+	unsigned have = 0;
 	int64_t x;
-	bool b;
 
-	for (size_t k = 0; k < sizeof(required) / sizeof(required[0]); k++)
-		if (fix_find(m, required[k]) < 0)
+	for (unsigned i = 3; i < m->fm_body; i++) {
+		const struct fix_field *f = &m->fm_f[i];
+		const char *v = m->fm_buf + f->ff_off;
+		int tag = (int)f->ff_tag;
+
+		switch (tag) {
+		case 49:
+			have |= 1;
+			break;
+		case 56:
+			have |= 2;
+			break;
+		case 34: /* MsgSeqNum: a positive integer */
+			have |= 4;
+			if (v[0] == '-' || fix_int_parse(v, f->ff_len, &x) != 0)
+				return reject(rej, FIX_R_FORMAT, tag);
+			if (x == 0)
+				return reject(rej, FIX_R_VALUE_INCORRECT, tag);
+			break;
+		case 52: /* SendingTime, OrigSendingTime */
+		case 122:
+			have |= tag == 52 ? 8 : 0;
+			if (fix_time_parse(v, f->ff_len, &x) != 0)
+				return reject(rej, FIX_R_FORMAT, tag);
+			break;
+		case 43: /* PossDupFlag, PossResend */
+		case 97:
+			if (f->ff_len != 1 || (v[0] != 'Y' && v[0] != 'N'))
+				return reject(rej, FIX_R_VALUE_INCORRECT, tag);
+			break;
+		default:
+			break;
+		}
+	}
+	for (unsigned k = 0; k < sizeof(required) / sizeof(required[0]); k++)
+		if (!(have & (1u << k)))
 			return reject(rej, FIX_R_REQUIRED_MISSING, required[k]);
-	f = &m->fm_f[fix_find(m, 34)];
-	if (m->fm_buf[f->ff_off] == '-' || fix_int_parse(m->fm_buf + f->ff_off, f->ff_len, &x) != 0)
-		return reject(rej, FIX_R_FORMAT, 34);
-	if (x == 0)
-		return reject(rej, FIX_R_VALUE_INCORRECT, 34);
-	if (fix_get_time(m, 52, &x) != 0)
-		return reject(rej, FIX_R_FORMAT, 52);
-	if (fix_find(m, 122) >= 0 && fix_get_time(m, 122, &x) != 0)
-		return reject(rej, FIX_R_FORMAT, 122);
-	for (size_t k = 0; k < sizeof(yes_no) / sizeof(yes_no[0]); k++)
-		if (fix_find(m, yes_no[k]) >= 0 && fix_get_bool(m, yes_no[k], &b) != 0)
-			return reject(rej, FIX_R_VALUE_INCORRECT, yes_no[k]);
 	return 0;
 }
 

@@ -187,6 +187,7 @@ static void check_values(const struct fix_msg *in)
 {
 	static char out[1024];
 	static struct fix_msg re;
+	enum { INT, PX, TIME } kind;
 	struct fix_builder b;
 	struct fix_reject rej;
 	const struct fix_hdr h = {"A", "B", 1, 0, false, 0};
@@ -197,31 +198,37 @@ static void check_values(const struct fix_msg *in)
 	for (unsigned i = in->fm_body; i < in->fm_trailer && i < in->fm_body + 8; i++) {
 		const struct fix_field *f = &in->fm_f[i];
 		const char *s = in->fm_buf + f->ff_off;
-		int kind;
 
 		if (fix_int_parse(s, f->ff_len, &v) == 0)
-			kind = 0;
+			kind = INT;
+		else if (fix_get_px(in, (int)f->ff_tag, &v) == 0 &&
+		         fix_find(in, (int)f->ff_tag) == (int)i)
+			kind = PX;
 		else if (fix_time_parse(s, f->ff_len, &v) == 0)
-			kind = 1;
+			kind = TIME;
 		else
 			continue;
 		CHECK(fix_build_begin(&b, out, sizeof(out), FIX_44, "D", 1) == 0);
 		fix_add_header(&b, &h);
-		if (kind == 0) {
+		if (kind == TIME) {
+			fix_add_time(&b, 60, v);
+		} else {
 			fix_add_int(&b, 100, v);
 			fix_add_px(&b, 44, v);
-		} else {
-			fix_add_time(&b, 60, v);
 		}
 		CHECK(fix_build_finish(&b, &len) == 0);
 		rc = fix_parse(&re, out, len, &unique, &rej);
 		CHECK(rc == 0);
-		if (kind == 0) {
+		if (kind == TIME) {
+			CHECK(fix_get_time(&re, 60, &w) == 0 && w == v - v % 1000000);
+		} else {
 			CHECK(fix_get_int(&re, 100, &w) == 0 && w == v);
 			rc = fix_get_px(&re, 44, &w);
 			CHECK(v < 0 ? rc == FIX_EFORMAT : rc == 0 && w == v);
-		} else {
-			CHECK(fix_get_time(&re, 60, &w) == 0 && w == v - v % 1000000);
+			if (v >= 0 && v % 1000000 == 0) {
+				/* a whole price is a quantity too */
+				CHECK(fix_get_qty(&re, 44, &w) == 0 && w == v / 1000000);
+			}
 		}
 	}
 }
@@ -240,6 +247,8 @@ static void check_message(const char *s, size_t len)
 		return;
 	}
 	CHECK(m.fm_f[m.fm_nfields - 1].ff_tag == 10);
+	CHECK(fix_msg_is_admin(&m) ==
+	      (m.fm_f[2].ff_len == 1 && memchr("012345A", s[m.fm_f[2].ff_off], 7) != NULL));
 	check_relay(&m);
 	check_values(&m);
 }

@@ -280,8 +280,9 @@ static void test_frame_resync_after_garbage(void **state)
 	int why, rc, garbled = 0;
 
 	(void)state;
-	/* "8=FIX" in the middle of a field is not a resync point. */
-	g = soh(buf, "junk|more junk 8=FIX.4.2|9=5|x=8=FIX|");
+	/* "8=FIX" in the middle of a field is not a resync point, nor is a
+	 * field that only starts like one. */
+	g = soh(buf, "junk|more junk 8=FIX.4.2|9=5|x=8=FIX|80=8|8=FIZ|");
 	b = mk(buf + g, "FIX.4.2", NOS42_BODY);
 	while ((rc = fix_frame(buf + pos, g + b - pos, MAXMSG, &n, &why)) == FIX_FRAME_GARBLED) {
 		assert_int_equal(why, FIX_EBEGIN);
@@ -759,35 +760,50 @@ static void test_build_exact(void **state)
 	assert_memory_equal(out, want, wn);
 }
 
+/* Builds the same small message into buf[0..cap); returns finish's rc. */
+static int build_small(char *buf, size_t cap, size_t *n)
+{
+	struct fix_builder b;
+
+	fix_build_begin(&b, buf, cap, FIX_44, "8", 1);
+	fix_add_header(&b, &gw_hdr);
+	fix_add_str(&b, 58, "some text", 9);
+	fix_add_raw(&b, "11=A\00155=IBM\001", 12);
+	fix_add_px(&b, 44, INT64_C(1500000));
+	return fix_build_finish(&b, n);
+}
+
 static void test_build_overflow(void **state)
 {
-	char out[MAXMSG], small[MAXMSG];
+	char out[MAXMSG];
 	struct fix_builder b;
 	size_t n, full, k;
 
 	(void)state;
-	assert_int_equal(fix_build_begin(&b, out, sizeof(out), FIX_44, "8", 1), 0);
-	fix_add_header(&b, &gw_hdr);
-	fix_add_str(&b, 58, "some text", 9);
-	assert_int_equal(fix_build_finish(&b, &full), 0);
+	assert_int_equal(build_small(out, sizeof(out), &full), 0);
 
-	/* Every smaller buffer fails cleanly; the exact size works. */
-	for (size_t cap = 0; cap < full; cap++) {
-		fix_build_begin(&b, small, cap, FIX_44, "8", 1);
-		fix_add_header(&b, &gw_hdr);
-		fix_add_str(&b, 58, "some text", 9);
+	/* Every smaller buffer fails cleanly; the exact size works. Each is
+	 * malloc'ed at its size, so that ASan sees any write past it. */
+	for (size_t cap = 0; cap <= full; cap++) {
+		char *small = malloc(cap > 0 ? cap : 1);
+
 		k = 12345;
-		assert_int_equal(fix_build_finish(&b, &k), FIX_ENOSPC);
-		assert_int_equal(k, 12345);
+		if (cap < full) {
+			assert_int_equal(build_small(small, cap, &k), FIX_ENOSPC);
+			assert_int_equal(k, 12345);
+		} else {
+			assert_int_equal(build_small(small, cap, &k), 0);
+			assert_int_equal(k, full);
+			assert_memory_equal(small, out, full);
+		}
+		free(small);
 	}
-	fix_build_begin(&b, small, full, FIX_44, "8", 1);
-	fix_add_header(&b, &gw_hdr);
-	fix_add_str(&b, 58, "some text", 9);
-	assert_int_equal(fix_build_finish(&b, &n), 0);
-	assert_int_equal(n, full);
-	assert_memory_equal(small, out, full);
 	/* Finished: no more fields. */
+	fix_build_begin(&b, out, sizeof(out), FIX_44, "0", 1);
+	fix_add_header(&b, &gw_hdr);
+	assert_int_equal(fix_build_finish(&b, &n), 0);
 	assert_int_equal(fix_add_str(&b, 58, "x", 1), FIX_EINVAL);
+	assert_int_equal(fix_build_finish(&b, &n), FIX_EINVAL);
 }
 
 static void test_build_invalid(void **state)
@@ -931,6 +947,15 @@ static void test_relay_data_pair(void **state)
 	wn = mk(want, "FIX.4.2",
 	        "35=D|49=RISKGW|56=VENUEA|34=77|52=20240102-14:30:01.002|"
 	        "11=X|55=IBM|");
+	assert_int_equal(n, wn);
+	assert_memory_equal(out, want, wn);
+
+	/* And removing RawData removes its length. */
+	static const int strip_data[] = {96};
+	const struct fix_tags remove_data = {strip_data, 1};
+	assert_int_equal(fix_relay(&in, &gw_hdr, &remove_data, out, sizeof(out), &n), 0);
+	wn = mk(want, "FIX.4.2",
+	        "35=D|49=RISKGW|56=VENUEA|34=77|52=20240102-14:30:01.002|11=X|5001=P|55=IBM|");
 	assert_int_equal(n, wn);
 	assert_memory_equal(out, want, wn);
 }
