@@ -512,6 +512,8 @@ static uint64_t parse_u64(const char *opt, const char *s)
 	v = strtoull(s, &end, 0);
 	if (errno != 0 || *end != '\0' || end == s || s[0] == '-')
 		die(opt, "expects a non-negative number");
+	if (strcmp(opt, "--duration") == 0 && v > 86400)
+		die(opt, "at most 86400 seconds");
 	return (uint64_t)v;
 }
 
@@ -551,8 +553,10 @@ int main(int argc, char **argv)
 		bad += scenario(d, seed + runs, !d->quiet || duration == 0) != 0;
 		runs++;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-	} while (duration > 0 && (uint64_t)(t1.tv_sec - t0.tv_sec) < duration);
-	if (runs > 1)
+	} while (duration > 0 && (t1.tv_sec - t0.tv_sec) * INT64_C(1000000000) +
+					 (t1.tv_nsec - t0.tv_nsec) <
+				     (int64_t)duration * INT64_C(1000000000));
+	if (duration > 0)
 		printf("%" PRIu64 " runs, %d with an overfill or no trip\n", runs, bad);
 	printf("result: %s\n", bad == 0 ? "OK, no parent filled beyond its quantity" : "FAIL");
 	teardown(d);

@@ -1,0 +1,51 @@
+#!/bin/sh
+# run-rules-bench.sh [BUILDDIR] - runs the rules_check benchmark, then the
+# same checks under callgrind, and prints a small table. Builds nothing: make
+# the bench first, without sanitizers, e.g.
+#   mkdir -p build/bench && cd build/bench && ../../configure CFLAGS='-O2 -g' && make bench
+# BUILDDIR defaults to build/bench (relative to the source tree).
+# CALLGRIND_CHECKS (default 100000) checks are counted under callgrind.
+set -eu
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+b=${1:-$src/build/bench}
+bin=$b/tests/bench/bench_rules
+n=${CALLGRIND_CHECKS:-100000}
+if [ ! -x "$bin" ]; then
+	echo "run-rules-bench.sh: $bin is not built (make bench in $b)" >&2
+	exit 1
+fi
+out=$(mktemp -d "${TMPDIR:-/tmp}/riskgw-bench-XXXXXX")
+trap 'rm -rf "$out"' EXIT
+
+echo "== $bin"
+"$bin" | tee "$out/bench.txt"
+
+ir=""
+if command -v valgrind >/dev/null 2>&1; then
+	echo "== valgrind --tool=callgrind --toggle-collect=bench_timed_region $bin --callgrind $n"
+	valgrind --tool=callgrind --toggle-collect=bench_timed_region \
+	    --callgrind-out-file="$out/callgrind.out" "$bin" --callgrind "$n" \
+	    >"$out/callgrind.txt" 2>&1 || { cat "$out/callgrind.txt" >&2; exit 1; }
+	grep '^callgrind checks' "$out/callgrind.txt" || true
+	ir=$(awk '/^(summary|totals):/ { v = $2 } END { print v }' "$out/callgrind.out")
+else
+	echo "(valgrind not installed: no instruction count)"
+fi
+
+med=$(awk '/^ns per check:/ { print $5 }' "$out/bench.txt")
+p99=$(awk '/^ns per check:/ { print $7 }' "$out/bench.txt")
+p999=$(awk '/^ns per check:/ { print $9 }' "$out/bench.txt")
+allocs=$(awk -F': ' '/^heap allocations during timed checks/ { print $2 }' "$out/bench.txt")
+never=$(sed -n 's/^cache refresh, median ns per check: never \([0-9]*\), .*/\1/p' "$out/bench.txt")
+every=$(sed -n 's/^cache refresh, .* checks \([0-9]*\) .*/\1/p' "$out/bench.txt")
+echo
+echo "| rules_check, 10,000 parents, 1,000,000 checks | |"
+echo "|---|---|"
+echo "| median ns per check | $med |"
+echo "| p99 / p99.9 ns per check | $p99 / $p999 |"
+if [ -n "$ir" ]; then
+	echo "| instructions per check (callgrind, $n checks) | $((ir / n)) |"
+fi
+echo "| heap allocations during timed checks | $allocs |"
+echo "| median ns, limits commit every 1,000 checks vs never | $every vs $never |"
