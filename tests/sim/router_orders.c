@@ -436,12 +436,12 @@ static void count_reason(struct rorders *ro, const char *prefix, const struct fi
 	while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == ':' || t[i - 1] == ',' || t[i - 1] == '='))
 		i--;
 	if (fix_get_int(m, code_tag, &code) == 0)
-		n = snprintf(key, sizeof(key), "%s%d=%" PRId64 " %.*s", prefix, code_tag, code,
-		    (int)i, t);
+		n = snprintf(key, sizeof(key), "%s%.*s%s(%d=%" PRId64 ")", prefix, (int)i, t,
+		    i > 0 ? " " : "", code_tag, code);
 	else
-		n = snprintf(key, sizeof(key), "%s%.*s", prefix, (int)i, t);
-	if (n > 0 && key[n - 1] == ' ')
-		key[n - 1] = '\0';
+		n = snprintf(key, sizeof(key), "%s%.*s", prefix, i > 0 ? (int)i : 9,
+		    i > 0 ? t : "(no text)");
+	(void)n;
 	for (i = 0; i < ro->r_nreasons; i++)
 		if (strcmp(ro->r_reasons[i].r_text, key) == 0) {
 			ro->r_reasons[i].r_n++;

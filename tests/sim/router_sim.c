@@ -714,15 +714,108 @@ static void on_signal(int sig, void *arg)
 
 /* ---- main ----------------------------------------------------------------------------------------- */
 
-int main(int argc, char **argv)
+static void teardown(struct router *r, int sfd)
 {
-	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
-	struct router *r = calloc(1, sizeof(*r));
-	struct ro_cfg rc_cfg;
-	char err[TLS_ERRLEN], perr[512];
-	int rc, sfd, n;
+	r->r_phase = P_DONE; /* conns closed now are not reconnected */
+	conn_set_free(r->r_set);
+	session_free(r->r_s);
+	if (r->r_loop != NULL) {
+		loop_timer_cancel(r->r_loop, &r->r_send_timer);
+		loop_timer_cancel(r->r_loop, &r->r_tick_timer);
+		loop_timer_cancel(r->r_loop, &r->r_reconnect_timer);
+		if (sfd >= 0)
+			loop_unwatch(r->r_loop, sfd);
+	}
+	if (sfd >= 0)
+		close(sfd);
+	loop_free(r->r_loop);
+	ro_free(r->r_ro);
+	sim_store_free(r->r_st);
+	tls_ctx_free(r->r_tls);
+	free(r->r_par);
+	free(r);
+}
+
+static void report(struct router *r)
+{
+	FILE *f = r->r_o.o_json ? stderr : stdout;
 	int64_t elapsed;
 	const char *mode;
+
+	if (r->r_t_stop == 0)
+		r->r_t_stop = sim_mono_ns();
+	elapsed = r->r_t_start ? r->r_t_stop - r->r_t_start : 0;
+	mode = r->r_o.o_runaway ? "runaway" : r->r_o.o_rate > 0 ? "rate" : "window";
+	if (r->r_o.o_json)
+		ro_json(r->r_ro, stdout, elapsed, mode);
+	ro_summary(r->r_ro, f, elapsed);
+	if (r->r_disconnects > 0 || r->r_skipped > 0)
+		fprintf(f,
+		    "router-sim: disconnects %" PRIu64 ", logons %" PRIu64
+		    ", rate slots with nothing to send %" PRIu64 "\n",
+		    r->r_disconnects, r->r_logons, r->r_skipped);
+	fflush(stdout);
+	if (r->r_exit != 0)
+		fprintf(stderr, "router-sim: %s\n", r->r_fail[0] ? r->r_fail : "failed");
+}
+
+/* Everything but the options and the parents; returns the exit status. */
+static int setup(struct router *r, int *sfd)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+	struct ro_cfg cfg;
+	char err[TLS_ERRLEN];
+	int rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.rc_version = (enum fix_version)r->r_o.o_fix;
+	cfg.rc_parent_tag = r->r_o.o_parent_tag;
+	cfg.rc_declared_qty_tag = r->r_o.o_declared_qty_tag;
+	cfg.rc_runaway = r->r_o.o_runaway;
+	cfg.rc_cancel_pct = r->r_o.o_cancel_pct;
+	cfg.rc_replace_pct = r->r_o.o_replace_pct;
+	cfg.rc_seed = r->r_o.o_seed;
+	cfg.rc_max_orders = (uint32_t)r->r_o.o_max_orders;
+	cfg.rc_child_qty = r->r_o.o_child_qty;
+	cfg.rc_slices = r->r_o.o_slices;
+	cfg.rc_ref_px = r->r_o.o_ref_px;
+	cfg.rc_px_ticks = r->r_o.o_px_ticks;
+	/* a ClOrdID is the prefix and up to 20 digits: at most 64 characters */
+	if (r->r_o.o_prefix != NULL)
+		snprintf(cfg.rc_prefix, sizeof(cfg.rc_prefix), "%.40s", r->r_o.o_prefix);
+	else
+		snprintf(cfg.rc_prefix, sizeof(cfg.rc_prefix), "%.39s-", r->r_o.o_sender);
+	if (tls_ctx_client(&r->r_tls, r->r_o.o_ca, r->r_o.o_cert, r->r_o.o_key, err) != 0) {
+		fprintf(stderr, "router-sim: TLS: %s\n", err);
+		return 1;
+	}
+	if (ro_new(&r->r_ro, &cfg, r->r_par, r->r_npar) != 0 ||
+	    sim_store_new(&r->r_st, (size_t)64 << 20, (size_t)1 << 19) != 0 ||
+	    loop_new(&r->r_loop, 1024) != 0 || conn_set_new(&r->r_set, r->r_loop) != 0) {
+		fprintf(stderr, "router-sim: out of memory\n");
+		return 1;
+	}
+	loop_set_before_sleep(r->r_loop, before_sleep, r);
+	loop_timer_init(&r->r_send_timer, on_send_timer, r);
+	loop_timer_init(&r->r_tick_timer, on_tick, r);
+	loop_timer_init(&r->r_reconnect_timer, on_reconnect, r);
+	if ((*sfd = sim_signals(r->r_loop, sigs, sizeof(sigs) / sizeof(sigs[0]), on_signal, r)) < 0) {
+		fprintf(stderr, "router-sim: signals: %s\n", strerror(-*sfd));
+		return 1;
+	}
+	if ((rc = make_session(r, !r->r_o.o_no_reset)) != 0 || (rc = connect_now(r)) != 0) {
+		fprintf(stderr, "router-sim: connect: %s\n", strerror(-rc));
+		return 1;
+	}
+	(void)loop_timer_set(r->r_loop, &r->r_tick_timer, TICK_NS);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct router *r = calloc(1, sizeof(*r));
+	char perr[512];
+	int rc, sfd = -1, n;
 
 	if (r == NULL)
 		return 1;
@@ -734,96 +827,32 @@ int main(int argc, char **argv)
 		    &r->r_par);
 	if (n <= 0) {
 		fprintf(stderr, "router-sim: parents: %s\n", r->r_o.o_parents ? perr : "out of memory");
+		teardown(r, sfd);
 		return 2;
 	}
 	r->r_npar = (uint32_t)n;
 	if (r->r_o.o_write_parents != NULL &&
 	    (rc = ro_parents_write(r->r_o.o_write_parents, r->r_par, r->r_npar)) != 0) {
 		fprintf(stderr, "router-sim: writing %s: %s\n", r->r_o.o_write_parents, strerror(-rc));
+		teardown(r, sfd);
 		return 1;
 	}
-	if (r->r_o.o_connect == NULL) {
-		free(r->r_par);
-		free(r);
+	if (r->r_o.o_connect == NULL) { /* --write-parents only */
+		teardown(r, sfd);
 		return 0;
 	}
-	memset(&rc_cfg, 0, sizeof(rc_cfg));
-	rc_cfg.rc_version = (enum fix_version)r->r_o.o_fix;
-	rc_cfg.rc_parent_tag = r->r_o.o_parent_tag;
-	rc_cfg.rc_declared_qty_tag = r->r_o.o_declared_qty_tag;
-	rc_cfg.rc_runaway = r->r_o.o_runaway;
-	rc_cfg.rc_cancel_pct = r->r_o.o_cancel_pct;
-	rc_cfg.rc_replace_pct = r->r_o.o_replace_pct;
-	rc_cfg.rc_seed = r->r_o.o_seed;
-	rc_cfg.rc_max_orders = (uint32_t)r->r_o.o_max_orders;
-	rc_cfg.rc_child_qty = r->r_o.o_child_qty;
-	rc_cfg.rc_slices = r->r_o.o_slices;
-	rc_cfg.rc_ref_px = r->r_o.o_ref_px;
-	rc_cfg.rc_px_ticks = r->r_o.o_px_ticks;
-	/* a ClOrdID is the prefix and up to 20 digits: at most 64 characters */
-	if (r->r_o.o_prefix != NULL)
-		snprintf(rc_cfg.rc_prefix, sizeof(rc_cfg.rc_prefix), "%.40s", r->r_o.o_prefix);
-	else
-		snprintf(rc_cfg.rc_prefix, sizeof(rc_cfg.rc_prefix), "%.39s-", r->r_o.o_sender);
-	if (tls_ctx_client(&r->r_tls, r->r_o.o_ca, r->r_o.o_cert, r->r_o.o_key, err) != 0) {
-		fprintf(stderr, "router-sim: TLS: %s\n", err);
-		return 1;
+	if ((rc = setup(r, &sfd)) != 0) {
+		teardown(r, sfd);
+		return rc;
 	}
-	if (ro_new(&r->r_ro, &rc_cfg, r->r_par, r->r_npar) != 0 ||
-	    sim_store_new(&r->r_st, (size_t)64 << 20, (size_t)1 << 19) != 0 ||
-	    loop_new(&r->r_loop, 1024) != 0 || conn_set_new(&r->r_set, r->r_loop) != 0) {
-		fprintf(stderr, "router-sim: out of memory\n");
-		return 1;
-	}
-	loop_set_before_sleep(r->r_loop, before_sleep, r);
-	loop_timer_init(&r->r_send_timer, on_send_timer, r);
-	loop_timer_init(&r->r_tick_timer, on_tick, r);
-	loop_timer_init(&r->r_reconnect_timer, on_reconnect, r);
-	if ((sfd = sim_signals(r->r_loop, sigs, sizeof(sigs) / sizeof(sigs[0]), on_signal, r)) < 0) {
-		fprintf(stderr, "router-sim: signals: %s\n", strerror(-sfd));
-		return 1;
-	}
-	if ((rc = make_session(r, !r->r_o.o_no_reset)) != 0 || (rc = connect_now(r)) != 0) {
-		fprintf(stderr, "router-sim: %s\n", strerror(-rc));
-		return 1;
-	}
-	(void)loop_timer_set(r->r_loop, &r->r_tick_timer, TICK_NS);
 	while (r->r_phase != P_DONE)
 		if ((rc = loop_run_once(r->r_loop, r->r_o.o_busy ? 0 : -1)) != 0) {
-			fprintf(stderr, "router-sim: event loop: %s\n", strerror(-rc));
+			snprintf(r->r_fail, sizeof(r->r_fail), "event loop: %s", strerror(-rc));
 			r->r_exit = 1;
 			break;
 		}
-
-	if (r->r_t_stop == 0)
-		r->r_t_stop = sim_mono_ns();
-	elapsed = r->r_t_start ? r->r_t_stop - r->r_t_start : 0;
-	mode = r->r_o.o_runaway ? "runaway" : r->r_o.o_rate > 0 ? "rate" : "window";
-	if (r->r_o.o_json)
-		ro_json(r->r_ro, stdout, elapsed, mode);
-	ro_summary(r->r_ro, r->r_o.o_json ? stderr : stdout, elapsed);
-	if (r->r_disconnects > 0 || r->r_skipped > 0)
-		fprintf(r->r_o.o_json ? stderr : stdout,
-		    "router-sim: disconnects %" PRIu64 ", logons %" PRIu64
-		    ", rate slots with nothing to send %" PRIu64 "\n",
-		    r->r_disconnects, r->r_logons, r->r_skipped);
-	fflush(stdout);
-	if (r->r_exit != 0)
-		fprintf(stderr, "router-sim: %s\n", r->r_fail[0] ? r->r_fail : "failed");
-
+	report(r);
 	rc = r->r_exit;
-	conn_set_free(r->r_set);
-	session_free(r->r_s);
-	loop_timer_cancel(r->r_loop, &r->r_send_timer);
-	loop_timer_cancel(r->r_loop, &r->r_tick_timer);
-	loop_timer_cancel(r->r_loop, &r->r_reconnect_timer);
-	loop_unwatch(r->r_loop, sfd);
-	close(sfd);
-	loop_free(r->r_loop);
-	ro_free(r->r_ro);
-	sim_store_free(r->r_st);
-	tls_ctx_free(r->r_tls);
-	free(r->r_par);
-	free(r);
+	teardown(r, sfd);
 	return rc;
 }

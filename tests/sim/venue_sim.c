@@ -744,17 +744,41 @@ static int write_port(FILE *f, void *arg)
 	return fprintf(f, "%u\n", *(unsigned *)arg) < 0 ? -1 : 0;
 }
 
-int main(int argc, char **argv)
+static void teardown(struct venue *v, int sfd)
+{
+	unsigned i;
+
+	conn_set_free(v->v_set);
+	for (i = 0; i < v->v_nsess; i++) {
+		session_free(v->v_sess[i].vs_s);
+		sim_store_free(v->v_sess[i].vs_st);
+	}
+	vbook_free(v->v_book);
+	if (v->v_loop != NULL) {
+		if (v->v_lfd >= 0)
+			loop_unwatch(v->v_loop, v->v_lfd);
+		if (sfd >= 0)
+			loop_unwatch(v->v_loop, sfd);
+	}
+	if (v->v_lfd >= 0)
+		close(v->v_lfd);
+	if (sfd >= 0)
+		close(sfd);
+	loop_free(v->v_loop);
+	tls_ctx_free(v->v_tls);
+	free(v->v_sess);
+	free(v->v_conns);
+	free(v->v_o.o_allowed);
+	free(v);
+}
+
+/* Everything up to listening; 0 or the exit status. */
+static int setup(struct venue *v, int *sfd)
 {
 	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
-	struct venue *v = calloc(1, sizeof(*v));
 	char err[TLS_ERRLEN], host[INET_ADDRSTRLEN];
-	int rc, sfd, i;
+	int rc;
 
-	if (v == NULL)
-		return 1;
-	parse_opts(&v->v_o, argc, argv);
-	v->v_lfd = -1;
 	v->v_o.o_book.bc_session = session_at;
 	v->v_o.o_book.bc_arg = v;
 	if (tls_ctx_server(&v->v_tls, v->v_o.o_cert, v->v_o.o_key, v->v_o.o_ca, err) != 0) {
@@ -770,8 +794,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	loop_set_before_sleep(v->v_loop, before_sleep, v);
-	if ((sfd = sim_signals(v->v_loop, sigs, sizeof(sigs) / sizeof(sigs[0]), on_signal, v)) < 0) {
-		fprintf(stderr, "venue-sim: signals: %s\n", strerror(-sfd));
+	if ((*sfd = sim_signals(v->v_loop, sigs, sizeof(sigs) / sizeof(sigs[0]), on_signal, v)) < 0) {
+		fprintf(stderr, "venue-sim: signals: %s\n", strerror(-*sfd));
 		return 1;
 	}
 	if ((rc = listen_on(v)) != 0) {
@@ -790,27 +814,26 @@ int main(int argc, char **argv)
 	inet_ntop(AF_INET, &v->v_o.o_listen.sin_addr, host, sizeof(host));
 	printf("venue-sim: listening on %s:%u\n", host, v->v_port);
 	fflush(stdout);
+	return 0;
+}
 
+int main(int argc, char **argv)
+{
+	struct venue *v = calloc(1, sizeof(*v));
+	int rc, sfd = -1;
+
+	if (v == NULL)
+		return 1;
+	v->v_lfd = -1;
+	parse_opts(&v->v_o, argc, argv);
+	if ((rc = setup(v, &sfd)) != 0) {
+		teardown(v, sfd);
+		return rc;
+	}
 	if ((rc = loop_run(v->v_loop)) != 0)
 		fprintf(stderr, "venue-sim: event loop: %s\n", strerror(-rc));
-
 	save_stats(v);
 	vbook_summary(v->v_book, stderr);
-	conn_set_free(v->v_set);
-	for (i = 0; i < (int)v->v_nsess; i++) {
-		session_free(v->v_sess[i].vs_s);
-		sim_store_free(v->v_sess[i].vs_st);
-	}
-	vbook_free(v->v_book);
-	loop_unwatch(v->v_loop, v->v_lfd);
-	close(v->v_lfd);
-	loop_unwatch(v->v_loop, sfd);
-	close(sfd);
-	loop_free(v->v_loop);
-	tls_ctx_free(v->v_tls);
-	free(v->v_sess);
-	free(v->v_conns);
-	free(v->v_o.o_allowed);
-	free(v);
+	teardown(v, sfd);
 	return rc == 0 ? 0 : 1;
 }
