@@ -89,9 +89,10 @@ static int v_bool(struct parser *p, const char *key, const char *v, bool *dst)
 	return 0;
 }
 
-/* host:port, [v6]:port */
+/* host:port, [v6]:port; port 0 (an ephemeral port) only for listen. */
 static int v_addr(struct parser *p, const char *key, const char *v, struct conf_addr *a)
 {
+	long min_port = strcmp(key, "listen") == 0 ? 0 : 1;
 	const char *colon;
 	char host[CONF_NAME_MAX];
 	size_t hl;
@@ -119,7 +120,7 @@ static int v_addr(struct parser *p, const char *key, const char *v, struct conf_
 			return perr(p, "%s: write an IPv6 address as [address]:port", key);
 	}
 	host[hl] = '\0';
-	if (v_int(p, key, colon + 1, 1, 65535, &port) != 0)
+	if (v_int(p, key, colon + 1, min_port, 65535, &port) != 0)
 		return -1;
 	if (v_str(p, key, host, a->ca_host, sizeof(a->ca_host)) != 0)
 		return -1;

@@ -2,8 +2,9 @@
  * riskgwd.c - the data path daemon: startup, the router listener, venue
  * connections, the loop hook (journal commit, then flush), signals.
  *
- *   riskgwd [-d] [-v] -c FILE     run (-d: foreground, log to stderr)
- *   riskgwd -n -c FILE            check the configuration and exit
+ *   riskgwd [-d] [-v] [-P FILE] -c FILE   run (-d: foreground, log to stderr;
+ *                                         -P: write the listening port to FILE)
+ *   riskgwd -n -c FILE                    check the configuration and exit
  */
 #include "config.h"
 
@@ -33,7 +34,7 @@ static struct gw G;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: riskgwd [-dv] -c FILE\n"
+	fprintf(stderr, "usage: riskgwd [-dv] [-P PORTFILE] -c FILE\n"
 			"       riskgwd -n -c FILE   check the configuration and exit\n");
 	exit(2);
 }
@@ -577,13 +578,16 @@ static void setup_signals(struct gw *g)
 int main(int argc, char **argv)
 {
 	struct gw *g = &G;
-	const char *file = NULL;
+	const char *file = NULL, *portfile = NULL;
 	bool check = false, fg = false, verbose = false;
 	char err[CONF_ERRLEN];
 	int ch, i;
 
-	while ((ch = getopt(argc, argv, "c:dnv")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dnP:v")) != -1) {
 		switch (ch) {
+		case 'P':
+			portfile = optarg;
+			break;
 		case 'c':
 			file = optarg;
 			break;
@@ -656,6 +660,16 @@ int main(int argc, char **argv)
 		}
 		log_notice("riskgwd %s: %d routes, listening on %s port %u, kill switch %s",
 		    PACKAGE_VERSION, g->g_nroutes, host, port, gw_killed(g) ? "TRIPPED" : "armed");
+		if (portfile != NULL) {
+			char tmp[CONF_PATH_MAX + 8];
+			FILE *f;
+
+			snprintf(tmp, sizeof(tmp), "%s.tmp", portfile);
+			f = fopen(tmp, "w");
+			if (f == NULL || fprintf(f, "%u\n", port) < 0 || fclose(f) != 0 ||
+			    rename(tmp, portfile) != 0)
+				fatalx("port file %s: %s", portfile, strerror(errno));
+		}
 	}
 	if (loop_run(g->g_loop) != 0)
 		log_warn("event loop");

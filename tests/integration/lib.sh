@@ -11,6 +11,7 @@ trap 'rm -rf "$T"' EXIT
 
 fail() {
 	echo "FAIL: $*" >&2
+	command -v on_fail >/dev/null 2>&1 && on_fail >&2
 	exit 1
 }
 
