@@ -16,7 +16,7 @@ cleanup() {
 	for p in $PIDS; do
 		kill -9 "$p" 2>/dev/null
 	done
-	rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] && echo "kept $T" >&2 || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 99' INT TERM HUP
