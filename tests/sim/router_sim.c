@@ -80,7 +80,7 @@ struct router {
 	int64_t r_period_ns;
 	uint64_t r_k;                 /* rate mode: slots scheduled */
 	uint64_t r_skipped;           /* rate mode: slots with nothing to send */
-	uint64_t r_disconnects, r_logons;
+	uint64_t r_disconnects, r_logons, r_send_errors;
 	struct loop_timer r_send_timer, r_tick_timer, r_reconnect_timer;
 	int r_exit;
 	int r_signals;
@@ -424,7 +424,9 @@ static bool send_one(struct router *r, int64_t t0, int *res)
 
 	*res = rc;
 	if (rc < 0) {
-		fprintf(stderr, "router-sim: cannot send an order: %s\n", fix_strerror(rc));
+		/* -EPIPE, -ENOTCONN: the connection is going; its close reports it */
+		if (rc != -EPIPE && rc != -ENOTCONN && r->r_send_errors++ < 5)
+			fprintf(stderr, "router-sim: cannot send an order: %s\n", fix_strerror(rc));
 		return false;
 	}
 	return rc == RO_SENT;
@@ -441,27 +443,37 @@ static void pump_window(struct router *r)
 			break;
 }
 
-/* Open loop: every slot due by now, each timed from its slot. */
+/*
+ * Open loop: every slot due by now, each timed from its slot. The timer is
+ * armed only for a slot in the future: a slot held up by the window, the
+ * table or a closing connection waits for the next turn (an answer, a
+ * reconnect), never for a timer re-armed at once, which the loop would run
+ * again and again within one turn.
+ */
 static void pump_rate(struct router *r)
 {
-	int64_t now = sim_mono_ns(), due = now;
+	int64_t now = sim_mono_ns(), due;
 	int res;
 
 	for (;;) {
 		due = r->r_t_start + (int64_t)((double)r->r_k * 1e9 / r->r_o.o_rate);
-		if (due > now || limit_reached(r, due))
-			break;
+		if (limit_reached(r, due))
+			return; /* step() stops sending */
+		if (due > now) {
+			if (!r->r_o.o_busy) /* busy polling runs this every turn */
+				(void)loop_timer_set(r->r_loop, &r->r_send_timer,
+				    due - loop_now(r->r_loop));
+			return;
+		}
 		if (r->r_o.o_window > 0 && ro_inflight(r->r_ro) >= (uint64_t)r->r_o.o_window)
-			break; /* the slot waits: its latency counts the wait */
+			return; /* the slot waits: its latency counts the wait */
 		if (!send_one(r, due, &res)) {
 			if (res != RO_EXHAUSTED)
-				break;
+				return;
 			r->r_skipped++;
 		}
 		r->r_k++;
 	}
-	if (!limit_reached(r, due))
-		(void)loop_timer_set(r->r_loop, &r->r_send_timer, r->r_o.o_busy ? 0 : due - now);
 }
 
 static void on_send_timer(struct loop *l, void *arg)
