@@ -85,6 +85,8 @@ struct router {
 	int r_exit;
 	int r_signals;
 	char r_fail[300];
+	char r_logout_text[160];      /* 58 of the peer's Logout, if any */
+	struct fix_msg r_msg;         /* a Logout being looked at */
 };
 
 /* ---- usage ---------------------------------------------------------------------------------- */
@@ -636,11 +638,38 @@ static void c_open(struct conn *c, void *arg)
 	session_attach(r->r_s, c);
 }
 
+/*
+ * The session layer reports a peer's Logout as "logged out by peer", and a
+ * Logout refusing our Logon as a first message that is not a Logon; the
+ * reason the peer gave in Text (58) is lost. So a Logout is looked at here
+ * before it is fed: "8=FIX.4.x<SOH>9=N<SOH>35=5<SOH>" at the start.
+ */
+static void peek_logout(struct router *r, const char *buf, size_t len)
+{
+	const char *p = len > 16 ? memchr(buf + 10, FIX_SOH, len < 24 ? len - 10 : 14) : NULL;
+	struct fix_reject rej;
+	const char *t;
+	size_t n = 0, tl;
+	int why;
+
+	if (p == NULL || (size_t)(p - buf) + 6 > len || memcmp(p, "\00135=5\001", 6) != 0)
+		return;
+	if (fix_frame(buf, len, MAX_MSG, &n, &why) != FIX_FRAME_MSG ||
+	    fix_parse(&r->r_msg, buf, n, NULL, &rej) != 0)
+		return;
+	if (fix_get_str(&r->r_msg, 58, &t, &tl) == 0)
+		snprintf(r->r_logout_text, sizeof(r->r_logout_text), "%.*s",
+		    (int)(tl < 150 ? tl : 150), t);
+	else
+		snprintf(r->r_logout_text, sizeof(r->r_logout_text), "(no Text)");
+}
+
 static size_t c_data(struct conn *c, const char *buf, size_t len, void *arg)
 {
 	struct router *r = arg;
 
 	(void)c;
+	peek_logout(r, buf, len);
 	return session_input(r->r_s, buf, len);
 }
 
@@ -663,13 +692,18 @@ static void c_close(struct conn *c, const char *reason, void *arg)
 	}
 	r->r_disconnects++;
 	if (r->r_o.o_reconnect && r->r_signals == 0) {
-		logx(r, "%s: %s; reconnecting in %" PRId64 " ms",
-		    was_active ? "session ended" : "connection failed", reason, r->r_o.o_reconnect_ms);
+		logx(r, "%s: %s%s%s%s; reconnecting in %" PRId64 " ms",
+		    was_active ? "session ended" : "connection failed", reason,
+		    r->r_logout_text[0] ? " (Logout: " : "", r->r_logout_text,
+		    r->r_logout_text[0] ? ")" : "", r->r_o.o_reconnect_ms);
+		r->r_logout_text[0] = '\0';
 		(void)loop_timer_set(r->r_loop, &r->r_reconnect_timer, r->r_o.o_reconnect_ms * 1000000);
 		return;
 	}
-	snprintf(r->r_fail, sizeof(r->r_fail), "%s: %s",
-	    r->r_ever_active ? "the session ended" : "could not log on", reason);
+	snprintf(r->r_fail, sizeof(r->r_fail), "%s: %s%s%s%s",
+	    r->r_ever_active ? "the session ended" : "could not log on", reason,
+	    r->r_logout_text[0] ? " (Logout: " : "", r->r_logout_text,
+	    r->r_logout_text[0] ? ")" : "");
 	r->r_exit = 1;
 	if (!r->r_stop_sending)
 		stop_sending(r, sim_mono_ns());
