@@ -237,6 +237,10 @@ start_venue vrefuse --session OTHER:VENUE --fix 4.4
 expect_rc 1 router --count 1
 expect_grep 'router-sim: could not log on' "$T/err"
 expect_rc 1 router --fix 4.2 --sender OTHER --count 1
+# a session the venue knows, joined without a sequence reset: Logout with the reason
+expect_rc 0 router --sender OTHER --count 2 --id-prefix G-
+expect_rc 1 router --sender OTHER --count 2 --id-prefix H- --no-reset
+expect_grep 'the session ended: .*(Logout: MsgSeqNum too low, expecting' "$T/err"
 stop_venue
 expect_eq "refused logons" "$(jnum "$VSTATS" logons_refused)" 2
 exit 0

@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -80,11 +82,14 @@ struct router {
 	int64_t r_period_ns;
 	uint64_t r_k;                 /* rate mode: slots scheduled */
 	uint64_t r_skipped;           /* rate mode: slots with nothing to send */
-	uint64_t r_disconnects, r_logons;
-	struct loop_timer r_send_timer, r_tick_timer, r_reconnect_timer;
+	uint64_t r_disconnects, r_logons, r_send_errors;
+	struct loop_timer r_tick_timer, r_reconnect_timer;
+	int r_tfd;                    /* rate mode: timerfd of the next slot */
 	int r_exit;
 	int r_signals;
 	char r_fail[300];
+	char r_logout_text[160];      /* 58 of the peer's Logout, if any */
+	struct fix_msg r_msg;         /* a Logout being looked at */
 };
 
 /* ---- usage ---------------------------------------------------------------------------------- */
@@ -124,7 +129,7 @@ static void usage(FILE *f)
 	    "  --no-reset                no ResetSeqNumFlag on the first Logon\n"
 	    "  --drain-ms MS             after sending, wait for answers until MS pass quietly\n"
 	    "                            (default 1000)\n"
-	    "  --busy-poll               never sleep (precise --rate schedule, one core busy)\n"
+	    "  --busy-poll               never sleep: answers are read at once (one core busy)\n"
 	    "  --json                    the report as one JSON line on stdout\n"
 	    "  --quiet                   no log lines on stderr but errors\n"
 	    "exit status: 0 done, 1 the session ended or could not start, 2 bad options\n");
@@ -414,7 +419,6 @@ static void stop_sending(struct router *r, int64_t now)
 		return;
 	r->r_stop_sending = true;
 	r->r_t_stop = now;
-	loop_timer_cancel(r->r_loop, &r->r_send_timer);
 }
 
 /* One child order; false when nothing more can be sent now. */
@@ -424,7 +428,9 @@ static bool send_one(struct router *r, int64_t t0, int *res)
 
 	*res = rc;
 	if (rc < 0) {
-		fprintf(stderr, "router-sim: cannot send an order: %s\n", fix_strerror(rc));
+		/* -EPIPE, -ENOTCONN: the connection is going; its close reports it */
+		if (rc != -EPIPE && rc != -ENOTCONN && r->r_send_errors++ < 5)
+			fprintf(stderr, "router-sim: cannot send an order: %s\n", fix_strerror(rc));
 		return false;
 	}
 	return rc == RO_SENT;
@@ -441,34 +447,54 @@ static void pump_window(struct router *r)
 			break;
 }
 
-/* Open loop: every slot due by now, each timed from its slot. */
+/*
+ * Open loop: every slot due by now, each timed from its slot; the timerfd is
+ * armed for the next slot in the future. A slot held up by the window, the
+ * table or a closing connection waits for the next turn (an answer, a
+ * reconnect). (A loop timer re-armed at once from its own callback would be
+ * run again and again within one turn: loop.c runs timers until none is due
+ * with loop_now() fixed.)
+ */
 static void pump_rate(struct router *r)
 {
-	int64_t now = sim_mono_ns(), due = now;
+	int64_t now = sim_mono_ns(), due;
 	int res;
 
 	for (;;) {
 		due = r->r_t_start + (int64_t)((double)r->r_k * 1e9 / r->r_o.o_rate);
-		if (due > now || limit_reached(r, due))
-			break;
+		if (limit_reached(r, due))
+			return; /* step() stops sending */
+		if (due > now) {
+			struct itimerspec its;
+
+			if (r->r_o.o_busy) /* busy polling runs this every turn */
+				return;
+			memset(&its, 0, sizeof(its));
+			its.it_value.tv_sec = due / SIM_NSEC;
+			its.it_value.tv_nsec = due % SIM_NSEC;
+			(void)timerfd_settime(r->r_tfd, TFD_TIMER_ABSTIME, &its, NULL);
+			return;
+		}
 		if (r->r_o.o_window > 0 && ro_inflight(r->r_ro) >= (uint64_t)r->r_o.o_window)
-			break; /* the slot waits: its latency counts the wait */
+			return; /* the slot waits: its latency counts the wait */
 		if (!send_one(r, due, &res)) {
 			if (res != RO_EXHAUSTED)
-				break;
+				return;
 			r->r_skipped++;
 		}
 		r->r_k++;
 	}
-	if (!limit_reached(r, due))
-		(void)loop_timer_set(r->r_loop, &r->r_send_timer, r->r_o.o_busy ? 0 : due - now);
 }
 
-static void on_send_timer(struct loop *l, void *arg)
+static void on_send_timer(struct loop *l, int fd, unsigned ev, void *arg)
 {
 	struct router *r = arg;
+	uint64_t n;
 
 	(void)l;
+	(void)ev;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
 	if (r->r_active && !r->r_stop_sending)
 		pump_rate(r);
 }
@@ -624,11 +650,38 @@ static void c_open(struct conn *c, void *arg)
 	session_attach(r->r_s, c);
 }
 
+/*
+ * The session layer reports a peer's Logout as "logged out by peer", and a
+ * Logout refusing our Logon as a first message that is not a Logon; the
+ * reason the peer gave in Text (58) is lost. So a Logout is looked at here
+ * before it is fed: "8=FIX.4.x<SOH>9=N<SOH>35=5<SOH>" at the start.
+ */
+static void peek_logout(struct router *r, const char *buf, size_t len)
+{
+	const char *p = len > 16 ? memchr(buf + 10, FIX_SOH, len < 24 ? len - 10 : 14) : NULL;
+	struct fix_reject rej;
+	const char *t;
+	size_t n = 0, tl;
+	int why;
+
+	if (p == NULL || (size_t)(p - buf) + 6 > len || memcmp(p, "\00135=5\001", 6) != 0)
+		return;
+	if (fix_frame(buf, len, MAX_MSG, &n, &why) != FIX_FRAME_MSG ||
+	    fix_parse(&r->r_msg, buf, n, NULL, &rej) != 0)
+		return;
+	if (fix_get_str(&r->r_msg, 58, &t, &tl) == 0)
+		snprintf(r->r_logout_text, sizeof(r->r_logout_text), "%.*s",
+		    (int)(tl < 150 ? tl : 150), t);
+	else
+		snprintf(r->r_logout_text, sizeof(r->r_logout_text), "(no Text)");
+}
+
 static size_t c_data(struct conn *c, const char *buf, size_t len, void *arg)
 {
 	struct router *r = arg;
 
 	(void)c;
+	peek_logout(r, buf, len);
 	return session_input(r->r_s, buf, len);
 }
 
@@ -651,13 +704,18 @@ static void c_close(struct conn *c, const char *reason, void *arg)
 	}
 	r->r_disconnects++;
 	if (r->r_o.o_reconnect && r->r_signals == 0) {
-		logx(r, "%s: %s; reconnecting in %" PRId64 " ms",
-		    was_active ? "session ended" : "connection failed", reason, r->r_o.o_reconnect_ms);
+		logx(r, "%s: %s%s%s%s; reconnecting in %" PRId64 " ms",
+		    was_active ? "session ended" : "connection failed", reason,
+		    r->r_logout_text[0] ? " (Logout: " : "", r->r_logout_text,
+		    r->r_logout_text[0] ? ")" : "", r->r_o.o_reconnect_ms);
+		r->r_logout_text[0] = '\0';
 		(void)loop_timer_set(r->r_loop, &r->r_reconnect_timer, r->r_o.o_reconnect_ms * 1000000);
 		return;
 	}
-	snprintf(r->r_fail, sizeof(r->r_fail), "%s: %s",
-	    r->r_ever_active ? "the session ended" : "could not log on", reason);
+	snprintf(r->r_fail, sizeof(r->r_fail), "%s: %s%s%s%s",
+	    r->r_ever_active ? "the session ended" : "could not log on", reason,
+	    r->r_logout_text[0] ? " (Logout: " : "", r->r_logout_text,
+	    r->r_logout_text[0] ? ")" : "");
 	r->r_exit = 1;
 	if (!r->r_stop_sending)
 		stop_sending(r, sim_mono_ns());
@@ -720,7 +778,8 @@ static void teardown(struct router *r, int sfd)
 	conn_set_free(r->r_set);
 	session_free(r->r_s);
 	if (r->r_loop != NULL) {
-		loop_timer_cancel(r->r_loop, &r->r_send_timer);
+		if (r->r_tfd >= 0)
+			loop_unwatch(r->r_loop, r->r_tfd);
 		loop_timer_cancel(r->r_loop, &r->r_tick_timer);
 		loop_timer_cancel(r->r_loop, &r->r_reconnect_timer);
 		if (sfd >= 0)
@@ -728,6 +787,8 @@ static void teardown(struct router *r, int sfd)
 	}
 	if (sfd >= 0)
 		close(sfd);
+	if (r->r_tfd >= 0)
+		close(r->r_tfd);
 	loop_free(r->r_loop);
 	ro_free(r->r_ro);
 	sim_store_free(r->r_st);
@@ -796,8 +857,22 @@ static int setup(struct router *r, int *sfd)
 		return 1;
 	}
 	loop_set_before_sleep(r->r_loop, before_sleep, r);
-	loop_timer_init(&r->r_send_timer, on_send_timer, r);
 	loop_timer_init(&r->r_tick_timer, on_tick, r);
+	/*
+	 * The rate schedule runs on a timerfd: the loop's timers wake up through
+	 * epoll_wait's millisecond timeout, rounded up, so a slot would leave up
+	 * to 1 ms late and that lateness would count as latency. A timerfd with
+	 * a 1 us slack keeps the schedule to a few microseconds without spinning.
+	 */
+	if (r->r_o.o_rate > 0 && !r->r_o.o_busy) {
+		(void)prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
+		r->r_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (r->r_tfd < 0 ||
+		    (rc = loop_watch(r->r_loop, r->r_tfd, LOOP_READ, on_send_timer, r)) != 0) {
+			fprintf(stderr, "router-sim: timerfd: %s\n", strerror(errno));
+			return 1;
+		}
+	}
 	loop_timer_init(&r->r_reconnect_timer, on_reconnect, r);
 	if ((*sfd = sim_signals(r->r_loop, sigs, sizeof(sigs) / sizeof(sigs[0]), on_signal, r)) < 0) {
 		fprintf(stderr, "router-sim: signals: %s\n", strerror(-*sfd));
@@ -819,6 +894,7 @@ int main(int argc, char **argv)
 
 	if (r == NULL)
 		return 1;
+	r->r_tfd = -1;
 	parse_opts(&r->r_o, argc, argv);
 	if (r->r_o.o_parents != NULL)
 		n = ro_parents_csv(r->r_o.o_parents, &r->r_par, perr, sizeof(perr));
