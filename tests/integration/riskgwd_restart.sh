@@ -20,14 +20,16 @@ router 1 --rate 500 --window 64 --slices 20 --duration 4 --reconnect --reconnect
     --drain-ms 3000 &
 RPID=$!
 PIDS="$PIDS $RPID"
-sleep 1.5
+wait_for "$T/router.txt" "logged on" 10
+sleep 1
+kill -0 "$RPID" 2>/dev/null || fail "router-sim finished before riskgwd was killed"
 kill -9 "$GPID"
 sleep 0.3
 start_gw
 wait "$RPID"
 rc=$?
 [ "$rc" -eq 0 ] || { cat "$T/router.txt"; fail "router-sim exited $rc across the restart"; }
-expect_grep "disconnects 1" "$T/router.txt"
+grep -q "logons 2" "$T/router.txt" || fail "the router did not log on again after the restart"
 expect_grep "overfilled 0" "$T/router.txt"
 grep -q "MsgSeqNum too low" "$T/gw.log" "$T/router.txt" "$T/venue.err" &&
     fail "a session did not resume its sequence numbers"
@@ -39,7 +41,7 @@ grep "r44/venue: logged on" "$T/gw.log" | tail -n 1 | grep -q "next in 1 out" &&
     fail "the venue session restarted from 1 instead of resuming"
 
 # a fresh router (it knows nothing) sends every parent's quantity again
-router 1 --window 16 --count 400 --duration 5 --drain-ms 1000
+router 1 --window 16 --slices 1 --count 200 --duration 5 --drain-ms 1000 --id-prefix F1-
 wait_for "$T/gw.log" "KILL SWITCH TRIPPED" 5
 expect_grep "parent_qty" "$T/gw.log"
 kill -USR2 "$VPID"
