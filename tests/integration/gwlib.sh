@@ -162,13 +162,24 @@ GW_LOGONS=0
 
 # router N ARGS...: router-sim as router N (1: r44/FIX 4.4, 2: r42/FIX 4.2)
 # against riskgwd; its text report in $T/router.txt, JSON in $T/router.json.
-router() {
+# router_bg N ARGS...: the same in the background, its PID in RPID.
+router_args() {
 	rn=$1
-	shift
 	fix=4.4
 	[ "$rn" = 2 ] && fix=4.2
-	"$ROUTER" --connect "127.0.0.1:$GPORT" --server-name localhost --ca "$PKI/ca.crt" \
-	    --cert "$PKI/router$rn.crt" --key "$PKI/router$rn.key" --sender "ROUTER$rn" \
-	    --target RISKGW --fix "$fix" --parents "$T/parents$rn.csv" --id-prefix "R$rn-" \
-	    --json "$@" >"$T/router.json" 2>"$T/router.txt"
+	RARGS="--connect 127.0.0.1:$GPORT --server-name localhost --ca $PKI/ca.crt \
+	    --cert $PKI/router$rn.crt --key $PKI/router$rn.key --sender ROUTER$rn \
+	    --target RISKGW --fix $fix --parents $T/parents$rn.csv --id-prefix R$rn- --json"
+}
+router() {
+	router_args "$1"
+	shift
+	"$ROUTER" $RARGS "$@" >"$T/router.json" 2>"$T/router.txt"
+}
+router_bg() {
+	router_args "$1"
+	shift
+	"$ROUTER" $RARGS "$@" >"$T/router.json" 2>"$T/router.txt" &
+	RPID=$!
+	PIDS="$PIDS $RPID"
 }

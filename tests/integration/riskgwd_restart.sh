@@ -16,10 +16,8 @@ start_gw
 sed -i "s/^listen = 127.0.0.1:0/listen = 127.0.0.1:$GPORT/" "$T/gw.conf"
 
 # load at 500 orders/s, orders open (fills come 300 ms later), kill -9
-router 1 --rate 500 --window 64 --slices 20 --duration 4 --reconnect --reconnect-ms 200 \
-    --drain-ms 3000 &
-RPID=$!
-PIDS="$PIDS $RPID"
+router_bg 1 --rate 500 --window 64 --slices 20 --duration 4 --reconnect --reconnect-ms 200 \
+    --drain-ms 3000
 wait_for "$T/router.txt" "logged on" 10
 sleep 1
 kill -0 "$RPID" 2>/dev/null || fail "router-sim finished before riskgwd was killed"
