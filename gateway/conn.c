@@ -108,7 +108,7 @@ static void watch(struct conn *c, unsigned ev)
 
 static void fail(struct conn *c, const char *what, const char *err)
 {
-	conn_close(c, false, "%s: %s", what, err);
+	conn_close(c, false, "%s: %s: %s", c->c_addr, what, err);
 }
 
 static void do_write(struct conn *c)

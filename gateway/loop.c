@@ -29,6 +29,7 @@ struct loop {
 	struct watch *l_watch;
 	struct loop_timer **l_heap;
 	uint32_t l_nheap, l_capheap;
+	uint64_t l_gen;            /* run_timers() pass; timers armed in it wait */
 	loop_hook_cb *l_hook;
 	void *l_hook_arg;
 	struct epoll_event l_ev[LOOP_BATCH];
@@ -205,15 +206,21 @@ int loop_timer_set(struct loop *l, struct loop_timer *t, int64_t delay_ns)
 		l->l_capheap = cap;
 	}
 	t->lt_when = l->l_now + (delay_ns > 0 ? delay_ns : 0);
+	t->lt_gen = l->l_gen;
 	heap_place(l, l->l_nheap, t);
 	l->l_nheap++;
 	heap_up(l, l->l_nheap - 1);
 	return 0;
 }
 
+/* Fires the timers due now. One armed (or re-armed) by a callback of this
+ * pass waits for the next turn, even with a delay of 0, so that a timer that
+ * re-arms itself cannot keep the loop from I/O. */
 static void run_timers(struct loop *l)
 {
-	while (l->l_nheap > 0 && l->l_heap[0]->lt_when <= l->l_now) {
+	l->l_gen++;
+	while (l->l_nheap > 0 && l->l_heap[0]->lt_when <= l->l_now &&
+	    l->l_heap[0]->lt_gen != l->l_gen) {
 		struct loop_timer *t = l->l_heap[0];
 
 		loop_timer_cancel(l, t);

@@ -34,6 +34,7 @@ typedef void loop_hook_cb(struct loop *, void *arg);
 struct loop_timer {
 	int64_t lt_when;       /* CLOCK_MONOTONIC ns it fires at */
 	uint32_t lt_idx;       /* heap position + 1; 0 = not armed */
+	uint64_t lt_gen;       /* the loop's timer pass it was armed in */
 	loop_timer_cb *lt_cb;
 	void *lt_arg;
 };

@@ -131,7 +131,11 @@ static int send_msg(struct session *s, const char *type, session_fill_cb *fill, 
 	}
 	if (app && s->s_state != SESSION_ACTIVE)
 		return 0; /* stored for the peer's resend (sc_queue_when_down) */
-	return queue(s, s->s_obuf, len);
+	rc = queue(s, s->s_obuf, len);
+	/* A stored application message has its number: a connection that is
+	 * closing (or was closed for a full buffer by conn_send) still gets it
+	 * by the peer's ResendRequest after the reconnect. It counts as sent. */
+	return app ? 0 : rc;
 }
 
 /* May an application message be sent (or stored for a resend) now? */
@@ -168,7 +172,8 @@ int session_relay(struct session *s, const struct fix_msg *in, const struct fix_
 	}
 	if (s->s_state != SESSION_ACTIVE)
 		return 0; /* stored for the peer's resend */
-	return queue(s, s->s_obuf, len);
+	(void)queue(s, s->s_obuf, len); /* stored: sent now or by a resend */
+	return 0;
 }
 
 /* ---- admin messages ------------------------------------------------------------ */
@@ -417,6 +422,18 @@ static void msgtype(const struct fix_msg *m, char out[4])
 	out[n] = '\0';
 }
 
+/* "what: <the Logout's Text>" or just what. */
+static void logout_reason(const struct fix_msg *m, const char *what, char *buf, size_t len)
+{
+	const char *t;
+	size_t n;
+
+	if (fix_get_str(m, 58, &t, &n) == 0)
+		snprintf(buf, len, "%s: %.*s", what, (int)(n > 120 ? 120 : n), t);
+	else
+		snprintf(buf, len, "%s", what);
+}
+
 /* Logon from the peer. Returns false if the session ended. */
 static bool on_logon(struct session *s, const struct fix_msg *m, uint64_t seq)
 {
@@ -472,6 +489,13 @@ static void process(struct session *s, const struct fix_msg *m)
 		return;
 	}
 	if (s->s_state == SESSION_AWAIT_LOGON || s->s_state == SESSION_LOGON_SENT) {
+		if (strcmp(type, "5") == 0) {
+			char why[160];
+
+			logout_reason(m, "Logout instead of Logon", why, sizeof(why));
+			conn_close(s->s_conn, false, "%s: %s", s->s_name, why);
+			return;
+		}
 		if (strcmp(type, "A") != 0) {
 			conn_close(s->s_conn, false, "%s: first message is 35=%s, not Logon",
 			    s->s_name, type);
@@ -622,14 +646,20 @@ logout:
 	if (seq == s->s_next_in - 1 || seq >= s->s_next_in)
 		s->s_next_in = seq + 1;
 	save_seq(s);
-	if (s->s_state == SESSION_LOGOUT_SENT) {
-		conn_close(s->s_conn, true, "%s: logged out", s->s_name);
-		go_down(s, true, "logged out");
-		return;
+	{
+		char why[160];
+
+		logout_reason(m, s->s_state == SESSION_LOGOUT_SENT ? "logged out" : "logged out by peer",
+		    why, sizeof(why));
+		if (s->s_state == SESSION_LOGOUT_SENT) {
+			conn_close(s->s_conn, true, "%s: %s", s->s_name, why);
+			go_down(s, true, why);
+			return;
+		}
+		send_logout(s, NULL);
+		conn_close(s->s_conn, true, "%s: %s", s->s_name, why);
+		go_down(s, true, why);
 	}
-	send_logout(s, NULL);
-	conn_close(s->s_conn, true, "%s: logged out by peer", s->s_name);
-	go_down(s, true, "logged out by peer");
 }
 
 size_t session_input(struct session *s, const char *buf, size_t len)

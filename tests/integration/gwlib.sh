@@ -42,6 +42,20 @@ expect_eq() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
 }
 
+# venue_stat KEY WANT [SECONDS]: asks venue-sim ($VPID) for its stats until
+# the counter KEY is WANT (fails after SECONDS, default 10).
+venue_stat() {
+	n=$(( ${3:-10} * 5 ))
+	while :; do
+		kill -USR2 "$VPID"
+		sleep 0.2
+		got=$(jnum "$VSTATS" "$1")
+		[ "$got" = "$2" ] && return 0
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "venue $1: got '$got', expected '$2'"
+	done
+}
+
 # wait_for FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN.
 wait_for() {
 	n=$(( ${3:-10} * 10 ))

@@ -44,10 +44,7 @@ wait_for "$T/router.txt" "sending stopped" 10
 sleep 0.5
 kill -9 "$RPID"
 wait_for "$T/gw.log" "sent 40 cancels for the router's open orders" 5
-sleep 0.5
-kill -USR2 "$VPID"
-sleep 0.5
-expect_eq "cancels confirmed at the venue" "$(jnum "$VSTATS" cancels_confirmed)" 40
+venue_stat cancels_confirmed 40
 
 # ---- a router that logs out cleanly keeps its orders
 router 2 --window 8 --count 30 --slices 20 --drain-ms 300

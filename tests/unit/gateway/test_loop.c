@@ -184,6 +184,38 @@ static void test_run_until_stop(void **state)
 	loop_free(l);
 }
 
+struct rearm {
+	struct loop_timer t;
+	int fired;
+};
+
+static void on_rearm(struct loop *l, void *arg)
+{
+	struct rearm *r = arg;
+
+	r->fired++;
+	assert_int_equal(loop_timer_set(l, &r->t, 0), 0);
+}
+
+/* A timer that re-arms itself with no delay fires once a turn, and the
+ * turn still returns (I/O and signals are not starved). */
+static void test_self_rearming_timer_yields(void **state)
+{
+	struct loop *l;
+	struct rearm r = {{0}, 0};
+
+	(void)state;
+	assert_int_equal(loop_new(&l, 16), 0);
+	loop_timer_init(&r.t, on_rearm, &r);
+	assert_int_equal(loop_timer_set(l, &r.t, 0), 0);
+	assert_int_equal(loop_run_once(l, 0), 0);
+	assert_int_equal(r.fired, 1);
+	assert_int_equal(loop_run_once(l, 0), 0);
+	assert_int_equal(r.fired, 2);
+	loop_timer_cancel(l, &r.t);
+	loop_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_timer_rearm_moves_it),
 		cmocka_unit_test(test_fd_callbacks_and_unwatch_in_turn),
 		cmocka_unit_test(test_run_until_stop),
+		cmocka_unit_test(test_self_rearming_timer_yields),
 	};
 
 	return cmocka_run_group_tests_name("loop", tests, NULL, NULL);
