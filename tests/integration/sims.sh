@@ -210,6 +210,17 @@ expect_eq "reconnect: duplicates" "$(jnum "$VSTATS" duplicate_clordid)" 0
 expect_eq "reconnect: orders at the venue" "$(jnum "$VSTATS" orders_received)" "$(jnum "$T/rreco.json" sent)"
 expect_eq "reconnect: filled" "$(jnum "$VSTATS" filled_qty)" "$(sum_qty "$T/p20.csv")"
 
+# the same open loop: orders scheduled while the connection goes are not lost
+# and their ClOrdIDs are not used twice
+start_venue vreco2 --disconnect-after 100
+expect_rc 0 router --rate 2000 --gen-parents 30 --reconnect --reconnect-ms 50 --id-prefix I- --json
+cp "$T/out" "$T/rreco2.json"
+stop_venue
+expect_eq "reconnect (rate): unanswered" "$(jnum "$T/rreco2.json" no_answer)" 0
+expect_eq "reconnect (rate): duplicates" "$(jnum "$VSTATS" duplicate_clordid)" 0
+expect_eq "reconnect (rate): unknown answers" "$(jnum "$T/rreco2.json" unknown)" 0
+expect_eq "reconnect (rate): orders at the venue" "$(jnum "$VSTATS" orders_received)" "$(jnum "$T/rreco2.json" sent)"
+
 # SIGUSR1 drops every connection now
 start_venue vusr1 --fill none
 router --rate 200 --duration 20 --gen-parents 50 --id-prefix F- >"$T/rusr1.out" 2>"$T/rusr1.err" &

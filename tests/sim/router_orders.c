@@ -266,6 +266,20 @@ static int fill_order(struct fix_builder *b, void *arg)
 	return 0;
 }
 
+/*
+ * session_send(), and 0 also when it failed after the message was stored and
+ * numbered: the connection was already closing (-EPIPE) or full (-ENOBUFS).
+ * Such a message is not lost: a ResendRequest after the reconnect replays it,
+ * so it must be counted as sent (else its ClOrdID would be used again).
+ */
+static int send_stored(struct session *s, const char *type, struct msg_ctx *x)
+{
+	uint64_t before = session_next_out(s);
+	int rc = session_send(s, type, fill_order, x);
+
+	return rc != 0 && session_next_out(s) > before ? 0 : rc;
+}
+
 static int64_t child_px(struct rorders *ro, const struct ro_parent *p)
 {
 	int64_t ref = p->p_limit_px > 0 ? p->p_limit_px : ro->r_cfg.rc_ref_px;
@@ -315,7 +329,7 @@ int ro_send_new(struct rorders *ro, struct session *s, int64_t t0)
 	x.m_p = p;
 	x.m_orig = 0;
 	x.m_type = 'D';
-	if ((rc = session_send(s, "D", fill_order, &x)) != 0)
+	if ((rc = send_stored(s, "D", &x)) != 0)
 		return rc;
 	*c = tmp;
 	ro->r_next++;
@@ -368,7 +382,7 @@ static void send_request(struct rorders *ro, struct session *s, struct child *o,
 	x.m_p = &ro->r_par[o->c_parent];
 	x.m_orig = o->c_n;
 	x.m_type = type;
-	if (session_send(s, type == 'F' ? "F" : "G", fill_order, &x) != 0)
+	if (send_stored(s, type == 'F' ? "F" : "G", &x) != 0)
 		return;
 	*c = tmp;
 	ro->r_next++;

@@ -424,7 +424,14 @@ static void stop_sending(struct router *r, int64_t now)
 /* One child order; false when nothing more can be sent now. */
 static bool send_one(struct router *r, int64_t t0, int *res)
 {
-	int rc = ro_send_new(r->r_ro, r->r_s, t0);
+	int rc;
+
+	/* a connection found closed this turn is torn down at its end */
+	if (session_conn(r->r_s) == NULL || conn_state(session_conn(r->r_s)) != CONN_OPEN) {
+		*res = -ENOTCONN;
+		return false;
+	}
+	rc = ro_send_new(r->r_ro, r->r_s, t0);
 
 	*res = rc;
 	if (rc < 0) {
