@@ -338,8 +338,10 @@ int main(int argc, char **argv)
 			std::printf("cancel reject: ClOrdID=%s 41=%s 39=%s 434=%s 102=%s 58=\"%s\"\n",
 			    r->clid.c_str(), r->orig.c_str(), r->status.c_str(), r->cxlrejto.c_str(),
 			    r->cxlrejreason.c_str(), r->text.c_str());
-		check(r != nullptr && r->cxlrejto == "2",
-		    "replace " + rpl + " after the kill refused by riskgwd: OrderCancelReject 434=2");
+		/* the venue partly filled it: OrdStatus 1, not 0 (New) */
+		check(r != nullptr && r->cxlrejto == "2" && r->status == "1",
+		    "replace " + rpl + " after the kill refused by riskgwd: OrderCancelReject 434=2 "
+				       "39=1 (the order's status: partly filled)");
 	}
 
 	/* 6. replace of an order riskgwd never saw: its own OrderCancelReject */
@@ -353,9 +355,11 @@ int main(int argc, char **argv)
 			std::printf("cancel reject: ClOrdID=%s 41=%s 39=%s 434=%s 102=%s 58=\"%s\"\n",
 			    r->clid.c_str(), r->orig.c_str(), r->status.c_str(), r->cxlrejto.c_str(),
 			    r->cxlrejreason.c_str(), r->text.c_str());
+		/* FIX: "If CxlRejReason = Unknown order, specify Rejected"; after the
+		 * kill too, an order riskgwd does not hold is not New */
 		check(r != nullptr && r->cxlrejto == "2" && r->orig == prefix + "-NOSUCH" &&
-			(kill || r->cxlrejreason == "1"),
-		    "replace " + unk + " of an unknown order: OrderCancelReject 434=2" +
+			r->status == "8" && (kill || r->cxlrejreason == "1"),
+		    "replace " + unk + " of an unknown order: OrderCancelReject 434=2 39=8" +
 			std::string(kill ? "" : " 102=1"));
 	}
 
