@@ -10,9 +10,10 @@
 #   riskgwd    the binary built in this tree, two routes: FIX 4.4 (parent in
 #              ClOrdLinkID 583, stripped) and FIX 4.2 (parent in user-defined
 #              tag 5001, passed to the venue)
-#   qf_router  a QuickFIX initiator, run three times: FIX 4.4, FIX 4.2 (a
-#              breach that only rejects), then FIX 4.4 again on the same
-#              session day with a parent whose breach trips the kill switch
+#   qf_router  a QuickFIX initiator, run four times: FIX 4.4, FIX 4.2 (a
+#              breach that only rejects), FIX 4.2 again with a sequence gap
+#              each way, then FIX 4.4 again on the same session day with a
+#              parent whose breach trips the kill switch
 #
 # Both QuickFIX ends validate what riskgwd sends with a data dictionary
 # (tests/interop/FIX4x-riskgw.xml: Debian ships no FIX spec files, so these
@@ -212,6 +213,14 @@ run_router fix44 --fix 4.4 --sender ROUTER1 --cert "$P/router1-rsa.crt" \
 run_router fix42 --fix 4.2 --sender ROUTER2 --cert "$P/router2-rsa.crt" \
     --key "$P/router2-rsa.key" --parent P42 --parent-tag 5001 --prefix C42 \
     --orders 5 --qty 100 --breach-qty 600 --store "$T/store"
+# The same FIX 4.2 session again, with a gap each way: QuickFIX skips three
+# MsgSeqNums (riskgwd must ask for them and take QuickFIX's gap fill) and
+# forgets the last three messages riskgwd sent (riskgwd must resend them,
+# PossDupFlag=Y with OrigSendingTime, gap-filling the admin ones); then one
+# child order goes through.
+run_router resend42 --fix 4.2 --sender ROUTER2 --cert "$P/router2-rsa.crt" \
+    --key "$P/router2-rsa.key" --parent P42 --parent-tag 5001 --prefix R42 \
+    --orders 1 --qty 100 --gap-out 3 --gap-in 3 --store "$T/store"
 # The same FIX 4.4 session again (sequence numbers go on from the first run),
 # now with a parent whose breach trips the kill switch.
 run_router kill44 --fix 4.4 --sender ROUTER1 --cert "$P/router1-rsa.crt" \
@@ -245,6 +254,7 @@ for i in 1 2 3 4 5; do
 	has D "C44-$i" RISKGW1 || die "child C44-$i did not reach the venue"
 	has D "C42-$i" RISKGW2 || die "child C42-$i did not reach the venue"
 done
+has D R42-1 RISKGW2 || die "the order after the gap recovery did not reach the venue"
 has D K44-1 RISKGW1 && has D K44-2 RISKGW1 || die "the kill run's children did not reach the venue"
 # the breaching orders (and the order after the kill) never reached it
 for c in C44-6 C42-6 K44-3 K44-4; do

@@ -107,7 +107,7 @@ inline std::string bars(std::string s)
  */
 class RecLog : public FIX::Log {
 public:
-	RecLog(std::FILE *f, std::mutex *mu, std::string name, int *problems)
+	RecLog(std::FILE *f, std::mutex *mu, std::string name, int problems[2])
 	    : f_(f), mu_(mu), name_(std::move(name)), problems_(problems)
 	{
 	}
@@ -117,18 +117,24 @@ public:
 	void onOutgoing(const std::string &s) override { line("out", s); }
 	void onEvent(const std::string &s) override
 	{
-		static const char *const bad[] = {"Rejected", "Invalid", "invalid", "too high",
-		    "too low", "CheckSum", "BodyLength", "Garbled", "garbled", "ResendRequest",
-		    "Timed out", "out of order", "Field tag", "Resending"};
-		bool problem = false;
+		/* "hard": wrong whatever the test does; "seq": a gap and its
+		 * recovery, wrong unless the test makes the gap itself */
+		static const char *const hard[] = {"Rejected", "Invalid", "invalid", "too low",
+		    "CheckSum", "BodyLength", "Garbled", "garbled", "Timed out", "out of order",
+		    "Field tag"};
+		static const char *const seq[] = {"too high", "ResendRequest", "Resending"};
+		int kind = 0;
 
-		for (const char *b : bad)
+		for (const char *b : seq)
 			if (s.find(b) != std::string::npos)
-				problem = true;
-		line(problem ? "PROBLEM" : "event", s);
-		if (problem) {
+				kind = 1;
+		for (const char *b : hard)
+			if (s.find(b) != std::string::npos)
+				kind = 2;
+		line(kind == 2 ? "PROBLEM" : kind == 1 ? "SEQ" : "event", s);
+		if (kind != 0) {
 			std::lock_guard<std::mutex> g(*mu_);
-			++*problems_;
+			++problems_[kind == 2 ? 0 : 1];
 		}
 	}
 
@@ -156,22 +162,29 @@ public:
 		}
 	}
 	~RecLogFactory() override { std::fclose(f_); }
-	FIX::Log *create() override { return new RecLog(f_, &mu_, "global", &problems_); }
+	FIX::Log *create() override { return new RecLog(f_, &mu_, "global", problems_); }
 	FIX::Log *create(const FIX::SessionID &s) override
 	{
-		return new RecLog(f_, &mu_, s.toString(), &problems_);
+		return new RecLog(f_, &mu_, s.toString(), problems_);
 	}
 	void destroy(FIX::Log *l) override { delete l; }
+	/* events about a problem of any kind */
 	int problems()
 	{
 		std::lock_guard<std::mutex> g(mu_);
-		return problems_;
+		return problems_[0] + problems_[1];
+	}
+	/* events about a problem other than a sequence gap and its recovery */
+	int hard_problems()
+	{
+		std::lock_guard<std::mutex> g(mu_);
+		return problems_[0];
 	}
 
 private:
 	std::FILE *f_;
 	std::mutex mu_;
-	int problems_ = 0;
+	int problems_[2] = {0, 0};
 };
 
 /*

@@ -12,13 +12,19 @@
  *   qf_router --fix 4.4|4.2 --port P --sender ROUTER1 --target RISKGW
  *             --cert C --key K --ca CA --parent ID --parent-tag 583
  *             --log FILE [--orders N] [--qty Q] [--breach-qty Q] [--kill]
- *             [--prefix ID] [--store DIR] [--dict-4.4 FILE] [--dict-4.2 FILE]
+ *             [--prefix ID] [--store DIR] [--gap-out K] [--gap-in K]
+ *             [--dict-4.4 FILE] [--dict-4.2 FILE]
  *   qf_router --free-ports N
  *
  * --kill: the breach trips riskgwd's kill switch (the parent is registered
  * with trip=qty): the next order must be refused with the kill reason, the
  * cancel must still pass to the venue, and the replace must be answered by
  * riskgwd with an OrderCancelReject.
+ *
+ * --gap-out K / --gap-in K (with --store, on a session that ran before):
+ * sequence recovery instead of the order checks: QuickFIX skips K outgoing
+ * MsgSeqNums and forgets the last K it received, so each side must ask the
+ * other for a resend; then one child order must go through.
  */
 #include <csignal>
 #include <chrono>
@@ -42,7 +48,8 @@ namespace {
 /* One application message from riskgwd, the fields the checks look at. */
 struct Got {
 	std::string type, clid, orig, exectype, status, text, rejreason, cxlrejto, cxlrejreason,
-	    refmsgtype, bizrej, leaves, cum, avgpx, orderid, execid, side, symbol, ordqty;
+	    refmsgtype, bizrej, leaves, cum, avgpx, orderid, execid, side, symbol, ordqty, origtime;
+	bool possdup = false;
 };
 
 class Router : public FIX::Application {
@@ -133,6 +140,8 @@ public:
 		x.side = qf::get(m, 54);
 		x.symbol = qf::get(m, 55);
 		x.ordqty = qf::get(m, 38);
+		x.possdup = qf::get(m.getHeader(), 43) == "Y";
+		x.origtime = qf::get(m.getHeader(), 122);
 		std::lock_guard<std::mutex> g(mu);
 		got.push_back(x);
 		cv.notify_all();
@@ -186,6 +195,8 @@ int main(int argc, char **argv)
 	const int parent_tag = o.num("parent-tag", v42 ? 5001 : 583);
 	const int n = o.num("orders", 5), qty = o.num("qty", 100), breach_qty = o.num("breach-qty", 600);
 	const bool kill = o.has("kill");
+	const int gap_out = o.num("gap-out", 0), gap_in = o.num("gap-in", 0);
+	const bool resend = gap_out > 0 || gap_in > 0;
 	const int t_out = o.num("timeout", 10);
 	const std::string fill_type = v42 ? "1" : "F"; /* 4.2 has no ExecType Trade */
 
@@ -208,6 +219,21 @@ int main(int argc, char **argv)
 	qf::RecLogFactory log(o.need("log"));
 	FIX::SSLSocketInitiator initiator(app, store, settings, log);
 
+	/* --gap-out K: skip K outgoing MsgSeqNums, so riskgwd must ask for a
+	 * resend (and QuickFIX gap-fills); --gap-in K: forget the last K
+	 * messages riskgwd sent, so QuickFIX asks riskgwd to resend them (PossDup). */
+	if (resend) {
+		FIX::Session *s = FIX::Session::lookupSession(sid);
+
+		if (s == nullptr) {
+			std::fprintf(stderr, "qf_router: no session %s\n", sid.toString().c_str());
+			return 99;
+		}
+		if (gap_out > 0)
+			s->setNextSenderMsgSeqNum(s->getExpectedSenderNum() + gap_out);
+		if (gap_in > 0)
+			s->setNextTargetMsgSeqNum(s->getExpectedTargetNum() - gap_in);
+	}
 	try {
 		initiator.start();
 	} catch (std::exception &e) {
@@ -278,110 +304,113 @@ int main(int argc, char **argv)
 	    "children: " + std::to_string(acks) + " acks (150=0), " + std::to_string(fills) +
 		" fills (150=" + fill_type + ") for " + std::to_string(n) + " orders");
 
-	/* 2. the breach: refused by riskgwd itself */
-	std::string breach = new_id();
-	order("D", breach, "", breach_qty);
-	bool rej = app.wait(t_out, [&] { return app.find([&](const Got &g) { return g.type == "8" && g.clid == breach; }); });
-	{
-		std::lock_guard<std::mutex> g(app.mu);
-		const Got *r = app.find([&](const Got &x) { return x.type == "8" && x.clid == breach; });
-		if (rej && r != nullptr) {
-			std::printf("reject: ClOrdID=%s 39=%s 150=%s 103=%s 58=\"%s\" 37=%s 17=%s 54=%s 55=%s "
-				    "38=%s 151=%s 14=%s 6=%s\n",
-			    r->clid.c_str(), r->status.c_str(), r->exectype.c_str(),
-			    r->rejreason.c_str(), r->text.c_str(), r->orderid.c_str(),
-			    r->execid.c_str(), r->side.c_str(), r->symbol.c_str(), r->ordqty.c_str(),
-			    r->leaves.c_str(), r->cum.c_str(), r->avgpx.c_str());
-			check(r->status == "8" && r->exectype == "8" && r->rejreason == "3" &&
-				!r->text.empty() && r->leaves == "0" && r->cum == "0",
-			    "breach " + breach + " rejected: 39=8 150=8 103=3 (order exceeds limit), "
-						 "58 set, 151=0 14=0");
-		} else {
-			check(false, "breach " + breach + " answered");
+	if (!resend) {
+		/* 2. the breach: refused by riskgwd itself */
+		std::string breach = new_id();
+		order("D", breach, "", breach_qty);
+		bool rej = app.wait(t_out, [&] { return app.find([&](const Got &g) { return g.type == "8" && g.clid == breach; }); });
+		{
+			std::lock_guard<std::mutex> g(app.mu);
+			const Got *r = app.find([&](const Got &x) { return x.type == "8" && x.clid == breach; });
+			if (rej && r != nullptr) {
+				std::printf("reject: ClOrdID=%s 39=%s 150=%s 103=%s 58=\"%s\" 37=%s 17=%s 54=%s 55=%s "
+					    "38=%s 151=%s 14=%s 6=%s\n",
+				    r->clid.c_str(), r->status.c_str(), r->exectype.c_str(),
+				    r->rejreason.c_str(), r->text.c_str(), r->orderid.c_str(),
+				    r->execid.c_str(), r->side.c_str(), r->symbol.c_str(), r->ordqty.c_str(),
+				    r->leaves.c_str(), r->cum.c_str(), r->avgpx.c_str());
+				check(r->status == "8" && r->exectype == "8" && r->rejreason == "3" &&
+					!r->text.empty() && r->leaves == "0" && r->cum == "0",
+				    "breach " + breach + " rejected: 39=8 150=8 103=3 (order exceeds limit), "
+							 "58 set, 151=0 14=0");
+			} else {
+				check(false, "breach " + breach + " answered");
+			}
 		}
-	}
 
-	/* 3. (--kill) a new order after the trip: refused with the kill reason */
-	if (kill) {
-		std::string after = new_id();
-		order("D", after, "", qty);
-		app.wait(t_out, [&] { return app.find([&](const Got &g) { return g.type == "8" && g.clid == after; }); });
-		std::lock_guard<std::mutex> g(app.mu);
-		const Got *r = app.find([&](const Got &x) { return x.type == "8" && x.clid == after; });
-		if (r != nullptr)
-			std::printf("after the kill: ClOrdID=%s 39=%s 150=%s 103=%s 58=\"%s\"\n",
-			    r->clid.c_str(), r->status.c_str(), r->exectype.c_str(),
-			    r->rejreason.c_str(), r->text.c_str());
-		check(r != nullptr && r->status == "8" && r->exectype == "8" &&
-			r->text.find("kill switch") != std::string::npos,
-		    "order " + after + " after the kill switch tripped rejected with the kill reason");
-	}
+		/* 3. (--kill) a new order after the trip: refused with the kill reason */
+		if (kill) {
+			std::string after = new_id();
+			order("D", after, "", qty);
+			app.wait(t_out, [&] { return app.find([&](const Got &g) { return g.type == "8" && g.clid == after; }); });
+			std::lock_guard<std::mutex> g(app.mu);
+			const Got *r = app.find([&](const Got &x) { return x.type == "8" && x.clid == after; });
+			if (r != nullptr)
+				std::printf("after the kill: ClOrdID=%s 39=%s 150=%s 103=%s 58=\"%s\"\n",
+				    r->clid.c_str(), r->status.c_str(), r->exectype.c_str(),
+				    r->rejreason.c_str(), r->text.c_str());
+			check(r != nullptr && r->status == "8" && r->exectype == "8" &&
+				r->text.find("kill switch") != std::string::npos,
+			    "order " + after + " after the kill switch tripped rejected with the kill reason");
+		}
 
-	/* 4. cancel the first child: cancels always pass; the venue cancels it */
-	std::string cxl = new_id();
-	order("F", cxl, kids[0], qty);
-	bool canceled = app.wait(t_out, [&] { return app.find([&](const Got &g) { return is_report(g, cxl, "4"); }); });
-	check(canceled, "cancel " + cxl + " of " + kids[0] + ": venue answered 150=4 (canceled)");
+		/* 4. cancel the first child: cancels always pass; the venue cancels it */
+		std::string cxl = new_id();
+		order("F", cxl, kids[0], qty);
+		bool canceled = app.wait(t_out, [&] { return app.find([&](const Got &g) { return is_report(g, cxl, "4"); }); });
+		check(canceled, "cancel " + cxl + " of " + kids[0] + ": venue answered 150=4 (canceled)");
 
-	/* 5. replace the second child (+50): passed and replaced; after a kill
-	 * riskgwd refuses it with an OrderCancelReject (434=2) */
-	std::string rpl = new_id();
-	order("G", rpl, kids.size() > 1 ? kids[1] : kids[0], qty + 50);
-	if (!kill) {
-		bool replaced = app.wait(t_out, [&] { return app.find([&](const Got &g) { return is_report(g, rpl, "5"); }); });
-		check(replaced, "replace " + rpl + ": venue answered 150=5 (replaced)");
-	} else {
-		app.wait(t_out, [&] { return app.find([&](const Got &g) { return g.type == "9" && g.clid == rpl; }); });
-		std::lock_guard<std::mutex> g(app.mu);
-		const Got *r = app.find([&](const Got &x) { return x.type == "9" && x.clid == rpl; });
-		if (r != nullptr)
-			std::printf("cancel reject: ClOrdID=%s 41=%s 39=%s 434=%s 102=%s 58=\"%s\"\n",
-			    r->clid.c_str(), r->orig.c_str(), r->status.c_str(), r->cxlrejto.c_str(),
-			    r->cxlrejreason.c_str(), r->text.c_str());
-		/* the venue partly filled it: OrdStatus 1, not 0 (New) */
-		check(r != nullptr && r->cxlrejto == "2" && r->status == "1",
-		    "replace " + rpl + " after the kill refused by riskgwd: OrderCancelReject 434=2 "
-				       "39=1 (the order's status: partly filled)");
-	}
+		/* 5. replace the second child (+50): passed and replaced; after a kill
+		 * riskgwd refuses it with an OrderCancelReject (434=2) */
+		std::string rpl = new_id();
+		order("G", rpl, kids.size() > 1 ? kids[1] : kids[0], qty + 50);
+		if (!kill) {
+			bool replaced = app.wait(t_out, [&] { return app.find([&](const Got &g) { return is_report(g, rpl, "5"); }); });
+			check(replaced, "replace " + rpl + ": venue answered 150=5 (replaced)");
+		} else {
+			app.wait(t_out, [&] { return app.find([&](const Got &g) { return g.type == "9" && g.clid == rpl; }); });
+			std::lock_guard<std::mutex> g(app.mu);
+			const Got *r = app.find([&](const Got &x) { return x.type == "9" && x.clid == rpl; });
+			if (r != nullptr)
+				std::printf("cancel reject: ClOrdID=%s 41=%s 39=%s 434=%s 102=%s 58=\"%s\"\n",
+				    r->clid.c_str(), r->orig.c_str(), r->status.c_str(), r->cxlrejto.c_str(),
+				    r->cxlrejreason.c_str(), r->text.c_str());
+			/* the venue partly filled it: OrdStatus 1, not 0 (New) */
+			check(r != nullptr && r->cxlrejto == "2" && r->status == "1",
+			    "replace " + rpl + " after the kill refused by riskgwd: OrderCancelReject 434=2 "
+					       "39=1 (the order's status: partly filled)");
+		}
 
-	/* 6. replace of an order riskgwd never saw: its own OrderCancelReject */
-	std::string unk = new_id();
-	order("G", unk, prefix + "-NOSUCH", qty);
-	app.wait(t_out, [&] { return app.find([&](const Got &g) { return g.type == "9" && g.clid == unk; }); });
-	{
-		std::lock_guard<std::mutex> g(app.mu);
-		const Got *r = app.find([&](const Got &x) { return x.type == "9" && x.clid == unk; });
-		if (r != nullptr)
-			std::printf("cancel reject: ClOrdID=%s 41=%s 39=%s 434=%s 102=%s 58=\"%s\"\n",
-			    r->clid.c_str(), r->orig.c_str(), r->status.c_str(), r->cxlrejto.c_str(),
-			    r->cxlrejreason.c_str(), r->text.c_str());
-		/* FIX: "If CxlRejReason = Unknown order, specify Rejected"; after the
-		 * kill too, an order riskgwd does not hold is not New */
-		check(r != nullptr && r->cxlrejto == "2" && r->orig == prefix + "-NOSUCH" &&
-			r->status == "8" && (kill || r->cxlrejreason == "1"),
-		    "replace " + unk + " of an unknown order: OrderCancelReject 434=2 39=8" +
-			std::string(kill ? "" : " 102=1"));
-	}
+		/* 6. replace of an order riskgwd never saw: its own OrderCancelReject */
+		std::string unk = new_id();
+		order("G", unk, prefix + "-NOSUCH", qty);
+		app.wait(t_out, [&] { return app.find([&](const Got &g) { return g.type == "9" && g.clid == unk; }); });
+		{
+			std::lock_guard<std::mutex> g(app.mu);
+			const Got *r = app.find([&](const Got &x) { return x.type == "9" && x.clid == unk; });
+			if (r != nullptr)
+				std::printf("cancel reject: ClOrdID=%s 41=%s 39=%s 434=%s 102=%s 58=\"%s\"\n",
+				    r->clid.c_str(), r->orig.c_str(), r->status.c_str(), r->cxlrejto.c_str(),
+				    r->cxlrejreason.c_str(), r->text.c_str());
+			/* FIX: "If CxlRejReason = Unknown order, specify Rejected"; after the
+			 * kill too, an order riskgwd does not hold is not New */
+			check(r != nullptr && r->cxlrejto == "2" && r->orig == prefix + "-NOSUCH" &&
+				r->status == "8" && (kill || r->cxlrejreason == "1"),
+			    "replace " + unk + " of an unknown order: OrderCancelReject 434=2 39=8" +
+				std::string(kill ? "" : " 102=1"));
+		}
 
-	/* 7. a type the route does not allow: BusinessMessageReject */
-	{
-		FIX::Message m;
+		/* 7. a type the route does not allow: BusinessMessageReject */
+		{
+			FIX::Message m;
 
-		m.getHeader().setField(35, "H");
-		m.setField(11, prefix + "-STATUS");
-		m.setField(55, "IBM");
-		m.setField(54, "1");
-		FIX::Session::sendToTarget(m, sid);
-	}
-	app.wait(t_out, [&] { return app.find([](const Got &g) { return g.type == "j"; }); });
-	{
-		std::lock_guard<std::mutex> g(app.mu);
-		const Got *r = app.find([](const Got &x) { return x.type == "j"; });
-		if (r != nullptr)
-			std::printf("business reject: 372=%s 380=%s 58=\"%s\"\n", r->refmsgtype.c_str(),
-			    r->bizrej.c_str(), r->text.c_str());
-		check(r != nullptr && r->refmsgtype == "H" && r->bizrej == "3",
-		    "OrderStatusRequest (H) refused: BusinessMessageReject 372=H 380=3");
+			m.getHeader().setField(35, "H");
+			m.setField(11, prefix + "-STATUS");
+			m.setField(55, "IBM");
+			m.setField(54, "1");
+			FIX::Session::sendToTarget(m, sid);
+		}
+		app.wait(t_out, [&] { return app.find([](const Got &g) { return g.type == "j"; }); });
+		{
+			std::lock_guard<std::mutex> g(app.mu);
+			const Got *r = app.find([](const Got &x) { return x.type == "j"; });
+			if (r != nullptr)
+				std::printf("business reject: 372=%s 380=%s 58=\"%s\"\n", r->refmsgtype.c_str(),
+				    r->bizrej.c_str(), r->text.c_str());
+			check(r != nullptr && r->refmsgtype == "H" && r->bizrej == "3",
+			    "OrderStatusRequest (H) refused: BusinessMessageReject 372=H 380=3");
+		}
+
 	}
 
 	/* 8. logout, then the session layer's verdict */
@@ -405,6 +434,23 @@ int main(int argc, char **argv)
 		    "received %d, problem events %d\n",
 	    app.got.size(), app.rejects_sent, app.rejects_got, app.resend_sent, app.resend_got,
 	    app.seqreset_sent, app.seqreset_got, problems);
+	if (resend) {
+		int dups = app.count([](const Got &x) { return x.possdup; });
+		int dups_ok = app.count([](const Got &x) { return x.possdup && !x.origtime.empty(); });
+
+		std::printf("resend: %d messages resent by riskgwd with PossDupFlag=Y (%d with "
+			    "OrigSendingTime)\n", dups, dups_ok);
+		check(gap_in == 0 || (app.resend_sent == 1 && dups > 0 && dups == dups_ok),
+		    "--gap-in: QuickFIX asked for a resend and riskgwd resent with 43=Y and 122");
+		check(gap_out == 0 || (app.resend_got == 1 && app.seqreset_sent >= 1),
+		    "--gap-out: riskgwd asked for a resend and took QuickFIX's SequenceReset-GapFill");
+		check(app.rejects_sent == 0 && app.rejects_got == 0 && app.logouts_got == 1 &&
+			log.hard_problems() == 0,
+		    "QuickFIX's session layer raised no Reject and no unexpected Logout while "
+		    "recovering the gaps");
+		std::printf("%s\n", failures == 0 ? "PASS" : "FAIL");
+		return failures == 0 ? 0 : 1;
+	}
 	check(app.rejects_sent == 0 && app.rejects_got == 0 && app.resend_sent == 0 &&
 		app.resend_got == 0 && app.seqreset_sent == 0 && app.seqreset_got == 0 &&
 		problems == 0 && app.notes.empty(),
