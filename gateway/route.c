@@ -214,6 +214,36 @@ static void reject_order(struct route *r, const struct fix_msg *m, int reason, c
 		log_warnx("%s: cannot answer a rejected order: %s", r->r_rname, fix_strerror(rc));
 }
 
+struct find_live {
+	const char *clid;
+	char status;
+};
+
+static int find_live_cb(void *arg, const struct rules_live *l)
+{
+	struct find_live *f = arg;
+
+	if (strcmp(l->rl_clordid, f->clid) != 0)
+		return 0;
+	f->status = l->rl_cum >= l->rl_qty ? '2' : l->rl_cum > 0 ? '1' : '0';
+	return 1;
+}
+
+/* OrdStatus (39) for an OrderCancelReject: the status after the reject, so
+ * that of the order OrigClOrdID names as the venue last reported it; an
+ * order riskgwd does not hold is Rejected (FIX: "If CxlRejReason = Unknown
+ * order, specify Rejected"). Rare path: a scan of the live orders. */
+static char orig_status(struct route *r, const struct fix_msg *m)
+{
+	char orig[RULES_ID_MAX + 2];
+	struct find_live f = {orig, '8'};
+
+	get_id(m, 41, orig, sizeof(orig));
+	if (orig[0] != '\0')
+		(void)rules_foreach_live(r->r_gw->g_engine, find_live_cb, &f);
+	return f.status;
+}
+
 static void reject_cancel(struct route *r, const struct fix_msg *m, bool replace, int reason,
     const char *text)
 {
@@ -224,8 +254,8 @@ static void reject_cancel(struct route *r, const struct fix_msg *m, bool replace
 		c.cxl_rej_reason = 1;
 	else if (reason == RULES_R_REPLACE_PENDING)
 		c.cxl_rej_reason = 3;
-	if (reason == RULES_R_REPLACE_PENDING || (replace && reason != RULES_R_UNKNOWN_ORIG))
-		c.status = '0'; /* the order is still working */
+	if (reason != RULES_R_UNKNOWN_ORIG)
+		c.status = orig_status(r, m);
 	rc = session_send(r->r_rs, "9", fill_cancel_reject, &c);
 	r->r_cnt.rc_rejected++;
 	if (rc != 0)

@@ -564,10 +564,13 @@ static void process(struct session *s, const struct fix_msg *m)
 			    e >= 0)
 				serve_resend(s, (uint64_t)b, (uint64_t)e);
 		}
-		if (s->s_resend_until < seq) {
+		/* The ResendRequest asks up to the end (16=0), so while one is
+		 * outstanding a later message is covered: asking again only makes
+		 * the peer resend the range again. */
+		if (s->s_resend_until == 0)
 			send_resend_request(s, s->s_next_in);
+		if (s->s_resend_until < seq)
 			s->s_resend_until = seq;
-		}
 		return;
 	}
 

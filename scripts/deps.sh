@@ -11,6 +11,7 @@ PACKAGES=(
 	libjansson-dev
 	libcmocka-dev
 	valgrind
+	libquickfix-dev	# tests/interop: QuickFIX (C++, g++ from build-essential)
 )
 
 missing=()

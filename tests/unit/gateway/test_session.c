@@ -489,6 +489,38 @@ static void test_gap_resend_and_possdup(void **state)
 	world_free(&w);
 }
 
+/* More messages past a gap while the ResendRequest (EndSeqNo 0: to the end)
+ * is outstanding ask for nothing more: the resend covers them. (QuickFIX
+ * showed riskgwd asking again for each one, and resending the range again.) */
+static void test_gap_no_redundant_resend(void **state)
+{
+	struct world w;
+	int i, rr = 0;
+
+	(void)state;
+	world_init(&w, FIX_44);
+	logon(&w);
+	w.peer_seq = 4; /* the peer skips 2..3 */
+	PEER_SEND(&w, "D", "11=C4", "55=IBM", "54=1", "38=1", "40=1", NULL);
+	RUN_UNTIL(&w, w.nrx >= 2);
+	assert_true(rx_is(&w, 1, 35, "2"));
+	PEER_SEND(&w, "D", "11=C5", "55=IBM", "54=1", "38=1", "40=1", NULL);
+	PEER_SEND(&w, "0", NULL);
+	peer_send_at(&w, 2, "D", true, "11=C2", "55=IBM", "54=1", "38=1", "40=1", NULL);
+	peer_send_at(&w, 3, "D", true, "11=C3", "55=IBM", "54=1", "38=1", "40=1", NULL);
+	peer_send_at(&w, 4, "D", true, "11=C4", "55=IBM", "54=1", "38=1", "40=1", NULL);
+	peer_send_at(&w, 5, "D", true, "11=C5", "55=IBM", "54=1", "38=1", "40=1", NULL);
+	peer_send_at(&w, 6, "0", true, NULL);
+	RUN_UNTIL(&w, w.apps == 4);
+	PEER_SEND(&w, "1", "112=T1", NULL); /* seq 7, in sequence: answered */
+	RUN_UNTIL(&w, w.nrx >= 3 && rx_is(&w, w.nrx - 1, 112, "T1"));
+	for (i = 0; i < w.nrx; i++)
+		rr += rx_is(&w, i, 35, "2");
+	assert_int_equal(rr, 1);
+	assert_string_equal(w.app_ids[3], "C5");
+	world_free(&w);
+}
+
 static void test_resend_request_served(void **state)
 {
 	struct world w;
@@ -650,6 +682,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_logon_app_and_persisted_seqnums),
 		cmocka_unit_test(test_gap_resend_and_possdup),
+		cmocka_unit_test(test_gap_no_redundant_resend),
 		cmocka_unit_test(test_resend_request_served),
 		cmocka_unit_test(test_reset_logon_and_sequence_reset),
 		cmocka_unit_test(test_bad_input),
