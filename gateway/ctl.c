@@ -596,10 +596,10 @@ static void take(struct ctl_server *s, int fd)
 	if (cr.uid != 0 && cr.uid != s->s_euid &&
 	    !(s->s_cfg.cs_have_gid && in_group(fd, s->s_cfg.cs_gid, cr.gid))) {
 		event(s, LOG_WARNING,
-		    "control: refused uid %u gid %u pid %d: only root, riskgwd's uid %u%s may "
-		    "connect",
-		    (unsigned)cr.uid, (unsigned)cr.gid, (int)cr.pid, (unsigned)s->s_euid,
-		    s->s_cfg.cs_have_gid ? " and its control group" : "");
+		    "control: refused uid %u gid %u pid %d: only root%s%s may connect",
+		    (unsigned)cr.uid, (unsigned)cr.gid, (int)cr.pid,
+		    s->s_euid != 0 ? ", riskgwd's user" : "",
+		    s->s_cfg.cs_have_gid ? " and the control group" : "");
 		snprintf(text, sizeof(text), "uid %u may not use riskgwd's control socket",
 		    (unsigned)cr.uid);
 		turn_away(fd, "permission", text);
