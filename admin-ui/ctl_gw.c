@@ -51,8 +51,8 @@ static int gw_connect(const struct ctl *c, int *out)
 			return ctl_err("cannot connect to %s: riskgwd not running?", c->c_socket);
 		if (e == EACCES || e == EPERM)
 			return ctl_err("cannot connect to %s: permission denied (root, riskgwd's "
-				       "user or its control group only)",
-			    c->c_socket);
+			               "user or its control group only)",
+			               c->c_socket);
 		return ctl_err("cannot connect to %s: %s", c->c_socket, strerror(e));
 	}
 	*out = fd;
@@ -70,7 +70,7 @@ static int wait_fd(const struct ctl *c, int fd, short ev)
 	while (rc < 0 && errno == EINTR);
 	if (rc == 0)
 		return ctl_err("%s: no answer from riskgwd within %d s", c->c_socket,
-		    CTL_CLIENT_TIMEOUT_S);
+		               CTL_CLIENT_TIMEOUT_S);
 	if (rc < 0)
 		return ctl_err("poll: %s", strerror(errno));
 	return CTL_OK;
@@ -121,8 +121,9 @@ static int recv_all(const struct ctl *c, int fd, char *buf, size_t len, bool *eo
 		}
 		if (n <= 0)
 			return ctl_err("%s: riskgwd closed the connection in the middle of a "
-				       "reply%s%s",
-			    c->c_socket, n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+			               "reply%s%s",
+			               c->c_socket, n < 0 ? ": " : "",
+			               n < 0 ? strerror(errno) : "");
 		got += (size_t)n;
 	}
 	return CTL_OK;
@@ -139,7 +140,7 @@ static int recv_msg(const struct ctl *c, int fd, struct ctl_msg *m)
 	if (recv_all(c, fd, hdr, sizeof(hdr), &eof) != CTL_OK) {
 		if (eof)
 			return ctl_err("%s: riskgwd closed the connection without a reply",
-			    c->c_socket);
+			               c->c_socket);
 		return CTL_ERR;
 	}
 	if ((rc = ctl_hdr_get(hdr, CTL_MAX_PAYLOAD, &h, err)) != 0)
@@ -147,13 +148,12 @@ static int recv_msg(const struct ctl *c, int fd, struct ctl_msg *m)
 	if ((buf = malloc(CTL_HDR_LEN + (size_t)h.h_len)) == NULL)
 		return ctl_err("out of memory");
 	memcpy(buf, hdr, CTL_HDR_LEN);
-	if (h.h_len > 0 &&
-	    recv_all(c, fd, buf + CTL_HDR_LEN, h.h_len, &eof) != CTL_OK) {
+	if (h.h_len > 0 && recv_all(c, fd, buf + CTL_HDR_LEN, h.h_len, &eof) != CTL_OK) {
 		free(buf);
 		if (eof)
 			return ctl_err("%s: riskgwd closed the connection in the middle of a "
-				       "reply",
-			    c->c_socket);
+			               "reply",
+			               c->c_socket);
 		return CTL_ERR;
 	}
 	rc = ctl_decode(buf, CTL_HDR_LEN + (size_t)h.h_len, CTL_MAX_PAYLOAD, m, err);
@@ -170,7 +170,7 @@ static int recv_msg(const struct ctl *c, int fd, struct ctl_msg *m)
  * error reply included).
  */
 static int request(const struct ctl *c, unsigned type, json_t *body, const char *list_key,
-    json_t **out)
+                   json_t **out)
 {
 	const uint32_t id = (uint32_t)getpid();
 	char err[CTL_ERRLEN];
@@ -178,7 +178,7 @@ static int request(const struct ctl *c, unsigned type, json_t *body, const char 
 	void *buf;
 	size_t len;
 	bool more = true;
-	int fd, rc;
+	int fd = -1, rc;
 
 	*out = NULL;
 	rc = ctl_encode(type, id, body, &buf, &len, err);
@@ -204,16 +204,16 @@ static int request(const struct ctl *c, unsigned type, json_t *body, const char 
 				rc = ctl_err("riskgwd: an error reply without a message");
 		} else if (m.cm_type != (type | CTL_T_REPLY) || m.cm_id != id) {
 			rc = ctl_err("%s: unexpected %s message (id %u) from riskgwd", c->c_socket,
-			    ctl_type_name(m.cm_type), m.cm_id);
+			             ctl_type_name(m.cm_type), m.cm_id);
 		} else if (ctl_reply_more(m.cm_body, &more, err) != 0) {
 			rc = ctl_err("%s: bad reply from riskgwd: %s", c->c_socket, err);
 		} else if (all == NULL) {
 			all = json_incref(m.cm_body);
 		} else if (list_key == NULL ||
-		    json_array_extend(json_object_get(all, list_key),
-			json_object_get(m.cm_body, list_key)) != 0) {
+		           json_array_extend(json_object_get(all, list_key),
+		                             json_object_get(m.cm_body, list_key)) != 0) {
 			rc = ctl_err("%s: bad reply from riskgwd: chunks without \"%s\"",
-			    c->c_socket, list_key ? list_key : "?");
+			             c->c_socket, list_key ? list_key : "?");
 		}
 		ctl_msg_clear(&m);
 	}
@@ -267,7 +267,7 @@ static void print_kill(const json_t *k)
 {
 	if (strcmp(str(k, "state"), "tripped") == 0)
 		printf("TRIPPED at %s by %s (%s): %s\n", str(k, "time"), str(k, "who"),
-		    str(k, "source"), str(k, "reason"));
+		       str(k, "source"), str(k, "reason"));
 	else
 		printf("armed\n");
 }
@@ -292,14 +292,14 @@ static int cmd_status(struct ctl *c, const struct ctl_cmd *cmd, int argc, char *
 	}
 	up = num(r, "uptime_s");
 	printf("riskgwd:      %s, pid %lld, up %lldd %02lld:%02lld:%02lld (since %s)\n",
-	    str(r, "version"), num(r, "pid"), up / 86400, up / 3600 % 24, up / 60 % 60, up % 60,
-	    str(r, "started"));
+	       str(r, "version"), num(r, "pid"), up / 86400, up / 3600 % 24, up / 60 % 60, up % 60,
+	       str(r, "started"));
 	printf("kill switch:  ");
 	print_kill(json_object_get(r, "kill"));
 	printf("trading day:  %lld\n", num(r, "trading_day"));
 	printf("journal:      last event %lld\n", num(r, "journal_last_event"));
 	printf("routes:       %lld up of %lld (routers logged on %lld, venues logged on %lld)\n",
-	    num(r, "routes_up"), num(r, "routes"), num(r, "routers_up"), num(r, "venues_up"));
+	       num(r, "routes_up"), num(r, "routes"), num(r, "routers_up"), num(r, "venues_up"));
 	if (json_is_true(json_object_get(r, "stopping")))
 		printf("state:        stopping\n");
 	json_decref(r);
@@ -309,8 +309,8 @@ static int cmd_status(struct ctl *c, const struct ctl_cmd *cmd, int argc, char *
 static void print_leg(const char *route, const char *what, const json_t *l)
 {
 	printf("%-16s %-7s %-12s %8lld %8lld  %-22s %-16s %s\n", route, what, str(l, "state"),
-	    num(l, "next_in"), num(l, "next_out"), str(l, "peer"), str(l, "identity"),
-	    str(l, "down_reason"));
+	       num(l, "next_in"), num(l, "next_out"), str(l, "peer"), str(l, "identity"),
+	       str(l, "down_reason"));
 }
 
 static int cmd_sessions(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
@@ -330,7 +330,7 @@ static int cmd_sessions(struct ctl *c, const struct ctl_cmd *cmd, int argc, char
 		return rc;
 	}
 	printf("%-16s %-7s %-12s %8s %8s  %-22s %-16s %s\n", "ROUTE", "LEG", "STATE", "NEXT_IN",
-	    "NEXT_OUT", "PEER", "IDENTITY", "DOWN_REASON");
+	       "NEXT_OUT", "PEER", "IDENTITY", "DOWN_REASON");
 	json_array_foreach(json_object_get(r, "routes"), i, rt)
 	{
 		print_leg(str(rt, "route"), "router", json_object_get(rt, "router"));
@@ -357,15 +357,15 @@ static int cmd_parents(struct ctl *c, const struct ctl_cmd *cmd, int argc, char 
 		return rc;
 	}
 	printf("%-20s %-12s %-10s %4s %10s %10s %10s %16s %16s %7s %5s\n", "PARENT", "ACCOUNT",
-	    "SYMBOL", "SIDE", "QTY", "OPEN_QTY", "FILLED_QTY", "OPEN_NOTIONAL", "FILLED_NOTIONAL",
-	    "ORDERS", "LIVE");
+	       "SYMBOL", "SIDE", "QTY", "OPEN_QTY", "FILLED_QTY", "OPEN_NOTIONAL",
+	       "FILLED_NOTIONAL", "ORDERS", "LIVE");
 	json_array_foreach(json_object_get(r, "parents"), i, p)
 	{
 		printf("%-20s %-12s %-10s %4s %10lld %10lld %10lld %16s %16s %7lld %5lld%s\n",
-		    str(p, "parent"), str(p, "account"), str(p, "symbol"), str(p, "side"),
-		    num(p, "qty"), num(p, "open_qty"), num(p, "filled_qty"),
-		    str(p, "open_notional"), str(p, "filled_notional"), num(p, "orders"),
-		    num(p, "live"), json_is_true(json_object_get(p, "pinned")) ? " pinned" : "");
+		       str(p, "parent"), str(p, "account"), str(p, "symbol"), str(p, "side"),
+		       num(p, "qty"), num(p, "open_qty"), num(p, "filled_qty"),
+		       str(p, "open_notional"), str(p, "filled_notional"), num(p, "orders"),
+		       num(p, "live"), json_is_true(json_object_get(p, "pinned")) ? " pinned" : "");
 	}
 	printf("%zu parents\n", json_array_size(json_object_get(r, "parents")));
 	json_decref(r);
@@ -389,20 +389,20 @@ static int cmd_counters(struct ctl *c, const struct ctl_cmd *cmd, int argc, char
 		return rc;
 	}
 	printf("%-16s %9s %9s %9s %8s %10s %9s %8s  %9s %9s %9s %9s %7s %5s\n", "ROUTE", "ORDERS",
-	    "FORWARDED", "REJECTED", "CANCELS", "GW_CANCELS", "EXECS", "REFUSED", "ROUTER_IN",
-	    "ROUTER_OUT", "VENUE_IN", "VENUE_OUT", "GARBLED", "GAPS");
+	       "FORWARDED", "REJECTED", "CANCELS", "GW_CANCELS", "EXECS", "REFUSED", "ROUTER_IN",
+	       "ROUTER_OUT", "VENUE_IN", "VENUE_OUT", "GARBLED", "GAPS");
 	json_array_foreach(json_object_get(r, "routes"), i, rt)
 	{
-		const json_t *rl = json_object_get(rt, "router"), *vl = json_object_get(rt,
-								     "venue_session");
+		const json_t *rl = json_object_get(rt, "router"),
+		             *vl = json_object_get(rt, "venue_session");
 
 		printf("%-16s %9lld %9lld %9lld %8lld %10lld %9lld %8lld  %9lld %9lld %9lld %9lld "
 		       "%7lld %5lld\n",
-		    str(rt, "route"), num(rt, "orders"), num(rt, "forwarded"), num(rt, "rejected"),
-		    num(rt, "cancels"), num(rt, "gw_cancels"), num(rt, "execs"),
-		    num(rt, "refused_types"), num(rl, "in_msgs"), num(rl, "out_msgs"),
-		    num(vl, "in_msgs"), num(vl, "out_msgs"), num(rl, "garbled") + num(vl, "garbled"),
-		    num(rl, "gaps") + num(vl, "gaps"));
+		       str(rt, "route"), num(rt, "orders"), num(rt, "forwarded"),
+		       num(rt, "rejected"), num(rt, "cancels"), num(rt, "gw_cancels"),
+		       num(rt, "execs"), num(rt, "refused_types"), num(rl, "in_msgs"),
+		       num(rl, "out_msgs"), num(vl, "in_msgs"), num(vl, "out_msgs"),
+		       num(rl, "garbled") + num(vl, "garbled"), num(rl, "gaps") + num(vl, "gaps"));
 	}
 	json_decref(r);
 	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
@@ -422,9 +422,10 @@ static int cmd_kill(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **a
 		return rc;
 	body = ctl_kill_body(o.co_actor.ra_who, o.co_actor.ra_reason);
 	if (body == NULL)
-		return ctl_usage(cmd, "--who must be 1 to %d printable characters without spaces "
-				      "and --reason 1 to %d bytes without control characters",
-		    CTL_WHO_MAX, CTL_REASON_MAX);
+		return ctl_usage(cmd,
+		                 "--who must be 1 to %d printable characters without spaces "
+		                 "and --reason 1 to %d bytes without control characters",
+		                 CTL_WHO_MAX, CTL_REASON_MAX);
 	if ((rc = request(c, CTL_T_KILL, body, NULL, &r)) != CTL_OK)
 		return rc;
 	if (o.co_json) {
@@ -432,9 +433,8 @@ static int cmd_kill(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **a
 		json_decref(r);
 		return rc;
 	}
-	printf("kill switch %s", json_is_true(json_object_get(r, "already_tripped"))
-				     ? "was already tripped: "
-				     : "");
+	printf("kill switch %s",
+	       json_is_true(json_object_get(r, "already_tripped")) ? "was already tripped: " : "");
 	print_kill(json_object_get(r, "kill"));
 	json_decref(r);
 	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
@@ -456,6 +456,6 @@ const struct ctl_cmd ctl_cmds_gw[] = {
     {"parents", NULL, cmd_parents, "[--json]", "riskgwd: live exposure of every parent"},
     {"counters", NULL, cmd_counters, "[--json]", "riskgwd: per route and session counters"},
     {"kill", NULL, cmd_kill, "--who USER --reason TEXT [--json]",
-        "riskgwd: trip the kill switch (reply once it is on disk)"},
+     "riskgwd: trip the kill switch (reply once it is on disk)"},
     {NULL, NULL, NULL, NULL, NULL},
 };

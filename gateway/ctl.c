@@ -29,17 +29,17 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#define SRV_MAGIC 0x63746c73u /* "ctls" */
-#define CL_MAGIC 0x63746c63u  /* "ctlc" */
-#define IN_CAP (CTL_HDR_LEN + CTL_MAX_REQUEST)
-#define OUT_MAX (CTL_OUT_LOW + CTL_HDR_LEN + CTL_MAX_PAYLOAD)
+#define SRV_MAGIC     0x63746c73u /* "ctls" */
+#define CL_MAGIC      0x63746c63u /* "ctlc" */
+#define IN_CAP        (CTL_HDR_LEN + CTL_MAX_REQUEST)
+#define OUT_MAX       (CTL_OUT_LOW + CTL_HDR_LEN + CTL_MAX_PAYLOAD)
 #define ACCEPT_BUDGET 16
-#define MAX_GROUPS 256
+#define MAX_GROUPS    256
 
 enum cl_state {
-	CL_OPEN = 0,  /* reading requests, serving them */
-	CL_DRAINING,  /* no more requests: send what is queued, then close */
-	CL_DEAD,      /* closed; freed by ctl_server_committed() */
+	CL_OPEN = 0, /* reading requests, serving them */
+	CL_DRAINING, /* no more requests: send what is queued, then close */
+	CL_DEAD,     /* closed; freed by ctl_server_committed() */
 };
 
 struct client {
@@ -49,7 +49,7 @@ struct client {
 	struct client *cl_next_dead;
 	int cl_fd;
 	enum cl_state cl_state;
-	bool cl_eof;                      /* the peer shut down its writing side */
+	bool cl_eof; /* the peer shut down its writing side */
 	bool cl_in_job, cl_deferred, cl_blocked;
 	unsigned cl_watch;
 	uid_t cl_uid;
@@ -59,7 +59,7 @@ struct client {
 	char *cl_out;
 	size_t cl_out_off, cl_out_safe, cl_out_len, cl_out_cap;
 	struct ctl_job cl_job;
-	json_t *cl_body;                  /* the job's request body */
+	json_t *cl_body; /* the job's request body */
 	struct loop_timer cl_timer;
 };
 
@@ -160,10 +160,10 @@ static void kill_client(struct client *c, const char *why)
 		return;
 	if (c->cl_in_job)
 		event(s, LOG_DEBUG, "control: uid %u pid %d: closed during a %s request: %s",
-		    (unsigned)c->cl_uid, (int)c->cl_pid, ctl_type_name(c->cl_job.cj_type), why);
+		      (unsigned)c->cl_uid, (int)c->cl_pid, ctl_type_name(c->cl_job.cj_type), why);
 	else
 		event(s, LOG_DEBUG, "control: uid %u pid %d: closed: %s", (unsigned)c->cl_uid,
-		    (int)c->cl_pid, why);
+		      (int)c->cl_pid, why);
 	c->cl_state = CL_DEAD;
 	loop_unwatch(s->s_loop, c->cl_fd);
 	loop_timer_cancel(s->s_loop, &c->cl_timer);
@@ -242,10 +242,10 @@ static bool queue(struct client *c, unsigned type, uint32_t id, json_t *body)
 		rc = room(c, need);
 		if (rc == 0)
 			rc = ctl_encode_into(type, id, body, c->cl_out + c->cl_out_len,
-			    c->cl_out_cap - c->cl_out_len, &need, err);
+			                     c->cl_out_cap - c->cl_out_len, &need, err);
 		else
 			seterr(err, "%zu bytes do not fit the client's buffer: %s", need,
-			    strerror(-rc));
+			       strerror(-rc));
 	}
 	json_decref(body);
 	if (rc == 0) {
@@ -257,7 +257,7 @@ static bool queue(struct client *c, unsigned type, uint32_t id, json_t *body)
 		return false;
 	}
 	event(c->cl_srv, LOG_WARNING, "control: uid %u pid %d: %s reply not sent: %s",
-	    (unsigned)c->cl_uid, (int)c->cl_pid, ctl_type_name(type), err);
+	      (unsigned)c->cl_uid, (int)c->cl_pid, ctl_type_name(type), err);
 	queue_error(c, id, "internal", err);
 	return false;
 }
@@ -278,8 +278,8 @@ static void arm_timer(struct client *c)
 	struct ctl_server *s = c->cl_srv;
 	bool busy = c->cl_in_job || c->cl_in_len > 0 || queued(c) > 0;
 
-	(void)loop_timer_set(s->s_loop, &c->cl_timer, busy ? s->s_cfg.cs_stall_ns
-							     : s->s_cfg.cs_idle_ns);
+	(void)loop_timer_set(s->s_loop, &c->cl_timer,
+	                     busy ? s->s_cfg.cs_stall_ns : s->s_cfg.cs_idle_ns);
 }
 
 static void on_client(struct loop *, int fd, unsigned ev, void *arg);
@@ -311,7 +311,7 @@ static void write_out(struct client *c)
 	c->cl_blocked = false;
 	while (c->cl_state != CL_DEAD && c->cl_out_off < c->cl_out_safe) {
 		ssize_t n = send(c->cl_fd, c->cl_out + c->cl_out_off,
-		    c->cl_out_safe - c->cl_out_off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		                 c->cl_out_safe - c->cl_out_off, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -333,7 +333,7 @@ static void write_out(struct client *c)
 		if (c->cl_state == CL_DRAINING ||
 		    (c->cl_eof && !c->cl_in_job && c->cl_in_len == 0)) {
 			kill_client(c, c->cl_state == CL_DRAINING ? "after an error reply"
-								  : "the client is done");
+			                                          : "the client is done");
 			return;
 		}
 	}
@@ -379,7 +379,7 @@ static void step(struct client *c)
 			return;
 		}
 		if ((!queue(c, c->cl_job.cj_type | CTL_T_REPLY, c->cl_job.cj_id, reply) ||
-			rc == CTL_SERVE_DONE) &&
+		     rc == CTL_SERVE_DONE) &&
 		    c->cl_state != CL_DEAD)
 			end_job(c);
 		return;
@@ -423,7 +423,7 @@ static bool next_request(struct client *c)
 	if (rc != 0) {
 		/* the stream cannot be resynchronised: answer, then close */
 		event(c->cl_srv, LOG_NOTICE, "control: uid %u pid %d: %s", (unsigned)c->cl_uid,
-		    (int)c->cl_pid, err);
+		      (int)c->cl_pid, err);
 		queue_error(c, 0, "protocol", err);
 		if (c->cl_state == CL_OPEN)
 			c->cl_state = CL_DRAINING;
@@ -437,7 +437,7 @@ static bool next_request(struct client *c)
 	if (rc != 0) {
 		json_decref(body);
 		event(c->cl_srv, LOG_INFO, "control: uid %u pid %d: bad %s request: %s",
-		    (unsigned)c->cl_uid, (int)c->cl_pid, ctl_type_name(h.h_type), err);
+		      (unsigned)c->cl_uid, (int)c->cl_pid, ctl_type_name(h.h_type), err);
 		queue_error(c, h.h_id, error_name(rc), err);
 		return c->cl_state == CL_OPEN;
 	}
@@ -449,7 +449,7 @@ static bool next_request(struct client *c)
 	c->cl_job.cj_uid = c->cl_uid;
 	c->cl_job.cj_pid = c->cl_pid;
 	event(c->cl_srv, LOG_DEBUG, "control: uid %u pid %d: %s request %u", (unsigned)c->cl_uid,
-	    (int)c->cl_pid, ctl_type_name(h.h_type), h.h_id);
+	      (int)c->cl_pid, ctl_type_name(h.h_type), h.h_id);
 	step(c);
 	return true;
 }
@@ -474,8 +474,8 @@ static void pump(struct client *c, bool may_start)
 static void read_in(struct client *c)
 {
 	while (c->cl_state == CL_OPEN && !c->cl_eof && c->cl_in_len < IN_CAP) {
-		ssize_t n = recv(c->cl_fd, c->cl_in + c->cl_in_len, IN_CAP - c->cl_in_len,
-		    MSG_DONTWAIT);
+		ssize_t n =
+		    recv(c->cl_fd, c->cl_in + c->cl_in_len, IN_CAP - c->cl_in_len, MSG_DONTWAIT);
 
 		if (n > 0) {
 			c->cl_in_len += (size_t)n;
@@ -537,8 +537,8 @@ static void on_timer(struct loop *l, void *arg)
 
 	(void)l;
 	event(c->cl_srv, busy ? LOG_NOTICE : LOG_DEBUG, "control: uid %u pid %d: %s, closing",
-	    (unsigned)c->cl_uid, (int)c->cl_pid,
-	    busy ? "no progress (a client that does not read?)" : "idle");
+	      (unsigned)c->cl_uid, (int)c->cl_pid,
+	      busy ? "no progress (a client that does not read?)" : "idle");
 	kill_client(c, busy ? "stalled" : "idle");
 }
 
@@ -589,25 +589,25 @@ static void take(struct ctl_server *s, int fd)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 || len != sizeof(cr)) {
 		event(s, LOG_WARNING, "control: refused a connection: no peer credentials: %s",
-		    strerror(errno));
+		      strerror(errno));
 		close(fd);
 		return;
 	}
 	if (cr.uid != 0 && cr.uid != s->s_euid &&
 	    !(s->s_cfg.cs_have_gid && in_group(fd, s->s_cfg.cs_gid, cr.gid))) {
 		event(s, LOG_WARNING,
-		    "control: refused uid %u gid %u pid %d: only root%s%s may connect",
-		    (unsigned)cr.uid, (unsigned)cr.gid, (int)cr.pid,
-		    s->s_euid != 0 ? ", riskgwd's user" : "",
-		    s->s_cfg.cs_have_gid ? " and the control group" : "");
+		      "control: refused uid %u gid %u pid %d: only root%s%s may connect",
+		      (unsigned)cr.uid, (unsigned)cr.gid, (int)cr.pid,
+		      s->s_euid != 0 ? ", riskgwd's user" : "",
+		      s->s_cfg.cs_have_gid ? " and the control group" : "");
 		snprintf(text, sizeof(text), "uid %u may not use riskgwd's control socket",
-		    (unsigned)cr.uid);
+		         (unsigned)cr.uid);
 		turn_away(fd, "permission", text);
 		return;
 	}
 	if (s->s_nclients >= (size_t)s->s_cfg.cs_max_clients) {
 		event(s, LOG_WARNING, "control: refused uid %u pid %d: %zu clients already",
-		    (unsigned)cr.uid, (int)cr.pid, s->s_nclients);
+		      (unsigned)cr.uid, (int)cr.pid, s->s_nclients);
 		turn_away(fd, "busy", "too many control clients; try again");
 		return;
 	}
@@ -677,9 +677,10 @@ static int clear_path(const char *path, const struct sockaddr_un *sa, char err[C
 		return -e;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		seterr(err, "%s exists and is not a socket: remove it or configure another "
-			    "control path",
-		    path);
+		seterr(err,
+		       "%s exists and is not a socket: remove it or configure another "
+		       "control path",
+		       path);
 		return -EEXIST;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -710,7 +711,7 @@ static int clear_path(const char *path, const struct sockaddr_un *sa, char err[C
 static void on_kick(struct loop *, void *arg);
 
 int ctl_server_open(struct ctl_server **out, struct loop *l, const struct ctl_server_config *cfg,
-    ctl_handler *handler, ctl_event_cb *ev, void *arg, char err[CTL_ERRLEN])
+                    ctl_handler *handler, ctl_event_cb *ev, void *arg, char err[CTL_ERRLEN])
 {
 	struct ctl_server *s;
 	struct sockaddr_un sa;
@@ -723,8 +724,7 @@ int ctl_server_open(struct ctl_server **out, struct loop *l, const struct ctl_se
 	sa.sun_family = AF_UNIX;
 	if (cfg->cs_path == NULL || cfg->cs_path[0] == '\0' ||
 	    strlen(cfg->cs_path) >= sizeof(sa.sun_path)) {
-		seterr(err, "control socket path must be 1 to %zu bytes",
-		    sizeof(sa.sun_path) - 1);
+		seterr(err, "control socket path must be 1 to %zu bytes", sizeof(sa.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
 	memcpy(sa.sun_path, cfg->cs_path, strlen(cfg->cs_path));
@@ -795,7 +795,7 @@ static bool request_waiting(const struct client *c)
 	size_t total;
 
 	return ctl_frame(c->cl_in, c->cl_in_len, CTL_MAX_REQUEST, &h, &total, NULL) !=
-	    CTL_NEED_MORE;
+	       CTL_NEED_MORE;
 }
 
 static void on_kick(struct loop *l, void *arg)

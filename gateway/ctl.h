@@ -44,31 +44,31 @@
 struct ctl_server;
 
 #define CTL_DEFAULT_PATH "/run/riskgw/control.sock"
-#define CTL_MAX_CLIENTS 32
-#define CTL_STALL_NS (INT64_C(10) * 1000000000)  /* no progress with work pending */
-#define CTL_IDLE_NS (INT64_C(300) * 1000000000)  /* no request at all */
+#define CTL_MAX_CLIENTS  32
+#define CTL_STALL_NS     (INT64_C(10) * 1000000000)  /* no progress with work pending */
+#define CTL_IDLE_NS      (INT64_C(300) * 1000000000) /* no request at all */
 /* A chunked reply's next chunk is made when less than this is queued. */
 #define CTL_OUT_LOW (64u * 1024)
 
 struct ctl_server_config {
-	const char *cs_path;    /* socket path; its directory must exist */
-	bool cs_have_gid;       /* a group is allowed besides root and our uid */
-	gid_t cs_gid;           /* ... that group (the socket file gets it too) */
-	int cs_max_clients;     /* 0: CTL_MAX_CLIENTS */
-	int64_t cs_stall_ns;    /* 0: CTL_STALL_NS */
-	int64_t cs_idle_ns;     /* 0: CTL_IDLE_NS */
+	const char *cs_path; /* socket path; its directory must exist */
+	bool cs_have_gid;    /* a group is allowed besides root and our uid */
+	gid_t cs_gid;        /* ... that group (the socket file gets it too) */
+	int cs_max_clients;  /* 0: CTL_MAX_CLIENTS */
+	int64_t cs_stall_ns; /* 0: CTL_STALL_NS */
+	int64_t cs_idle_ns;  /* 0: CTL_IDLE_NS */
 };
 
 /* One request being served. The handler may keep state in cj_cursor and
  * cj_state between the calls of a chunked or deferred reply. */
 struct ctl_job {
-	uint16_t cj_type;        /* a request type (ctl_request_check()ed) */
+	uint16_t cj_type; /* a request type (ctl_request_check()ed) */
 	uint32_t cj_id;
-	const json_t *cj_body;   /* the request body, valid until the job ends */
-	uint64_t cj_cursor;      /* the handler's: 0 at the first call */
-	uint64_t cj_state;       /* the handler's: 0 at the first call */
-	bool cj_committed;       /* this call comes from ctl_server_committed() */
-	uid_t cj_uid;            /* the peer, from SO_PEERCRED */
+	const json_t *cj_body; /* the request body, valid until the job ends */
+	uint64_t cj_cursor;    /* the handler's: 0 at the first call */
+	uint64_t cj_state;     /* the handler's: 0 at the first call */
+	bool cj_committed;     /* this call comes from ctl_server_committed() */
+	uid_t cj_uid;          /* the peer, from SO_PEERCRED */
 	pid_t cj_pid;
 };
 
@@ -99,7 +99,7 @@ typedef void ctl_event_cb(void *arg, int level, const char *msg);
  * (not a socket), -ENAMETOOLONG, -ENOENT (no directory), ...
  */
 int ctl_server_open(struct ctl_server **out, struct loop *, const struct ctl_server_config *,
-    ctl_handler *, ctl_event_cb *, void *arg, char err[CTL_ERRLEN]);
+                    ctl_handler *, ctl_event_cb *, void *arg, char err[CTL_ERRLEN]);
 
 /* Call once per loop turn after the journal commit (riskgwd: before_sleep):
  * serves the deferred jobs, makes chunks where there is room, writes what

@@ -26,14 +26,14 @@ static void seterr(char *err, const char *fmt, ...)
 }
 
 static const char *const err_names[] = {
-	[CTL_EMAGIC - CTL_EBASE] = "not a riskgw control message (bad magic)",
-	[CTL_EVERSION - CTL_EBASE] = "unsupported control protocol version",
-	[CTL_ETYPE - CTL_EBASE] = "unknown control message type",
-	[CTL_ETOOBIG - CTL_EBASE] = "control message too large",
-	[CTL_ETRUNC - CTL_EBASE] = "control message truncated",
-	[CTL_ETRAILING - CTL_EBASE] = "trailing bytes after the control message",
-	[CTL_EJSON - CTL_EBASE] = "control message payload is not one JSON object",
-	[CTL_ESCHEMA - CTL_EBASE] = "control message member missing, unknown or invalid",
+    [CTL_EMAGIC - CTL_EBASE] = "not a riskgw control message (bad magic)",
+    [CTL_EVERSION - CTL_EBASE] = "unsupported control protocol version",
+    [CTL_ETYPE - CTL_EBASE] = "unknown control message type",
+    [CTL_ETOOBIG - CTL_EBASE] = "control message too large",
+    [CTL_ETRUNC - CTL_EBASE] = "control message truncated",
+    [CTL_ETRAILING - CTL_EBASE] = "trailing bytes after the control message",
+    [CTL_EJSON - CTL_EBASE] = "control message payload is not one JSON object",
+    [CTL_ESCHEMA - CTL_EBASE] = "control message member missing, unknown or invalid",
 };
 
 const char *ctl_strerror(int err)
@@ -48,19 +48,14 @@ const char *ctl_strerror(int err)
 }
 
 static const char *const type_names[] = {
-	[CTL_T_STATUS] = "status",
-	[CTL_T_SESSIONS] = "sessions",
-	[CTL_T_PARENTS] = "parents",
-	[CTL_T_COUNTERS] = "counters",
-	[CTL_T_KILL] = "kill",
+    [CTL_T_STATUS] = "status",     [CTL_T_SESSIONS] = "sessions", [CTL_T_PARENTS] = "parents",
+    [CTL_T_COUNTERS] = "counters", [CTL_T_KILL] = "kill",
 };
 
 static const char *const reply_names[] = {
-	[CTL_T_STATUS] = "status-reply",
-	[CTL_T_SESSIONS] = "sessions-reply",
-	[CTL_T_PARENTS] = "parents-reply",
-	[CTL_T_COUNTERS] = "counters-reply",
-	[CTL_T_KILL] = "kill-reply",
+    [CTL_T_STATUS] = "status-reply",   [CTL_T_SESSIONS] = "sessions-reply",
+    [CTL_T_PARENTS] = "parents-reply", [CTL_T_COUNTERS] = "counters-reply",
+    [CTL_T_KILL] = "kill-reply",
 };
 
 static bool is_request(unsigned t)
@@ -71,7 +66,7 @@ static bool is_request(unsigned t)
 bool ctl_type_valid(unsigned t)
 {
 	return is_request(t) || t == CTL_T_ERROR ||
-	    ((t & CTL_T_REPLY) != 0 && is_request(t & ~(unsigned)CTL_T_REPLY));
+	       ((t & CTL_T_REPLY) != 0 && is_request(t & ~(unsigned)CTL_T_REPLY));
 }
 
 const char *ctl_type_name(unsigned t)
@@ -132,7 +127,7 @@ int ctl_hdr_get(const void *buf, uint32_t max_payload, struct ctl_hdr *out, char
 	}
 	if (version != CTL_VERSION) {
 		seterr(err, "protocol version %u; this side speaks version %u", version,
-		    CTL_VERSION);
+		       CTL_VERSION);
 		return CTL_EVERSION;
 	}
 	out->h_type = get16(p + 6);
@@ -144,15 +139,15 @@ int ctl_hdr_get(const void *buf, uint32_t max_payload, struct ctl_hdr *out, char
 	}
 	if (out->h_len > max_payload || out->h_len > CTL_MAX_PAYLOAD) {
 		seterr(err, "%s message of %u bytes, above the %u-byte cap",
-		    ctl_type_name(out->h_type), out->h_len,
-		    max_payload < CTL_MAX_PAYLOAD ? max_payload : CTL_MAX_PAYLOAD);
+		       ctl_type_name(out->h_type), out->h_len,
+		       max_payload < CTL_MAX_PAYLOAD ? max_payload : CTL_MAX_PAYLOAD);
 		return CTL_ETOOBIG;
 	}
 	return 0;
 }
 
-int ctl_frame(const void *buf, size_t len, uint32_t max_payload, struct ctl_hdr *hdr,
-    size_t *total, char err[CTL_ERRLEN])
+int ctl_frame(const void *buf, size_t len, uint32_t max_payload, struct ctl_hdr *hdr, size_t *total,
+              char err[CTL_ERRLEN])
 {
 	int rc;
 
@@ -199,7 +194,7 @@ int ctl_payload_decode(const void *p, size_t len, json_t **out, char err[CTL_ERR
 	}
 	if (je.position < 0 || (size_t)je.position != len) {
 		seterr(err, "payload has %zu bytes after its JSON object",
-		    len - (size_t)(je.position < 0 ? 0 : je.position));
+		       len - (size_t)(je.position < 0 ? 0 : je.position));
 		json_decref(j);
 		return CTL_ETRAILING;
 	}
@@ -208,7 +203,7 @@ int ctl_payload_decode(const void *p, size_t len, json_t **out, char err[CTL_ERR
 }
 
 int ctl_decode(const void *buf, size_t len, uint32_t max_payload, struct ctl_msg *out,
-    char err[CTL_ERRLEN])
+               char err[CTL_ERRLEN])
 {
 	struct ctl_hdr h;
 	int rc;
@@ -222,12 +217,12 @@ int ctl_decode(const void *buf, size_t len, uint32_t max_payload, struct ctl_msg
 		return rc;
 	if (len - CTL_HDR_LEN < h.h_len) {
 		seterr(err, "%s message: %zu payload bytes of %u", ctl_type_name(h.h_type),
-		    len - CTL_HDR_LEN, h.h_len);
+		       len - CTL_HDR_LEN, h.h_len);
 		return CTL_ETRUNC;
 	}
 	if (len - CTL_HDR_LEN > h.h_len) {
 		seterr(err, "%s message: %zu bytes after its %u-byte payload",
-		    ctl_type_name(h.h_type), len - CTL_HDR_LEN - h.h_len, h.h_len);
+		       ctl_type_name(h.h_type), len - CTL_HDR_LEN - h.h_len, h.h_len);
 		return CTL_ETRAILING;
 	}
 	rc = ctl_payload_decode((const char *)buf + CTL_HDR_LEN, h.h_len, &out->cm_body, err);
@@ -245,7 +240,7 @@ void ctl_msg_clear(struct ctl_msg *m)
 }
 
 int ctl_encode_into(unsigned type, uint32_t id, const json_t *body, void *buf, size_t cap,
-    size_t *len, char err[CTL_ERRLEN])
+                    size_t *len, char err[CTL_ERRLEN])
 {
 	size_t n = 0;
 
@@ -266,8 +261,8 @@ int ctl_encode_into(unsigned type, uint32_t id, const json_t *body, void *buf, s
 		}
 	}
 	if (n > CTL_MAX_PAYLOAD) {
-		seterr(err, "%s payload of %zu bytes, above the %u-byte cap",
-		    ctl_type_name(type), n, CTL_MAX_PAYLOAD);
+		seterr(err, "%s payload of %zu bytes, above the %u-byte cap", ctl_type_name(type),
+		       n, CTL_MAX_PAYLOAD);
 		return CTL_ETOOBIG;
 	}
 	*len = CTL_HDR_LEN + n;
@@ -277,7 +272,7 @@ int ctl_encode_into(unsigned type, uint32_t id, const json_t *body, void *buf, s
 	}
 	ctl_hdr_put(buf, type, (uint32_t)n, id);
 	if (n > 0 && json_dumpb(body, (char *)buf + CTL_HDR_LEN, n,
-			 JSON_COMPACT | JSON_PRESERVE_ORDER) != n) {
+	                        JSON_COMPACT | JSON_PRESERVE_ORDER) != n) {
 		seterr(err, "payload changed size while encoded");
 		return CTL_EJSON;
 	}
@@ -285,7 +280,7 @@ int ctl_encode_into(unsigned type, uint32_t id, const json_t *body, void *buf, s
 }
 
 int ctl_encode(unsigned type, uint32_t id, const json_t *body, void **out, size_t *len,
-    char err[CTL_ERRLEN])
+               char err[CTL_ERRLEN])
 {
 	size_t need = 0;
 	void *buf;
@@ -347,22 +342,25 @@ int ctl_request_check(unsigned type, const json_t *body, char err[CTL_ERRLEN])
 		seterr(err, "a request body must be a JSON object");
 		return CTL_ESCHEMA;
 	}
-	json_object_foreach((json_t *)body, key, v) {
+	json_object_foreach((json_t *)body, key, v)
+	{
 		if (type == CTL_T_KILL && strcmp(key, "who") == 0) {
 			if (!json_is_string(v) ||
 			    !who_valid(json_string_value(v), json_string_length(v))) {
-				seterr(err, "kill: \"who\" must be a user name of 1 to %d "
-					    "printable characters without spaces",
-				    CTL_WHO_MAX);
+				seterr(err,
+				       "kill: \"who\" must be a user name of 1 to %d "
+				       "printable characters without spaces",
+				       CTL_WHO_MAX);
 				return CTL_ESCHEMA;
 			}
 			have |= 1;
 		} else if (type == CTL_T_KILL && strcmp(key, "reason") == 0) {
 			if (!json_is_string(v) ||
 			    !reason_valid(json_string_value(v), json_string_length(v))) {
-				seterr(err, "kill: \"reason\" must be text of 1 to %d bytes "
-					    "without control characters",
-				    CTL_REASON_MAX);
+				seterr(err,
+				       "kill: \"reason\" must be text of 1 to %d bytes "
+				       "without control characters",
+				       CTL_REASON_MAX);
 				return CTL_ESCHEMA;
 			}
 			have |= 2;
@@ -387,9 +385,9 @@ int ctl_kill_get(const json_t *body, struct ctl_kill_req *out, char err[CTL_ERRL
 		return rc;
 	/* lengths checked above */
 	memcpy(out->ck_who, json_string_value(json_object_get(body, "who")),
-	    json_string_length(json_object_get(body, "who")));
+	       json_string_length(json_object_get(body, "who")));
 	memcpy(out->ck_reason, json_string_value(json_object_get(body, "reason")),
-	    json_string_length(json_object_get(body, "reason")));
+	       json_string_length(json_object_get(body, "reason")));
 	return 0;
 }
 
@@ -412,8 +410,7 @@ json_t *ctl_error_body(const char *name, const char *message)
 	return json_pack("{s:s, s:s}", "error", name, "message", message);
 }
 
-int ctl_error_get(const json_t *body, const char **name, const char **message,
-    char err[CTL_ERRLEN])
+int ctl_error_get(const json_t *body, const char **name, const char **message, char err[CTL_ERRLEN])
 {
 	json_t *n = json_object_get(body, "error"), *m = json_object_get(body, "message");
 

@@ -34,15 +34,15 @@
 
 #include <jansson.h>
 
-#define CTL_MAGIC UINT32_C(0x52474354) /* "RGCT" */
-#define CTL_VERSION 1
-#define CTL_HDR_LEN 16
-#define CTL_MAX_PAYLOAD (UINT32_C(1) << 20) /* any message */
+#define CTL_MAGIC       UINT32_C(0x52474354) /* "RGCT" */
+#define CTL_VERSION     1
+#define CTL_HDR_LEN     16
+#define CTL_MAX_PAYLOAD (UINT32_C(1) << 20)  /* any message */
 #define CTL_MAX_REQUEST (UINT32_C(64) << 10) /* what riskgwd accepts */
-#define CTL_ERRLEN 256
+#define CTL_ERRLEN      256
 
 /* The user and the reason of a KILL: the limits of struct journal_kill. */
-#define CTL_WHO_MAX 64     /* 1..64 printable ASCII, no space (0x21..0x7e) */
+#define CTL_WHO_MAX    64  /* 1..64 printable ASCII, no space (0x21..0x7e) */
 #define CTL_REASON_MAX 256 /* 1..256 bytes of UTF-8, no control characters */
 
 /* Message types. A reply to request type t has type t | CTL_T_REPLY; an
@@ -57,7 +57,7 @@ enum ctl_type {
 	CTL_T_ERROR = 0xffff, /* {"error": name, "message": text} */
 };
 #define CTL_T_FIRST CTL_T_STATUS
-#define CTL_T_LAST CTL_T_KILL
+#define CTL_T_LAST  CTL_T_KILL
 
 /* Project error codes: a range of their own (rules: -31000, fix: -31100). */
 enum {
@@ -91,8 +91,7 @@ struct ctl_hdr {
 void ctl_hdr_put(unsigned char out[CTL_HDR_LEN], unsigned type, uint32_t len, uint32_t id);
 /* Reads and checks the header at buf (CTL_HDR_LEN bytes). 0, CTL_EMAGIC,
  * CTL_EVERSION, CTL_ETYPE, CTL_ETOOBIG (length above max_payload). */
-int ctl_hdr_get(const void *buf, uint32_t max_payload, struct ctl_hdr *out,
-    char err[CTL_ERRLEN]);
+int ctl_hdr_get(const void *buf, uint32_t max_payload, struct ctl_hdr *out, char err[CTL_ERRLEN]);
 
 /*
  * Frames a stream: looks at buf[0..len) for one message. Returns 0 with
@@ -101,8 +100,8 @@ int ctl_hdr_get(const void *buf, uint32_t max_payload, struct ctl_hdr *out,
  * refused before its payload arrives); or ctl_hdr_get's error. After an
  * error the stream cannot be resynchronised: close it.
  */
-int ctl_frame(const void *buf, size_t len, uint32_t max_payload, struct ctl_hdr *hdr,
-    size_t *total, char err[CTL_ERRLEN]);
+int ctl_frame(const void *buf, size_t len, uint32_t max_payload, struct ctl_hdr *hdr, size_t *total,
+              char err[CTL_ERRLEN]);
 
 /*
  * Decodes a payload of len bytes: len 0 gives an empty object; else it must
@@ -124,7 +123,7 @@ struct ctl_msg {
  * out->cm_body is NULL.
  */
 int ctl_decode(const void *buf, size_t len, uint32_t max_payload, struct ctl_msg *out,
-    char err[CTL_ERRLEN]);
+               char err[CTL_ERRLEN]);
 void ctl_msg_clear(struct ctl_msg *);
 
 /*
@@ -135,10 +134,10 @@ void ctl_msg_clear(struct ctl_msg *);
  * CTL_EJSON (body not an object, or not encodable), -ENOMEM.
  */
 int ctl_encode_into(unsigned type, uint32_t id, const json_t *body, void *buf, size_t cap,
-    size_t *len, char err[CTL_ERRLEN]);
+                    size_t *len, char err[CTL_ERRLEN]);
 /* The same into a malloc'ed buffer (*out, free() it). */
 int ctl_encode(unsigned type, uint32_t id, const json_t *body, void **out, size_t *len,
-    char err[CTL_ERRLEN]);
+               char err[CTL_ERRLEN]);
 
 /* ---- request bodies ---------------------------------------------------------- */
 
@@ -167,7 +166,7 @@ json_t *ctl_kill_body(const char *who, const char *reason);
 json_t *ctl_error_body(const char *name, const char *message);
 /* Reads an error body: 0 and pointers into body, or CTL_ESCHEMA. */
 int ctl_error_get(const json_t *body, const char **name, const char **message,
-    char err[CTL_ERRLEN]);
+                  char err[CTL_ERRLEN]);
 /* A reply sent in chunks has "more": true on all but its last message.
  * Sets *more; 0, or CTL_ESCHEMA if "more" is there and not a boolean. */
 int ctl_reply_more(const json_t *body, bool *more, char err[CTL_ERRLEN]);

@@ -25,7 +25,7 @@
 #include "gw_ctl.h"
 #include "log.h"
 
-#define NSEC INT64_C(1000000000)
+#define NSEC              INT64_C(1000000000)
 #define PARENTS_PER_CHUNK 256
 
 static struct ctl_server *srv;
@@ -62,8 +62,8 @@ static json_t *iso_time(int64_t ns)
 	if (ns <= 0 || gmtime_r(&t, &tm) == NULL)
 		return json_null();
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    (int)(ns % NSEC / 1000000));
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	         (int)(ns % NSEC / 1000000));
 	return json_string(buf);
 }
 
@@ -87,8 +87,8 @@ static json_t *kill_json(const struct journal_kill *k)
 	bool tripped = k->jk_state == JOURNAL_KILL_TRIPPED;
 
 	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "state", tripped ? "tripped" : "armed",
-	    "reason", k->jk_reason, "source", ksrc_name(k->jk_source), "who", k->jk_who, "time",
-	    iso_time(k->jk_time_ns));
+	                 "reason", k->jk_reason, "source", ksrc_name(k->jk_source), "who",
+	                 k->jk_who, "time", iso_time(k->jk_time_ns));
 }
 
 /* ---- STATUS ------------------------------------------------------------------------- */
@@ -107,13 +107,14 @@ static int do_status(struct gw *g, json_t **reply)
 		both += r && v;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	*reply = json_pack("{s:s, s:i, s:o, s:I, s:o, s:I, s:o, s:i, s:i, s:i, s:i, s:b, s:I}",
-	    "version", PACKAGE_VERSION, "pid", (int)getpid(), "started", iso_time(started_rt),
-	    "uptime_s", (json_int_t)(((int64_t)ts.tv_sec * NSEC + ts.tv_nsec - started_mono) / NSEC),
-	    "kill", kill_json(&g->g_kill), "trading_day", (json_int_t)g->g_day,
-	    "journal_last_event", u64(journal_last_event(g->g_journal)), "routes", g->g_nroutes,
-	    "routes_up", both, "routers_up", rup, "venues_up", vup, "stopping", g->g_stopping,
-	    "control_clients", (json_int_t)ctl_server_clients(srv));
+	*reply = json_pack(
+	    "{s:s, s:i, s:o, s:I, s:o, s:I, s:o, s:i, s:i, s:i, s:i, s:b, s:I}", "version",
+	    PACKAGE_VERSION, "pid", (int)getpid(), "started", iso_time(started_rt), "uptime_s",
+	    (json_int_t)(((int64_t)ts.tv_sec * NSEC + ts.tv_nsec - started_mono) / NSEC), "kill",
+	    kill_json(&g->g_kill), "trading_day", (json_int_t)g->g_day, "journal_last_event",
+	    u64(journal_last_event(g->g_journal)), "routes", g->g_nroutes, "routes_up", both,
+	    "routers_up", rup, "venues_up", vup, "stopping", g->g_stopping, "control_clients",
+	    (json_int_t)ctl_server_clients(srv));
 	return *reply != NULL ? CTL_SERVE_DONE : -ENOMEM;
 }
 
@@ -126,20 +127,23 @@ static json_t *leg(const struct session *s, const struct conn *c)
 	json_t *j;
 
 	j = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s}", "session", sc->sc_name, "state",
-	    session_state_name(st), "next_in", (json_int_t)session_next_in(s), "next_out",
-	    (json_int_t)session_next_out(s), "sender", sc->sc_sender, "target", sc->sc_target);
+	              session_state_name(st), "next_in", (json_int_t)session_next_in(s), "next_out",
+	              (json_int_t)session_next_out(s), "sender", sc->sc_sender, "target",
+	              sc->sc_target);
 	if (j == NULL)
 		return NULL;
 	json_object_set_new(j, "peer", c != NULL ? json_string(conn_addr(c)) : json_null());
 	json_object_set_new(j, "identity",
-	    c != NULL && conn_peer(c)[0] != '\0' ? json_string(conn_peer(c)) : json_null());
+	                    c != NULL && conn_peer(c)[0] != '\0' ? json_string(conn_peer(c))
+	                                                         : json_null());
 	json_object_set_new(j, "tls",
-	    c != NULL && conn_state(c) == CONN_OPEN ? json_string(conn_tls_version(c))
-						    : json_null());
+	                    c != NULL && conn_state(c) == CONN_OPEN
+	                        ? json_string(conn_tls_version(c))
+	                        : json_null());
 	json_object_set_new(j, "down_reason",
-	    st != SESSION_ACTIVE && session_down_reason(s)[0] != '\0'
-		? json_string(session_down_reason(s))
-		: json_null());
+	                    st != SESSION_ACTIVE && session_down_reason(s)[0] != '\0'
+	                        ? json_string(session_down_reason(s))
+	                        : json_null());
 	return j;
 }
 
@@ -156,8 +160,9 @@ static int do_sessions(struct gw *g, json_t **reply)
 
 		snprintf(venue, sizeof(venue), "%s:%u", cr->cr_venue.ca_host, cr->cr_venue.ca_port);
 		j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "route", cr->cr_name, "fix_version",
-		    cr->cr_begin, "router_identity", cr->cr_router_identity, "venue", venue,
-		    "router", leg(r->r_rs, r->r_rconn), "venue_session", leg(r->r_vs, r->r_vconn));
+		              cr->cr_begin, "router_identity", cr->cr_router_identity, "venue",
+		              venue, "router", leg(r->r_rs, r->r_rconn), "venue_session",
+		              leg(r->r_vs, r->r_vconn));
 		if (j == NULL || json_array_append_new(routes, j) != 0) {
 			json_decref(routes);
 			return -ENOMEM;
@@ -174,9 +179,10 @@ static json_t *sess_counters(const struct session *s)
 	const struct session_counters *c = session_counters(s);
 
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "in_msgs", u64(c->sc_in_msgs),
-	    "out_msgs", u64(c->sc_out_msgs), "garbled", u64(c->sc_garbled), "rejects_sent",
-	    u64(c->sc_rejects_sent), "resends_served", u64(c->sc_resends_served),
-	    "possdup_dropped", u64(c->sc_possdup_dropped), "gaps", u64(c->sc_gaps));
+	                 "out_msgs", u64(c->sc_out_msgs), "garbled", u64(c->sc_garbled),
+	                 "rejects_sent", u64(c->sc_rejects_sent), "resends_served",
+	                 u64(c->sc_resends_served), "possdup_dropped", u64(c->sc_possdup_dropped),
+	                 "gaps", u64(c->sc_gaps));
 }
 
 static int do_counters(struct gw *g, json_t **reply)
@@ -190,11 +196,11 @@ static int do_counters(struct gw *g, json_t **reply)
 		json_t *j;
 
 		j = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "route",
-		    r->r_cfg->cr_name, "orders", u64(c->rc_orders), "forwarded",
-		    u64(c->rc_forwarded), "rejected", u64(c->rc_rejected), "cancels",
-		    u64(c->rc_cancels), "gw_cancels", u64(c->rc_gw_cancels), "execs",
-		    u64(c->rc_execs), "refused_types", u64(c->rc_refused_types), "router",
-		    sess_counters(r->r_rs), "venue_session", sess_counters(r->r_vs));
+		              r->r_cfg->cr_name, "orders", u64(c->rc_orders), "forwarded",
+		              u64(c->rc_forwarded), "rejected", u64(c->rc_rejected), "cancels",
+		              u64(c->rc_cancels), "gw_cancels", u64(c->rc_gw_cancels), "execs",
+		              u64(c->rc_execs), "refused_types", u64(c->rc_refused_types), "router",
+		              sess_counters(r->r_rs), "venue_session", sess_counters(r->r_vs));
 		if (j == NULL || json_array_append_new(routes, j) != 0) {
 			json_decref(routes);
 			return -ENOMEM;
@@ -226,12 +232,13 @@ static int add_parent(void *arg, size_t pos, const struct rules_parent_info *p)
 		return 1;
 	}
 	j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:b, s:b, s:b}",
-	    "parent", p->rpi_id, "account", p->rpi_account, "symbol", p->rpi_symbol, "side", side,
-	    "qty", (json_int_t)p->rpi_qty, "open_qty", (json_int_t)x->ex_open_qty, "filled_qty",
-	    (json_int_t)x->ex_filled_qty, "open_notional", px(x->ex_open_notional),
-	    "filled_notional", px(x->ex_filled_notional), "orders", (json_int_t)x->ex_orders,
-	    "live", (json_int_t)x->ex_live, "registered", p->rpi_registered, "declared",
-	    p->rpi_declared, "pinned", p->rpi_pinned);
+	              "parent", p->rpi_id, "account", p->rpi_account, "symbol", p->rpi_symbol,
+	              "side", side, "qty", (json_int_t)p->rpi_qty, "open_qty",
+	              (json_int_t)x->ex_open_qty, "filled_qty", (json_int_t)x->ex_filled_qty,
+	              "open_notional", px(x->ex_open_notional), "filled_notional",
+	              px(x->ex_filled_notional), "orders", (json_int_t)x->ex_orders, "live",
+	              (json_int_t)x->ex_live, "registered", p->rpi_registered, "declared",
+	              p->rpi_declared, "pinned", p->rpi_pinned);
 	if (j == NULL || json_array_append_new(c->list, j) != 0)
 		return -ENOMEM;
 	c->n++;
@@ -274,7 +281,7 @@ static int do_kill(struct gw *g, struct ctl_job *j, json_t **reply, char err[CTL
 		if ((rc = ctl_kill_get(j->cj_body, &k, err)) != 0)
 			return rc;
 		log_notice("control: kill requested by %s (uid %u pid %d): %s", k.ck_who,
-		    (unsigned)j->cj_uid, (int)j->cj_pid, k.ck_reason);
+		           (unsigned)j->cj_uid, (int)j->cj_pid, k.ck_reason);
 		j->cj_state = gw_killed(g) ? KILL_WAS_TRIPPED : KILL_TRIPPED_NOW;
 		gw_trip(g, JOURNAL_KSRC_CLI, k.ck_who, k.ck_reason);
 		return CTL_SERVE_DEFER;
@@ -283,13 +290,13 @@ static int do_kill(struct gw *g, struct ctl_job *j, json_t **reply, char err[CTL
 	rc = journal_kill_get(g->g_journal, &jk);
 	if (rc != 0 || jk.jk_state != JOURNAL_KILL_TRIPPED) {
 		snprintf(err, CTL_ERRLEN,
-		    "the kill switch is tripped in riskgwd but the journal does not hold it "
-		    "(%s): it would not survive a restart",
-		    rc != 0 ? rules_strerror(rc) : "armed there");
+		         "the kill switch is tripped in riskgwd but the journal does not hold it "
+		         "(%s): it would not survive a restart",
+		         rc != 0 ? rules_strerror(rc) : "armed there");
 		return -EIO;
 	}
-	*reply = json_pack("{s:b, s:o}", "already_tripped", j->cj_state == KILL_WAS_TRIPPED,
-	    "kill", kill_json(&jk));
+	*reply = json_pack("{s:b, s:o}", "already_tripped", j->cj_state == KILL_WAS_TRIPPED, "kill",
+	                   kill_json(&jk));
 	return *reply != NULL ? CTL_SERVE_DONE : -ENOMEM;
 }
 

@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = ctl_frame(data + pos, size - pos, CTL_MAX_REQUEST, &h, &total, err);
 		if (rc == CTL_NEED_MORE) {
 			CHECK(size - pos < CTL_HDR_LEN ||
-			    size - pos < CTL_HDR_LEN + (size_t)h.h_len);
+			      size - pos < CTL_HDR_LEN + (size_t)h.h_len);
 			break;
 		}
 		if (rc != 0) {

@@ -59,7 +59,7 @@ int __wrap_getsockopt(int fd, int level, int opt, void *val, socklen_t *len)
 /* ---- fixture ---------------------------------------------------------------------- */
 
 #define TOTAL_ITEMS 10000
-#define CHUNK 500
+#define CHUNK       500
 
 struct fx {
 	char *dir, *path;
@@ -108,9 +108,9 @@ static int handler(void *arg, struct ctl_job *j, json_t **reply, char err[CTL_ER
 		uint64_t i;
 
 		for (i = j->cj_cursor; i < j->cj_cursor + CHUNK && i < TOTAL_ITEMS; i++)
-			json_array_append_new(a,
-			    json_pack("{s:I, s:s}", "i", (json_int_t)i, "pad",
-				"0123456789012345678901234567890123456789012345678901234567890123"));
+			json_array_append_new(a, json_pack("{s:I, s:s}", "i", (json_int_t)i, "pad",
+			                                   "012345678901234567890123456789012345678"
+			                                   "9012345678901234567890123"));
 		j->cj_cursor = i;
 		if ((int)i > f->max_cursor)
 			f->max_cursor = (int)i;
@@ -304,8 +304,7 @@ static void test_socket_file(void **state)
 
 	/* a live one: refused */
 	cfg.cs_path = f->path;
-	assert_int_equal(ctl_server_open(&s2, f->l, &cfg, handler, on_event, f, err),
-	    -EADDRINUSE);
+	assert_int_equal(ctl_server_open(&s2, f->l, &cfg, handler, on_event, f, err), -EADDRINUSE);
 	assert_non_null(strstr(err, "another riskgwd is serving"));
 	assert_null(s2);
 
@@ -333,7 +332,7 @@ static void test_socket_file(void **state)
 	p[199] = '\0';
 	cfg.cs_path = p;
 	assert_int_equal(ctl_server_open(&s2, f->l, &cfg, handler, on_event, f, err),
-	    -ENAMETOOLONG);
+	                 -ENAMETOOLONG);
 	free(p);
 }
 
@@ -415,8 +414,8 @@ static void test_pipelined_and_half_closed(void **state)
 	fd = client(f);
 	assert_int_equal(ctl_encode_into(CTL_T_STATUS, 1, NULL, buf, sizeof(buf), &len, err), 0);
 	off += len;
-	assert_int_equal(
-	    ctl_encode_into(CTL_T_KILL, 2, k, buf + off, sizeof(buf) - off, &len, err), 0);
+	assert_int_equal(ctl_encode_into(CTL_T_KILL, 2, k, buf + off, sizeof(buf) - off, &len, err),
+	                 0);
 	off += len;
 	assert_int_equal(
 	    ctl_encode_into(CTL_T_SESSIONS, 3, NULL, buf + off, sizeof(buf) - off, &len, err), 0);
@@ -641,15 +640,15 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_socket_file),
-		T(test_reply_after_commit),
-		T(test_deferred_reply),
-		T(test_pipelined_and_half_closed),
-		T(test_chunked_reply_slow_reader),
-		T(test_garbage),
-		T(test_peer_uid_refused),
-		T(test_peer_group_allowed),
-		T(test_max_clients_and_stall),
+	    T(test_socket_file),
+	    T(test_reply_after_commit),
+	    T(test_deferred_reply),
+	    T(test_pipelined_and_half_closed),
+	    T(test_chunked_reply_slow_reader),
+	    T(test_garbage),
+	    T(test_peer_uid_refused),
+	    T(test_peer_group_allowed),
+	    T(test_max_clients_and_stall),
 	};
 
 	return cmocka_run_group_tests_name("ctl", tests, NULL, NULL);

@@ -33,8 +33,8 @@ static unsigned char *msg(unsigned type, uint32_t id, const char *payload, size_
 static void test_header_layout(void **state)
 {
 	unsigned char h[CTL_HDR_LEN];
-	static const unsigned char want[CTL_HDR_LEN] = {'R', 'G', 'C', 'T', 0, 1, 0x80, 0x05, 0, 1,
-	    0, 2, 0xde, 0xad, 0xbe, 0xef};
+	static const unsigned char want[CTL_HDR_LEN] = {'R', 'G', 'C', 'T', 0,    1,    0x80, 0x05,
+	                                                0,   1,   0,   2,   0xde, 0xad, 0xbe, 0xef};
 	struct ctl_hdr hd;
 
 	(void)state;
@@ -58,7 +58,8 @@ static void test_type_names(void **state)
 	assert_string_equal(ctl_type_name(CTL_T_REPLY | 6), "unknown");
 	assert_false(ctl_type_valid(0));
 	assert_true(ctl_type_valid(CTL_T_COUNTERS | CTL_T_REPLY));
-	assert_string_equal(ctl_strerror(CTL_ETRAILING), "trailing bytes after the control message");
+	assert_string_equal(ctl_strerror(CTL_ETRAILING),
+	                    "trailing bytes after the control message");
 	assert_string_equal(ctl_strerror(-ENOMEM), strerror(ENOMEM));
 	assert_string_equal(ctl_strerror(CTL_ELAST), "unknown error");
 }
@@ -66,7 +67,7 @@ static void test_type_names(void **state)
 static void test_round_trip(void **state)
 {
 	json_t *body = json_pack("{s:s, s:i, s:[i,i], s:b}", "name", "caf\xc3\xa9", "n",
-	    (json_int_t)-5, "list", 1, 2, "more", 1);
+	                         (json_int_t)-5, "list", 1, 2, "more", 1);
 	struct ctl_msg m;
 	void *buf;
 	size_t len;
@@ -113,12 +114,12 @@ static void test_encode_errors(void **state)
 	s[CTL_MAX_PAYLOAD] = '\0';
 	json_object_set_new(big, "x", json_string(s));
 	assert_int_equal(ctl_encode(CTL_T_STATUS | CTL_T_REPLY, 1, big, &buf, &len, err),
-	    CTL_ETOOBIG);
+	                 CTL_ETOOBIG);
 	assert_non_null(strstr(err, "above the 1048576-byte cap"));
 	json_object_set_new(obj, "a", json_string("bcd"));
 	/* {"a":"bcd"} is 11 bytes: 27 in all */
 	assert_int_equal(ctl_encode_into(CTL_T_STATUS, 1, obj, small, sizeof(small), &len, err),
-	    -ENOBUFS);
+	                 -ENOBUFS);
 	assert_int_equal(len, 27);
 	free(s);
 	json_decref(arr);
@@ -126,15 +127,15 @@ static void test_encode_errors(void **state)
 	json_decref(obj);
 }
 
-#define DECODE_FAILS(buf, len, cap, code, text)                                           \
-	do {                                                                              \
-		struct ctl_msg m_;                                                        \
-		char e_[CTL_ERRLEN] = "";                                                 \
-		int rc_ = ctl_decode((buf), (len), (cap), &m_, e_);                       \
-		if (rc_ != (code) || strstr(e_, (text)) == NULL)                          \
-			fail_msg("decode: got %d (%s), want %d with '%s'", rc_, e_,       \
-			    (code), (text));                                              \
-		assert_null(m_.cm_body);                                                  \
+#define DECODE_FAILS(buf, len, cap, code, text)                                                    \
+	do {                                                                                       \
+		struct ctl_msg m_;                                                                 \
+		char e_[CTL_ERRLEN] = "";                                                          \
+		int rc_ = ctl_decode((buf), (len), (cap), &m_, e_);                                \
+		if (rc_ != (code) || strstr(e_, (text)) == NULL)                                   \
+			fail_msg("decode: got %d (%s), want %d with '%s'", rc_, e_, (code),        \
+			         (text));                                                          \
+		assert_null(m_.cm_body);                                                           \
 	} while (0)
 
 static void test_decode_errors(void **state)
@@ -235,7 +236,7 @@ static void test_request_schemas(void **state)
 	j = json_object();
 	for (t = CTL_T_FIRST; t <= CTL_T_LAST; t++)
 		assert_int_equal(ctl_request_check((unsigned)t, j, err),
-		    t == CTL_T_KILL ? CTL_ESCHEMA : 0);
+		                 t == CTL_T_KILL ? CTL_ESCHEMA : 0);
 	assert_non_null(strstr(err, "\"who\" is required"));
 	assert_int_equal(ctl_request_check(CTL_T_STATUS | CTL_T_REPLY, j, err), CTL_ETYPE);
 	json_object_set_new(j, "verbose", json_true());
@@ -359,9 +360,13 @@ static int decode_all_ways(const unsigned char *buf, size_t len)
 
 static void test_fuzz_loop(void **state)
 {
-	static const char *const payloads[] = {"", "{}", "{\"who\":\"ops\",\"reason\":\"drill\"}",
+	static const char *const payloads[] = {
+	    "",
+	    "{}",
+	    "{\"who\":\"ops\",\"reason\":\"drill\"}",
 	    "{\"parents\":[{\"parent\":\"P1\",\"open_qty\":100}],\"more\":true}",
-	    "{\"error\":\"bad_request\",\"message\":\"x\"}", "{\"a\":[1,2,{\"b\":null}]}"};
+	    "{\"error\":\"bad_request\",\"message\":\"x\"}",
+	    "{\"a\":[1,2,{\"b\":null}]}"};
 	unsigned char buf[256];
 	int i, ok = 0, bad = 0;
 
@@ -370,7 +375,7 @@ static void test_fuzz_loop(void **state)
 		const char *p = payloads[rnd() % (sizeof(payloads) / sizeof(payloads[0]))];
 		size_t n = strlen(p), len = CTL_HDR_LEN + n, j, cut;
 		unsigned types[] = {CTL_T_STATUS, CTL_T_KILL, CTL_T_PARENTS | CTL_T_REPLY,
-		    CTL_T_ERROR, (unsigned)(rnd() & 0xffff)};
+		                    CTL_T_ERROR, (unsigned)(rnd() & 0xffff)};
 
 		ctl_hdr_put(buf, types[rnd() % 5], (uint32_t)n, (uint32_t)rnd());
 		memcpy(buf + CTL_HDR_LEN, p, n);
@@ -410,15 +415,11 @@ static void test_fuzz_loop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_header_layout),
-		cmocka_unit_test(test_type_names),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_encode_errors),
-		cmocka_unit_test(test_decode_errors),
-		cmocka_unit_test(test_frame),
-		cmocka_unit_test(test_request_schemas),
-		cmocka_unit_test(test_reply_bodies),
-		cmocka_unit_test(test_fuzz_loop),
+	    cmocka_unit_test(test_header_layout),   cmocka_unit_test(test_type_names),
+	    cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_encode_errors),
+	    cmocka_unit_test(test_decode_errors),   cmocka_unit_test(test_frame),
+	    cmocka_unit_test(test_request_schemas), cmocka_unit_test(test_reply_bodies),
+	    cmocka_unit_test(test_fuzz_loop),
 	};
 
 	return cmocka_run_group_tests_name("ctl_proto", tests, NULL, NULL);
