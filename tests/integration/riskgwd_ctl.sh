@@ -47,6 +47,9 @@ sh "$top_srcdir/certs/mkcerts.sh" "$T/pki" 2 >"$T/mkcerts.log" 2>&1 ||
 PORTS=$(free_ports) || hard_error "cannot pick free ports"
 PORT=${PORTS% *}
 VPORT=${PORTS#* }
+# (once, under make distcheck, $T was gone at this point; not reproduced:
+# say so clearly if it happens again)
+[ -d "$T" ] || hard_error "temporary directory $T vanished"
 # the venue port is free and stays unused: no venue runs
 sed -e "s|/etc/riskgw/|$T/pki/|g" -e "s|/var/lib/riskgw/|$T/|g" \
     -e "s|^control = .*|control = $SOCK|" \
