@@ -118,6 +118,17 @@ static int do_status(struct gw *g, json_t **reply)
 	return *reply != NULL ? CTL_SERVE_DONE : -ENOMEM;
 }
 
+static json_t *sess_counters(const struct session *s)
+{
+	const struct session_counters *c = session_counters(s);
+
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "in_msgs", u64(c->sc_in_msgs),
+	                 "out_msgs", u64(c->sc_out_msgs), "garbled", u64(c->sc_garbled),
+	                 "rejects_sent", u64(c->sc_rejects_sent), "resends_served",
+	                 u64(c->sc_resends_served), "possdup_dropped", u64(c->sc_possdup_dropped),
+	                 "gaps", u64(c->sc_gaps));
+}
+
 /* ---- SESSIONS ----------------------------------------------------------------------- */
 
 static json_t *leg(const struct session *s, const struct conn *c)
@@ -140,6 +151,7 @@ static json_t *leg(const struct session *s, const struct conn *c)
 	                    c != NULL && conn_state(c) == CONN_OPEN
 	                        ? json_string(conn_tls_version(c))
 	                        : json_null());
+	json_object_set_new(j, "counters", sess_counters(s));
 	json_object_set_new(j, "down_reason",
 	                    st != SESSION_ACTIVE && session_down_reason(s)[0] != '\0'
 	                        ? json_string(session_down_reason(s))
@@ -173,17 +185,6 @@ static int do_sessions(struct gw *g, json_t **reply)
 }
 
 /* ---- COUNTERS ----------------------------------------------------------------------- */
-
-static json_t *sess_counters(const struct session *s)
-{
-	const struct session_counters *c = session_counters(s);
-
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "in_msgs", u64(c->sc_in_msgs),
-	                 "out_msgs", u64(c->sc_out_msgs), "garbled", u64(c->sc_garbled),
-	                 "rejects_sent", u64(c->sc_rejects_sent), "resends_served",
-	                 u64(c->sc_resends_served), "possdup_dropped", u64(c->sc_possdup_dropped),
-	                 "gaps", u64(c->sc_gaps));
-}
 
 static int do_counters(struct gw *g, json_t **reply)
 {

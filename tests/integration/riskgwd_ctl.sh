@@ -123,6 +123,7 @@ expect_grep "^router1 *venue *down .*connect to 127.0.0.1:$VPORT: Connection ref
 expect_grep '^router2 *router *down ' "$T/out"
 expect_rc 0 ctl sessions --json
 expect_grep '"route": "router1"' "$T/out"
+expect_grep '"in_msgs": 0' "$T/out"
 expect_grep '"down_reason": "connect to 127.0.0.1:'"$VPORT"': Connection refused"' "$T/out"
 
 # ---- parents, counters -------------------------------------------------------------
