@@ -19,6 +19,8 @@ enum { CTL_OK = 0, CTL_ERR = 1, CTL_USAGE = 2 };
 
 /* Where the rules live when neither -f nor $RISKGW_RULES says otherwise. */
 #define CTL_DEFAULT_RULES "/var/lib/riskgw/rules.mdb"
+/* riskgwd's control socket when neither -s nor $RISKGW_CONTROL says otherwise. */
+#define CTL_DEFAULT_SOCKET "/run/riskgw/control.sock"
 
 struct ctl;
 
@@ -37,11 +39,18 @@ struct ctl_cmd {
 struct ctl {
 	const char *c_path;          /* rules.mdb */
 	struct rules_store *c_store; /* open after ctl_open() */
+	const char *c_socket;        /* riskgwd's control socket */
 };
 
-/* The command tables of each file, NULL-name terminated. */
+/* The command tables of each file, NULL-name terminated. ctl_cmds_gw (the
+ * commands that ask a running riskgwd, ctl_gw.c) comes after
+ * ctl_cmds_limits, whose "parents export-csv" shares its first word with
+ * "parents". */
 extern const struct ctl_cmd ctl_cmds_limits[];
 extern const struct ctl_cmd ctl_cmds_misc[];
+extern const struct ctl_cmd ctl_cmds_gw[];
+/* True for a command of ctl_cmds_gw (its usage shows -s, not -f). */
+bool ctl_cmd_is_gw(const struct ctl_cmd *);
 
 /* Prints "riskgwctl: <message>" to stderr; returns CTL_ERR. */
 int ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

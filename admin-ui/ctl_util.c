@@ -41,7 +41,8 @@ void ctl_seterr(char *err, const char *fmt, ...)
 
 void ctl_print_usage(FILE *f, const struct ctl_cmd *cmd)
 {
-	fprintf(f, "  riskgwctl [-f FILE] %s%s%s%s%s\n", cmd->cc_name, cmd->cc_sub ? " " : "",
+	fprintf(f, "  riskgwctl %s %s%s%s%s%s\n", ctl_cmd_is_gw(cmd) ? "[-s SOCKET]" : "[-f FILE]",
+	        cmd->cc_name, cmd->cc_sub ? " " : "",
 	        cmd->cc_sub ? cmd->cc_sub : "", *cmd->cc_args ? " " : "", cmd->cc_args);
 }
 

@@ -1,11 +1,13 @@
 /*
  * riskgwctl - the operator command line for riskgw.
  *
- * For now it works on a local rules.mdb (the file given with -f, else
- * $RISKGW_RULES, else CTL_DEFAULT_RULES); later it will also speak to the
- * daemons. The commands live in tables in ctl_limits.c and ctl_misc.c;
- * this file finds the command and runs it. Usage is in
- * docs/limits-format.md.
+ * The limits commands work on a local rules.mdb (the file given with -f,
+ * else $RISKGW_RULES, else CTL_DEFAULT_RULES); status, sessions, parents,
+ * counters and kill ask a running riskgwd over its control socket (-s,
+ * else $RISKGW_CONTROL, else CTL_DEFAULT_SOCKET). The commands live in
+ * tables in ctl_limits.c, ctl_misc.c and ctl_gw.c; this file finds the
+ * command and runs it. Usage is in docs/limits-format.md and
+ * docs/control.md.
  *
  * Exit status: 0 success, 1 the command failed ("riskgwctl: <message>" on
  * stderr), 2 bad usage.
@@ -18,15 +20,18 @@
 
 #include "ctl.h"
 
-static const struct ctl_cmd *const ctl_tables[] = {ctl_cmds_misc, ctl_cmds_limits, NULL};
+static const struct ctl_cmd *const ctl_tables[] = {ctl_cmds_misc, ctl_cmds_limits, ctl_cmds_gw,
+    NULL};
 
 static void usage(FILE *f)
 {
 	const struct ctl_cmd *cmd;
 	size_t t;
 
-	fputs("usage: riskgwctl [-f FILE] COMMAND [ARGS]\n"
-	      "  -f FILE  the rules store (default: $RISKGW_RULES, else " CTL_DEFAULT_RULES ")\n"
+	fputs("usage: riskgwctl [-f FILE] [-s SOCKET] COMMAND [ARGS]\n"
+	      "  -f FILE    the rules store (default: $RISKGW_RULES, else " CTL_DEFAULT_RULES ")\n"
+	      "  -s SOCKET  riskgwd's control socket (default: $RISKGW_CONTROL, else "
+	      CTL_DEFAULT_SOCKET ")\n"
 	      "commands:\n",
 	      f);
 	for (t = 0; ctl_tables[t] != NULL; t++)
@@ -83,12 +88,18 @@ int main(int argc, char **argv)
 	c.c_path = getenv("RISKGW_RULES");
 	if (c.c_path == NULL || *c.c_path == '\0')
 		c.c_path = CTL_DEFAULT_RULES;
+	c.c_socket = getenv("RISKGW_CONTROL");
+	if (c.c_socket == NULL || *c.c_socket == '\0')
+		c.c_socket = CTL_DEFAULT_SOCKET;
 
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+f:h")) != -1) {
+	while ((ch = getopt(argc, argv, "+f:s:h")) != -1) {
 		switch (ch) {
 		case 'f':
 			c.c_path = optarg;
+			break;
+		case 's':
+			c.c_socket = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -97,6 +108,8 @@ int main(int argc, char **argv)
 		default:
 			if (optopt == 'f')
 				fputs("riskgwctl: -f needs a FILE\n", stderr);
+			else if (optopt == 's')
+				fputs("riskgwctl: -s needs a SOCKET\n", stderr);
 			else
 				fprintf(stderr, "riskgwctl: unknown option -%c\n", optopt);
 			usage(stderr);

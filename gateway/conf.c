@@ -229,6 +229,7 @@ static const struct key gkeys[] = {
 	G("journal", K_PATH, c_journal, 0, 0, true),
 	G("rules", K_PATH, c_rules, 0, 0, true),
 	G("control", K_PATH, c_control, 0, 0, false),
+	G("control-group", K_STR, c_control_group, 0, 0, false),
 	G("log-level", K_LEVEL, c_log_level, 0, 0, false),
 	G("sync-commit", K_BOOL, c_sync_commit, 0, 0, false),
 	G("max-orders", K_INT, c_max_orders, 1000, 100000000, false),

@@ -66,6 +66,7 @@ struct conf {
 	char c_journal[CONF_PATH_MAX];
 	char c_rules[CONF_PATH_MAX];
 	char c_control[CONF_PATH_MAX];     /* control socket path */
+	char c_control_group[CONF_NAME_MAX]; /* group also allowed on it; "" none */
 	int c_log_level;                   /* syslog priority: LOG_ERR .. LOG_DEBUG */
 	bool c_sync_commit;                /* fsync the journal every turn */
 	size_t c_max_orders;               /* engine capacity per day */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "gw.h"
+#include "gw_ctl.h"
 #include "log.h"
 
 #define NSEC INT64_C(1000000000)
@@ -88,6 +89,7 @@ static void before_sleep(struct loop *l, void *arg)
 		if (gw_killed(g) && (rc = journal_flush(g->g_journal)) != 0)
 			log_warnx("journal flush: %s", strerror(-rc));
 	}
+	gw_ctl_committed(g); /* control replies, KILLs included, after the commit */
 	conn_set_flush(g->g_conns);
 	conn_set_reap(g->g_conns);
 	if (g->g_stopping) {
@@ -636,6 +638,7 @@ int main(int argc, char **argv)
 	g->g_lfd = listen_on(&g->g_conf->c_listen);
 	if (loop_watch(g->g_loop, g->g_lfd, LOOP_READ, on_accept, g) != 0)
 		fatalx("cannot watch the listener");
+	gw_ctl_start(g);
 	loop_set_before_sleep(g->g_loop, before_sleep, g);
 	for (i = 0; i < g->g_nroutes; i++)
 		venue_connect(&g->g_routes[i]);
@@ -674,6 +677,7 @@ int main(int argc, char **argv)
 	if (loop_run(g->g_loop) != 0)
 		log_warn("event loop");
 	(void)journal_commit(g->g_journal, err);
+	gw_ctl_stop(g);
 	conn_set_free(g->g_conns);
 	for (i = 0; i < g->g_nroutes; i++) {
 		session_free(g->g_routes[i].r_rs);

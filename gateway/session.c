@@ -38,6 +38,7 @@ struct session {
 	struct loop_timer s_deadline;     /* logon / logout timeout */
 	struct session_counters s_cnt;
 	char s_name[96];
+	char s_down_reason[160];          /* why it last went down (or detached) */
 	char *s_obuf;                     /* outbound scratch, OBUF_CAP */
 	struct fix_msg s_msg;             /* inbound parse view */
 	struct fix_msg s_resend_msg;      /* parse view of a stored message */
@@ -332,6 +333,7 @@ static void go_down(struct session *s, bool clean, const char *reason)
 {
 	enum session_state was = s->s_state;
 
+	snprintf(s->s_down_reason, sizeof(s->s_down_reason), "%s", reason);
 	s->s_state = SESSION_DOWN;
 	loop_timer_cancel(s->s_loop, &s->s_tick);
 	loop_timer_cancel(s->s_loop, &s->s_deadline);
@@ -816,6 +818,11 @@ void session_logout(struct session *s, const char *reason)
 enum session_state session_state(const struct session *s)
 {
 	return s->s_state;
+}
+
+const char *session_down_reason(const struct session *s)
+{
+	return s->s_down_reason;
 }
 
 uint64_t session_next_in(const struct session *s)

@@ -122,6 +122,10 @@ int session_send(struct session *, const char *msgtype, session_fill_cb *fill, v
 int session_relay(struct session *, const struct fix_msg *in, const struct fix_tags *remove);
 
 enum session_state session_state(const struct session *);
+/* Why the session last went down or lost its connection (also a connection
+ * that never got as far as a Logon), "" if never; kept after it is up
+ * again. Valid until the next session call. */
+const char *session_down_reason(const struct session *);
 uint64_t session_next_in(const struct session *);
 uint64_t session_next_out(const struct session *);
 const struct session_counters *session_counters(const struct session *);

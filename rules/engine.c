@@ -1469,3 +1469,28 @@ int rules_foreach_live(struct rules_engine *e, rules_live_cb *cb, void *arg)
 	}
 	return 0;
 }
+
+int rules_foreach_parent(struct rules_engine *e, size_t from, rules_parent_info_cb *cb,
+    void *arg)
+{
+	size_t i;
+	int rc;
+
+	for (i = from; i < e->e_parent_ix.ht_count; i++) {
+		const struct parent *p = &e->e_parents[i];
+		struct rules_parent_info pi;
+
+		pi.rpi_id = p->p_id;
+		pi.rpi_account = p->p_reg.rp_account;
+		pi.rpi_symbol = p->p_reg.rp_symbol;
+		pi.rpi_side = p->p_reg.rp_side;
+		pi.rpi_qty = p->p_reg.rp_qty;
+		pi.rpi_registered = p->p_registered;
+		pi.rpi_declared = p->p_declared;
+		pi.rpi_pinned = p->p_expo.pinned;
+		expo_out(&p->p_expo, &pi.rpi_expo);
+		if ((rc = cb(arg, i, &pi)) != 0)
+			return rc;
+	}
+	return 0;
+}

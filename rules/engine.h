@@ -207,4 +207,29 @@ typedef int rules_live_cb(void *arg, const struct rules_live *);
  * engine. */
 int rules_foreach_live(struct rules_engine *, rules_live_cb *cb, void *arg);
 
+/* A parent as rules_foreach_parent() shows it. Strings are the engine's,
+ * valid during the callback. */
+struct rules_parent_info {
+	const char *rpi_id;
+	const char *rpi_account;  /* of the registration or declaration; "" if none */
+	const char *rpi_symbol;
+	char        rpi_side;
+	int64_t     rpi_qty;      /* parent quantity (registered or declared) */
+	bool        rpi_registered; /* a registration from the store is in force */
+	bool        rpi_declared; /* declared on a child */
+	bool        rpi_pinned;   /* sums pinned: every later child is refused */
+	struct rules_exposure rpi_expo;
+};
+typedef int rules_parent_info_cb(void *arg, size_t pos, const struct rules_parent_info *);
+/* Calls cb for every parent booked today (one that had a child accepted or
+ * restored), in the order first seen, from position `from` on (0: all). pos
+ * is the parent's position: positions are stable within a trading day
+ * (rules_engine_new_day() starts them over), so a caller can stop and resume
+ * at pos + 1 in a later call, seeing parents added in between. cb returns 0
+ * to go on, anything else stops and is returned. cb must not call the
+ * engine. Returns 0 or cb's value. */
+int rules_foreach_parent(struct rules_engine *, size_t from, rules_parent_info_cb *cb,
+    void *arg);
+
+
 #endif

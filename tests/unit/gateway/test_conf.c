@@ -113,8 +113,31 @@ static void test_defaults_and_ipv6(void **state)
 	assert_string_equal(c->c_listen.ca_host, "::1");
 	assert_string_equal(c->c_routes[0].cr_venue_name, "venue.example");
 	assert_string_equal(c->c_control, "/run/riskgw/control.sock");
+	assert_string_equal(c->c_control_group, ""); /* none unless configured */
 	assert_int_equal(c->c_routes[0].cr_heartbeat, 30);
 	conf_free(c);
+	free(p);
+}
+
+static void test_control_group(void **state)
+{
+	char err[CONF_ERRLEN];
+	struct conf *c;
+	char *p = write_conf("[gateway]\nlisten = 127.0.0.1:1\ncert = c\nkey = k\n"
+			     "client-ca = a\njournal = j\nrules = r\n"
+			     "control = /tmp/x/control.sock\ncontrol-group = riskops\n" ROUTE44);
+
+	(void)state;
+	if (conf_load(p, false, &c, err) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(c->c_control, "/tmp/x/control.sock");
+	assert_string_equal(c->c_control_group, "riskops");
+	conf_free(c);
+	free(p);
+	p = write_conf("[gateway]\nlisten = 127.0.0.1:1\ncert = c\nkey = k\n"
+		       "client-ca = a\njournal = j\nrules = r\ncontrol-group = risk ops\n" ROUTE44);
+	assert_int_not_equal(conf_load(p, false, &c, err), 0);
+	assert_non_null(strstr(err, ":8: control-group: 'risk ops' must be printable ASCII"));
 	free(p);
 }
 
@@ -238,6 +261,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example_config_parses),
 		cmocka_unit_test(test_defaults_and_ipv6),
+		cmocka_unit_test(test_control_group),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_long_line_and_missing_file),
 		cmocka_unit_test(test_file_checks),

@@ -424,6 +424,7 @@ static void test_logon_app_and_persisted_seqnums(void **state)
 
 	(void)state;
 	world_init(&w, FIX_44);
+	assert_string_equal(session_down_reason(w.s), ""); /* never down yet */
 	logon(&w);
 	assert_int_equal(session_state(w.s), SESSION_ACTIVE);
 	PEER_SEND(&w, "D", "11=C1", "55=IBM", "54=1", "38=100", "40=2", "44=10", NULL);
@@ -448,6 +449,14 @@ static void test_logon_app_and_persisted_seqnums(void **state)
 	RUN_UNTIL(&w, w.downs == 1 && w.nrx >= 4);
 	assert_true(rx_is(&w, 3, 35, "5"));
 	assert_string_equal(w.down_reason, "logged out by peer");
+	/* the conn closing after the Logout may restate it */
+	assert_non_null(strstr(session_down_reason(w.s), "logged out by peer"));
+	/* a connection that never got to a Logon leaves its reason too (the
+	 * owner's so_down is not called: the session was never up) */
+	w.downs = 0;
+	session_detach(w.s, "connect: Connection refused");
+	assert_string_equal(session_down_reason(w.s), "connect: Connection refused");
+	assert_int_equal(w.downs, 0);
 	world_free(&w);
 }
 

@@ -1130,6 +1130,92 @@ static void test_foreach_live(void **state)
 	assert_false(s.pending[1]);
 }
 
+struct pseen {
+	size_t n, stop_at;
+	size_t pos[8];
+	char ids[8][16];
+	struct rules_parent_info pi[8];
+};
+
+static int collect_parent(void *arg, size_t pos, const struct rules_parent_info *pi)
+{
+	struct pseen *s = arg;
+
+	assert_true(s->n < 8);
+	s->pos[s->n] = pos;
+	snprintf(s->ids[s->n], sizeof(s->ids[0]), "%s", pi->rpi_id);
+	s->pi[s->n] = *pi;
+	s->n++;
+	return s->n == s->stop_at ? 42 : 0;
+}
+
+static void test_foreach_parent(void **state)
+{
+	struct fx *f = *state;
+	struct pseen s;
+
+	put_parent(f, "P1", "IBM", 10000);
+	put_parent_full(f, "P2", "ACC2", "IBM", '2', 500, 0, 0, 0, RULES_TRIP_DEFAULT);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rules_foreach_parent(f->en, 0, collect_parent, &s), 0);
+	assert_int_equal(s.n, 0); /* registered, but no child yet: not booked */
+
+	ACCEPTS(f, buy(f, "A1", "P1", 100));
+	ACCEPTS(f, buy(f, "A2", "P1", 200));
+	{
+		struct rules_order o = order("S1", "P2", "IBM", 50, PX(10));
+
+		o.ro_side = '2';
+		ACCEPTS(f, check(f, &o));
+	}
+	DECIDES(f, buy(f, "X1", "P9", 10), RULES_REJECT, RULES_R_UNKNOWN_PARENT);
+	assert_int_equal(exec(f, "A1", NULL, 'F', '1', 40, PX(10), 40, 60), 0);
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rules_foreach_parent(f->en, 0, collect_parent, &s), 0);
+	assert_int_equal(s.n, 2); /* P9 was refused: never booked */
+	assert_string_equal(s.ids[0], "P1");
+	assert_int_equal(s.pos[0], 0);
+	assert_string_equal(s.pi[0].rpi_account, "ACC1");
+	assert_string_equal(s.pi[0].rpi_symbol, "IBM");
+	assert_int_equal(s.pi[0].rpi_side, '1');
+	assert_int_equal(s.pi[0].rpi_qty, 10000);
+	assert_true(s.pi[0].rpi_registered);
+	assert_false(s.pi[0].rpi_declared);
+	assert_false(s.pi[0].rpi_pinned);
+	assert_int_equal(s.pi[0].rpi_expo.ex_open_qty, 260);
+	assert_int_equal(s.pi[0].rpi_expo.ex_filled_qty, 40);
+	assert_int_equal(s.pi[0].rpi_expo.ex_filled_notional, 40 * PX(10));
+	assert_int_equal(s.pi[0].rpi_expo.ex_open_notional, 260 * PX(10));
+	assert_int_equal(s.pi[0].rpi_expo.ex_orders, 2);
+	assert_int_equal(s.pi[0].rpi_expo.ex_live, 2);
+	assert_string_equal(s.ids[1], "P2");
+	assert_int_equal(s.pos[1], 1);
+	assert_string_equal(s.pi[1].rpi_account, "ACC2");
+	assert_int_equal(s.pi[1].rpi_side, '2');
+	assert_int_equal(s.pi[1].rpi_qty, 500);
+	assert_int_equal(s.pi[1].rpi_expo.ex_open_qty, 50);
+
+	/* A callback that stops: its value comes back; resuming at pos + 1
+	 * goes on where it stopped. */
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 1;
+	assert_int_equal(rules_foreach_parent(f->en, 0, collect_parent, &s), 42);
+	assert_int_equal(s.n, 1);
+	s.stop_at = 0;
+	assert_int_equal(rules_foreach_parent(f->en, s.pos[0] + 1, collect_parent, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.ids[1], "P2");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rules_foreach_parent(f->en, 2, collect_parent, &s), 0);
+	assert_int_equal(rules_foreach_parent(f->en, 1000, collect_parent, &s), 0);
+	assert_int_equal(s.n, 0);
+
+	rules_engine_new_day(f->en);
+	assert_int_equal(rules_foreach_parent(f->en, 0, collect_parent, &s), 0);
+	assert_int_equal(s.n, 0);
+}
+
 static void test_reason_names_stable(void **state)
 {
 	int i;
@@ -1196,6 +1282,7 @@ int main(void)
 		T(test_new_day),
 		T(test_restore_books_without_checks),
 		T(test_foreach_live),
+		T(test_foreach_parent),
 		cmocka_unit_test(test_reason_names_stable),
 		T(test_config_errors),
 	};

@@ -1,0 +1,461 @@
+/*
+ * ctl_gw.c - riskgwctl's commands that talk to a running riskgwd over its
+ * control socket (gateway/ctl_proto.h, docs/control.md):
+ *
+ *   riskgwctl [-s SOCKET] status|sessions|parents|counters [--json]
+ *   riskgwctl [-s SOCKET] kill --who USER --reason TEXT [--json]
+ *
+ * The socket is -s SOCKET, else $RISKGW_CONTROL, else CTL_DEFAULT_SOCKET.
+ * Human tables by default; --json prints riskgwd's reply as JSON (the
+ * chunks of a long reply merged into one document). One request per run;
+ * every wait is bounded (CTL_CLIENT_TIMEOUT_S).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ctl.h"
+#include "ctl_proto.h"
+
+#define CTL_CLIENT_TIMEOUT_S 30
+
+/* ---- the connection -------------------------------------------------------------- */
+
+static int gw_connect(const struct ctl *c, int *out)
+{
+	struct sockaddr_un sa;
+	int fd, e;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(c->c_socket) >= sizeof(sa.sun_path))
+		return ctl_err("%s: socket path too long", c->c_socket);
+	memcpy(sa.sun_path, c->c_socket, strlen(c->c_socket));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ctl_err("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		e = errno;
+		close(fd);
+		if (e == ENOENT || e == ECONNREFUSED)
+			return ctl_err("cannot connect to %s: riskgwd not running?", c->c_socket);
+		if (e == EACCES || e == EPERM)
+			return ctl_err("cannot connect to %s: permission denied (root, riskgwd's "
+			               "user or its control group only)",
+			               c->c_socket);
+		return ctl_err("cannot connect to %s: %s", c->c_socket, strerror(e));
+	}
+	*out = fd;
+	return CTL_OK;
+}
+
+/* Waits for fd to be ready for ev. CTL_OK or CTL_ERR (printed). */
+static int wait_fd(const struct ctl *c, int fd, short ev)
+{
+	struct pollfd p = {fd, ev, 0};
+	int rc;
+
+	do
+		rc = poll(&p, 1, CTL_CLIENT_TIMEOUT_S * 1000);
+	while (rc < 0 && errno == EINTR);
+	if (rc == 0)
+		return ctl_err("%s: no answer from riskgwd within %d s", c->c_socket,
+		               CTL_CLIENT_TIMEOUT_S);
+	if (rc < 0)
+		return ctl_err("poll: %s", strerror(errno));
+	return CTL_OK;
+}
+
+static int send_all(const struct ctl *c, int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (wait_fd(c, fd, POLLOUT) != CTL_OK)
+				return CTL_ERR;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+			return CTL_OK; /* refused: riskgwd's reason is there to read */
+		if (n < 0)
+			return ctl_err("%s: sending: %s", c->c_socket, strerror(errno));
+		buf += n;
+		len -= (size_t)n;
+	}
+	return CTL_OK;
+}
+
+/* Reads exactly len bytes. *eof is set when the connection ended before
+ * the first byte. CTL_OK or CTL_ERR (printed, unless *eof). */
+static int recv_all(const struct ctl *c, int fd, char *buf, size_t len, bool *eof)
+{
+	size_t got = 0;
+
+	*eof = false;
+	while (got < len) {
+		ssize_t n = recv(fd, buf + got, len - got, MSG_DONTWAIT);
+
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (wait_fd(c, fd, POLLIN) != CTL_OK)
+				return CTL_ERR;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 && got == 0) {
+			*eof = true;
+			return CTL_ERR;
+		}
+		if (n <= 0)
+			return ctl_err("%s: riskgwd closed the connection in the middle of a "
+			               "reply%s%s",
+			               c->c_socket, n < 0 ? ": " : "",
+			               n < 0 ? strerror(errno) : "");
+		got += (size_t)n;
+	}
+	return CTL_OK;
+}
+
+/* Reads one message into *m. CTL_OK or CTL_ERR (printed). */
+static int recv_msg(const struct ctl *c, int fd, struct ctl_msg *m)
+{
+	char hdr[CTL_HDR_LEN], err[CTL_ERRLEN], *buf;
+	struct ctl_hdr h;
+	bool eof;
+	int rc;
+
+	if (recv_all(c, fd, hdr, sizeof(hdr), &eof) != CTL_OK) {
+		if (eof)
+			return ctl_err("%s: riskgwd closed the connection without a reply",
+			               c->c_socket);
+		return CTL_ERR;
+	}
+	if ((rc = ctl_hdr_get(hdr, CTL_MAX_PAYLOAD, &h, err)) != 0)
+		return ctl_err("%s: bad reply from riskgwd: %s", c->c_socket, err);
+	if ((buf = malloc(CTL_HDR_LEN + (size_t)h.h_len)) == NULL)
+		return ctl_err("out of memory");
+	memcpy(buf, hdr, CTL_HDR_LEN);
+	if (h.h_len > 0 && recv_all(c, fd, buf + CTL_HDR_LEN, h.h_len, &eof) != CTL_OK) {
+		free(buf);
+		if (eof)
+			return ctl_err("%s: riskgwd closed the connection in the middle of a "
+			               "reply",
+			               c->c_socket);
+		return CTL_ERR;
+	}
+	rc = ctl_decode(buf, CTL_HDR_LEN + (size_t)h.h_len, CTL_MAX_PAYLOAD, m, err);
+	free(buf);
+	if (rc != 0)
+		return ctl_err("%s: bad reply from riskgwd: %s", c->c_socket, err);
+	return CTL_OK;
+}
+
+/*
+ * Sends one request (takes body) and collects its reply into *out: for a
+ * chunked reply, the arrays under list_key of every chunk are joined into
+ * the first chunk's. CTL_OK, or CTL_ERR with the message printed (riskgwd's
+ * error reply included).
+ */
+static int request(const struct ctl *c, unsigned type, json_t *body, const char *list_key,
+                   json_t **out)
+{
+	const uint32_t id = (uint32_t)getpid();
+	char err[CTL_ERRLEN];
+	json_t *all = NULL;
+	void *buf;
+	size_t len;
+	bool more = true;
+	int fd = -1, rc;
+
+	*out = NULL;
+	rc = ctl_encode(type, id, body, &buf, &len, err);
+	json_decref(body);
+	if (rc != 0)
+		return ctl_err("cannot encode the request: %s", err);
+	if (gw_connect(c, &fd) != CTL_OK) {
+		free(buf);
+		return CTL_ERR;
+	}
+	rc = send_all(c, fd, buf, len);
+	free(buf);
+	while (rc == CTL_OK && more) {
+		struct ctl_msg m;
+		const char *name, *text;
+
+		if ((rc = recv_msg(c, fd, &m)) != CTL_OK)
+			break;
+		if (m.cm_type == CTL_T_ERROR) {
+			if (ctl_error_get(m.cm_body, &name, &text, err) == 0)
+				rc = ctl_err("riskgwd: %s (%s)", text, name);
+			else
+				rc = ctl_err("riskgwd: an error reply without a message");
+		} else if (m.cm_type != (type | CTL_T_REPLY) || m.cm_id != id) {
+			rc = ctl_err("%s: unexpected %s message (id %u) from riskgwd", c->c_socket,
+			             ctl_type_name(m.cm_type), m.cm_id);
+		} else if (ctl_reply_more(m.cm_body, &more, err) != 0) {
+			rc = ctl_err("%s: bad reply from riskgwd: %s", c->c_socket, err);
+		} else if (all == NULL) {
+			all = json_incref(m.cm_body);
+		} else if (list_key == NULL ||
+		           json_array_extend(json_object_get(all, list_key),
+		                             json_object_get(m.cm_body, list_key)) != 0) {
+			rc = ctl_err("%s: bad reply from riskgwd: chunks without \"%s\"",
+			             c->c_socket, list_key ? list_key : "?");
+		}
+		ctl_msg_clear(&m);
+	}
+	close(fd);
+	if (rc != CTL_OK) {
+		json_decref(all);
+		return rc;
+	}
+	json_object_del(all, "more");
+	*out = all;
+	return CTL_OK;
+}
+
+/* ---- output helpers --------------------------------------------------------------- */
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL && *s != '\0' ? s : "-";
+}
+
+static long long num(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static int print_json(json_t *j)
+{
+	if (json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		return ctl_err("writing the output failed");
+	putchar('\n');
+	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
+}
+
+/* Parses the options of a read command: --json only, no operands. */
+static int read_opts(const struct ctl_cmd *cmd, int argc, char **argv, bool *json)
+{
+	struct ctl_opts o;
+	int first, rc;
+
+	if ((rc = ctl_getopt(cmd, argc, argv, "j", &o, &first)) != CTL_OK)
+		return rc;
+	if (first != argc)
+		return ctl_usage(cmd, "unexpected argument \"%s\"", argv[first]);
+	*json = o.co_json;
+	return CTL_OK;
+}
+
+static void print_kill(const json_t *k)
+{
+	if (strcmp(str(k, "state"), "tripped") == 0)
+		printf("TRIPPED at %s by %s (%s): %s\n", str(k, "time"), str(k, "who"),
+		       str(k, "source"), str(k, "reason"));
+	else
+		printf("armed\n");
+}
+
+/* ---- commands ----------------------------------------------------------------------- */
+
+static int cmd_status(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	json_t *r;
+	bool json;
+	long long up;
+	int rc;
+
+	if ((rc = read_opts(cmd, argc, argv, &json)) != CTL_OK)
+		return rc;
+	if ((rc = request(c, CTL_T_STATUS, NULL, NULL, &r)) != CTL_OK)
+		return rc;
+	if (json) {
+		rc = print_json(r);
+		json_decref(r);
+		return rc;
+	}
+	up = num(r, "uptime_s");
+	printf("riskgwd:      %s, pid %lld, up %lldd %02lld:%02lld:%02lld (since %s)\n",
+	       str(r, "version"), num(r, "pid"), up / 86400, up / 3600 % 24, up / 60 % 60, up % 60,
+	       str(r, "started"));
+	printf("kill switch:  ");
+	print_kill(json_object_get(r, "kill"));
+	printf("trading day:  %lld\n", num(r, "trading_day"));
+	printf("journal:      last event %lld\n", num(r, "journal_last_event"));
+	printf("routes:       %lld up of %lld (routers logged on %lld, venues logged on %lld)\n",
+	       num(r, "routes_up"), num(r, "routes"), num(r, "routers_up"), num(r, "venues_up"));
+	if (json_is_true(json_object_get(r, "stopping")))
+		printf("state:        stopping\n");
+	json_decref(r);
+	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
+}
+
+static void print_leg(const char *route, const char *what, const json_t *l)
+{
+	printf("%-16s %-7s %-12s %8lld %8lld  %-22s %-16s %s\n", route, what, str(l, "state"),
+	       num(l, "next_in"), num(l, "next_out"), str(l, "peer"), str(l, "identity"),
+	       str(l, "down_reason"));
+}
+
+static int cmd_sessions(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	json_t *r, *rt;
+	size_t i;
+	bool json;
+	int rc;
+
+	if ((rc = read_opts(cmd, argc, argv, &json)) != CTL_OK)
+		return rc;
+	if ((rc = request(c, CTL_T_SESSIONS, NULL, NULL, &r)) != CTL_OK)
+		return rc;
+	if (json) {
+		rc = print_json(r);
+		json_decref(r);
+		return rc;
+	}
+	printf("%-16s %-7s %-12s %8s %8s  %-22s %-16s %s\n", "ROUTE", "LEG", "STATE", "NEXT_IN",
+	       "NEXT_OUT", "PEER", "IDENTITY", "DOWN_REASON");
+	json_array_foreach(json_object_get(r, "routes"), i, rt)
+	{
+		print_leg(str(rt, "route"), "router", json_object_get(rt, "router"));
+		print_leg(str(rt, "route"), "venue", json_object_get(rt, "venue_session"));
+	}
+	json_decref(r);
+	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
+}
+
+static int cmd_parents(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	json_t *r, *p;
+	size_t i;
+	bool json;
+	int rc;
+
+	if ((rc = read_opts(cmd, argc, argv, &json)) != CTL_OK)
+		return rc;
+	if ((rc = request(c, CTL_T_PARENTS, NULL, "parents", &r)) != CTL_OK)
+		return rc;
+	if (json) {
+		rc = print_json(r);
+		json_decref(r);
+		return rc;
+	}
+	printf("%-20s %-12s %-10s %4s %10s %10s %10s %16s %16s %7s %5s\n", "PARENT", "ACCOUNT",
+	       "SYMBOL", "SIDE", "QTY", "OPEN_QTY", "FILLED_QTY", "OPEN_NOTIONAL",
+	       "FILLED_NOTIONAL", "ORDERS", "LIVE");
+	json_array_foreach(json_object_get(r, "parents"), i, p)
+	{
+		printf("%-20s %-12s %-10s %4s %10lld %10lld %10lld %16s %16s %7lld %5lld%s\n",
+		       str(p, "parent"), str(p, "account"), str(p, "symbol"), str(p, "side"),
+		       num(p, "qty"), num(p, "open_qty"), num(p, "filled_qty"),
+		       str(p, "open_notional"), str(p, "filled_notional"), num(p, "orders"),
+		       num(p, "live"), json_is_true(json_object_get(p, "pinned")) ? " pinned" : "");
+	}
+	printf("%zu parents\n", json_array_size(json_object_get(r, "parents")));
+	json_decref(r);
+	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
+}
+
+static int cmd_counters(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	json_t *r, *rt;
+	size_t i;
+	bool json;
+	int rc;
+
+	if ((rc = read_opts(cmd, argc, argv, &json)) != CTL_OK)
+		return rc;
+	if ((rc = request(c, CTL_T_COUNTERS, NULL, NULL, &r)) != CTL_OK)
+		return rc;
+	if (json) {
+		rc = print_json(r);
+		json_decref(r);
+		return rc;
+	}
+	printf("%-16s %9s %9s %9s %8s %10s %9s %8s  %9s %9s %9s %9s %7s %5s\n", "ROUTE", "ORDERS",
+	       "FORWARDED", "REJECTED", "CANCELS", "GW_CANCELS", "EXECS", "REFUSED", "ROUTER_IN",
+	       "ROUTER_OUT", "VENUE_IN", "VENUE_OUT", "GARBLED", "GAPS");
+	json_array_foreach(json_object_get(r, "routes"), i, rt)
+	{
+		const json_t *rl = json_object_get(rt, "router"),
+		             *vl = json_object_get(rt, "venue_session");
+
+		printf("%-16s %9lld %9lld %9lld %8lld %10lld %9lld %8lld  %9lld %9lld %9lld %9lld "
+		       "%7lld %5lld\n",
+		       str(rt, "route"), num(rt, "orders"), num(rt, "forwarded"),
+		       num(rt, "rejected"), num(rt, "cancels"), num(rt, "gw_cancels"),
+		       num(rt, "execs"), num(rt, "refused_types"), num(rl, "in_msgs"),
+		       num(rl, "out_msgs"), num(vl, "in_msgs"), num(vl, "out_msgs"),
+		       num(rl, "garbled") + num(vl, "garbled"), num(rl, "gaps") + num(vl, "gaps"));
+	}
+	json_decref(r);
+	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
+}
+
+static int cmd_kill(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct ctl_opts o;
+	json_t *r, *body;
+	int first, rc;
+
+	if ((rc = ctl_getopt(cmd, argc, argv, "wrj", &o, &first)) != CTL_OK)
+		return rc;
+	if (first != argc)
+		return ctl_usage(cmd, "unexpected argument \"%s\"", argv[first]);
+	if ((rc = ctl_need_actor(cmd, &o)) != CTL_OK)
+		return rc;
+	body = ctl_kill_body(o.co_actor.ra_who, o.co_actor.ra_reason);
+	if (body == NULL)
+		return ctl_usage(cmd,
+		                 "--who must be 1 to %d printable characters without spaces "
+		                 "and --reason 1 to %d bytes without control characters",
+		                 CTL_WHO_MAX, CTL_REASON_MAX);
+	if ((rc = request(c, CTL_T_KILL, body, NULL, &r)) != CTL_OK)
+		return rc;
+	if (o.co_json) {
+		rc = print_json(r);
+		json_decref(r);
+		return rc;
+	}
+	printf("kill switch %s",
+	       json_is_true(json_object_get(r, "already_tripped")) ? "was already tripped: " : "");
+	print_kill(json_object_get(r, "kill"));
+	json_decref(r);
+	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
+}
+
+bool ctl_cmd_is_gw(const struct ctl_cmd *cmd)
+{
+	const struct ctl_cmd *p;
+
+	for (p = ctl_cmds_gw; p->cc_name != NULL; p++)
+		if (p == cmd)
+			return true;
+	return false;
+}
+
+const struct ctl_cmd ctl_cmds_gw[] = {
+    {"status", NULL, cmd_status, "[--json]", "riskgwd: version, kill switch, day, routes up"},
+    {"sessions", NULL, cmd_sessions, "[--json]", "riskgwd: both FIX sessions of every route"},
+    {"parents", NULL, cmd_parents, "[--json]", "riskgwd: live exposure of every parent"},
+    {"counters", NULL, cmd_counters, "[--json]", "riskgwd: per route and session counters"},
+    {"kill", NULL, cmd_kill, "--who USER --reason TEXT [--json]",
+     "riskgwd: trip the kill switch (reply once it is on disk)"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
