@@ -321,6 +321,113 @@ static void stop(struct gw *g, const char *why)
 	}
 }
 
+/* True if the routes of a and b are the same sessions to the same places:
+ * what a reload can apply without a restart. */
+static bool same_routes(const struct conf *a, const struct conf *b, char *why, size_t len)
+{
+	int i;
+
+	if (a->c_nroutes != b->c_nroutes) {
+		snprintf(why, len, "the number of routes changed (%d -> %d)", a->c_nroutes,
+		    b->c_nroutes);
+		return false;
+	}
+	for (i = 0; i < a->c_nroutes; i++) {
+		const struct conf_route *x = &a->c_routes[i], *y = &b->c_routes[i];
+
+		if (strcmp(x->cr_name, y->cr_name) != 0 || strcmp(x->cr_begin, y->cr_begin) != 0 ||
+		    strcmp(x->cr_router_comp, y->cr_router_comp) != 0 ||
+		    strcmp(x->cr_gw_comp, y->cr_gw_comp) != 0 ||
+		    strcmp(x->cr_router_identity, y->cr_router_identity) != 0 ||
+		    strcmp(x->cr_venue.ca_host, y->cr_venue.ca_host) != 0 ||
+		    x->cr_venue.ca_port != y->cr_venue.ca_port ||
+		    strcmp(x->cr_venue_name, y->cr_venue_name) != 0 ||
+		    strcmp(x->cr_venue_sender, y->cr_venue_sender) != 0 ||
+		    strcmp(x->cr_venue_target, y->cr_venue_target) != 0 ||
+		    x->cr_parent_tag != y->cr_parent_tag ||
+		    x->cr_declared_qty_tag != y->cr_declared_qty_tag ||
+		    x->cr_nstrip != y->cr_nstrip ||
+		    memcmp(x->cr_strip, y->cr_strip, sizeof(x->cr_strip)) != 0 ||
+		    x->cr_nmsgtypes != y->cr_nmsgtypes ||
+		    memcmp(x->cr_msgtypes, y->cr_msgtypes, sizeof(x->cr_msgtypes)) != 0 ||
+		    x->cr_cancel_on_disconnect != y->cr_cancel_on_disconnect ||
+		    x->cr_cancel_on_logout != y->cr_cancel_on_logout ||
+		    x->cr_heartbeat != y->cr_heartbeat) {
+			snprintf(why, len, "route %s changed", x->cr_name);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * SIGHUP: reads the configuration again and loads every certificate and key
+ * anew - the router-facing one, the client CA, each route's venue CA and
+ * client certificate - all or nothing: one bad file keeps the running set.
+ * New connections use the new contexts; open ones keep theirs. Route
+ * definitions must be unchanged (a changed route needs a restart, which
+ * the log says; nothing is applied then).
+ */
+static void reload(struct gw *g)
+{
+	struct conf *nc = NULL;
+	struct tls_ctx *sctx = NULL, **vctx;
+	char err[CONF_ERRLEN], terr[TLS_ERRLEN], why[160];
+	int i, ok = 1;
+
+	if (conf_load(g->g_conf->c_file, true, &nc, err) != 0) {
+		log_warnx("reload refused, running configuration kept: %s", err);
+		return;
+	}
+	if (!same_routes(g->g_conf, nc, why, sizeof(why))) {
+		log_warnx("reload refused, running configuration kept: %s; restart riskgwd to "
+			  "apply route changes",
+		    why);
+		conf_free(nc);
+		return;
+	}
+	vctx = calloc((size_t)g->g_nroutes, sizeof(*vctx));
+	if (vctx == NULL) {
+		conf_free(nc);
+		log_warnx("reload refused: out of memory");
+		return;
+	}
+	if (tls_ctx_server(&sctx, nc->c_cert, nc->c_key, nc->c_client_ca, terr) != 0) {
+		log_warnx("reload refused, running configuration kept: router TLS: %s", terr);
+		ok = 0;
+	}
+	for (i = 0; ok && i < g->g_nroutes; i++) {
+		const struct conf_route *cr = &nc->c_routes[i];
+
+		if (tls_ctx_client(&vctx[i], cr->cr_venue_ca,
+			cr->cr_venue_cert[0] ? cr->cr_venue_cert : NULL,
+			cr->cr_venue_key[0] ? cr->cr_venue_key : NULL, terr) != 0) {
+			log_warnx("reload refused, running configuration kept: route %s: venue "
+				  "TLS: %s",
+			    cr->cr_name, terr);
+			ok = 0;
+		}
+	}
+	if (!ok) {
+		tls_ctx_free(sctx);
+		for (i = 0; i < g->g_nroutes; i++)
+			tls_ctx_free(vctx[i]);
+		free(vctx);
+		conf_free(nc);
+		return;
+	}
+	tls_ctx_free(g->g_sctx); /* open connections hold their own reference */
+	g->g_sctx = sctx;
+	for (i = 0; i < g->g_nroutes; i++) {
+		tls_ctx_free(g->g_routes[i].r_vctx);
+		g->g_routes[i].r_vctx = vctx[i];
+	}
+	free(vctx);
+	log_setlevel(nc->c_log_level);
+	conf_free(nc);
+	log_notice("reloaded: certificates and keys of the listener and %d routes", g->g_nroutes);
+}
+
 static void on_signal(struct loop *l, int fd, unsigned ev, void *arg)
 {
 	struct gw *g = arg;
@@ -338,8 +445,7 @@ static void on_signal(struct loop *l, int fd, unsigned ev, void *arg)
 			gw_trip(g, JOURNAL_KSRC_SIGNAL, "", "SIGUSR1 received");
 			break;
 		case SIGHUP:
-			log_notice("SIGHUP: configuration reload is not supported yet; restart "
-				   "riskgwd to apply changes");
+			reload(g);
 			break;
 		default:
 			break;

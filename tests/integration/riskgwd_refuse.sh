@@ -3,7 +3,8 @@
 # router certificate from another CA, an expired one, one for another
 # route, unknown CompIDs; garbage before a Logon; after a Logon, a message
 # with a bad checksum, an oversized one and one with a duplicate tag (a
-# 35=3 Reject); a bad configuration and a key readable by others (-n).
+# 35=3 Reject); a SIGHUP reload with a bad key or a changed route (the
+# running set stays); a bad configuration and a key readable by others (-n).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gwlib.sh"
 
@@ -70,6 +71,39 @@ kill -0 "$GPID" || fail "riskgwd died"
 # riskgwd still serves a correct router
 router 1 --count 5 --window 1 || { cat "$T/router.txt"; fail "a correct router failed after the garbage"; }
 expect_grep "acks 5" "$T/router.txt"
+
+# SIGHUP reloads the certificates, all or nothing: a key readable by others
+# or a changed route keeps the running set; a new certificate is served to
+# the next connection.
+subject() {
+	echo | timeout 10 openssl s_client -connect "127.0.0.1:$GPORT" -CAfile "$PKI/ca.crt" \
+	    -cert "$PKI/router1.crt" -key "$PKI/router1.key" 2>/dev/null |
+	    openssl x509 -noout -subject 2>/dev/null
+}
+subject | grep -q "CN = riskgwd" || fail "riskgwd does not serve its certificate"
+kill -HUP "$GPID"
+wait_for "$T/gw.log" "reloaded: certificates and keys" 5
+chmod 644 "$PKI/riskgwd.key"
+kill -HUP "$GPID"
+wait_for "$T/gw.log" "reload refused, running configuration kept: .*chmod 600" 5
+chmod 600 "$PKI/riskgwd.key"
+sed 's/^heartbeat = 5/heartbeat = 7/' "$T/gw.conf" >"$T/gw.conf.new"
+cp "$T/gw.conf" "$T/gw.conf.orig"
+cp "$T/gw.conf.new" "$T/gw.conf"
+kill -HUP "$GPID"
+wait_for "$T/gw.log" "reload refused, running configuration kept: route r44 changed" 5
+cp "$T/gw.conf.orig" "$T/gw.conf"
+cp "$PKI/venue.crt" "$PKI/riskgwd.crt"
+cp "$PKI/venue.key" "$PKI/riskgwd.key"
+kill -HUP "$GPID"
+n=0
+while [ "$(grep -c "reloaded: certificates" "$T/gw.log")" -le 1 ]; do
+	n=$((n + 1))
+	[ "$n" -lt 50 ] || fail "the second reload was not logged"
+	sleep 0.1
+done
+subject | grep -q "CN = venue" || fail "the reloaded certificate is not served"
+kill -0 "$GPID" || fail "riskgwd died"
 
 # -n: a bad configuration names file and line; an open key is refused
 sed 's/^heartbeat = 5/heartbeat = 0/' "$T/gw.conf" >"$T/bad.conf"
