@@ -72,32 +72,6 @@ static void seterr(char *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* LMDB's return code to ours; positive errno values come back negative. */
-static int mdb_code(int rc)
-{
-	switch (rc) {
-	case 0:
-		return 0;
-	case MDB_NOTFOUND:
-		return RULES_ENOTFOUND;
-	case MDB_KEYEXIST:
-		return RULES_EEXIST;
-	case MDB_MAP_FULL:
-	case MDB_TXN_FULL:
-	case ENOSPC:
-	case EDQUOT:
-		return RULES_EFULL;
-	case MDB_INVALID:
-	case MDB_VERSION_MISMATCH:
-	case MDB_CORRUPTED:
-	case MDB_PAGE_NOTFOUND:
-	case MDB_INCOMPATIBLE:
-		return RULES_ECORRUPT;
-	default:
-		return rc > 0 ? -rc : RULES_ESTORE;
-	}
-}
-
 static size_t map_size(const struct journal *j)
 {
 	MDB_envinfo info;
@@ -215,7 +189,7 @@ static int verify_records(struct journal *j, MDB_txn *txn, char *err)
 
 		if ((rc = mdb_cursor_open(txn, j->j_dbi[db], &cur)) != 0) {
 			seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
-			return mdb_code(rc);
+			return rules_mdb_err(rc);
 		}
 		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -233,7 +207,7 @@ static int verify_records(struct journal *j, MDB_txn *txn, char *err)
 		if (rc != MDB_NOTFOUND) {
 			seterr(err, "%s: database '%s': %s", j->j_path, jdb_names[db],
 			    mdb_strerror(rc));
-			return mdb_code(rc);
+			return rules_mdb_err(rc);
 		}
 	}
 	j->j_last_ev = j->j_last_ev_done = next_ev - 1;
@@ -251,7 +225,7 @@ static int verify_main(struct journal *j, MDB_txn *txn, char *err)
 	if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) != 0 ||
 	    (rc = mdb_cursor_open(txn, main_dbi, &cur)) != 0) {
 		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
-		return mdb_code(rc);
+		return rules_mdb_err(rc);
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -269,7 +243,7 @@ static int verify_main(struct journal *j, MDB_txn *txn, char *err)
 	mdb_cursor_close(cur);
 	if (rc != MDB_NOTFOUND) {
 		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
-		return mdb_code(rc);
+		return rules_mdb_err(rc);
 	}
 	return 0;
 }
@@ -286,18 +260,18 @@ static int verify(struct journal *j, char *err)
 
 	if ((rc = mdb_txn_begin(j->j_env, NULL, MDB_RDONLY, &txn)) != 0) {
 		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
-		return mdb_code(rc);
+		return rules_mdb_err(rc);
 	}
 	/* The schema first: a newer file may have other databases. */
 	if ((rc = mdb_dbi_open(txn, jdb_names[JDB_META], 0, &j->j_dbi[JDB_META])) != 0) {
 		seterr(err, "%s: corrupt: no '%s' database (%s)", j->j_path, jdb_names[JDB_META],
 		    mdb_strerror(rc));
-		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : mdb_code(rc);
+		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : rules_mdb_err(rc);
 		goto fail;
 	}
 	if ((rc = mdb_get(txn, j->j_dbi[JDB_META], &k, &v)) != 0) {
 		seterr(err, "%s: corrupt: no schema_version (%s)", j->j_path, mdb_strerror(rc));
-		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : mdb_code(rc);
+		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : rules_mdb_err(rc);
 		goto fail;
 	}
 	if ((rc = rules_rec_dec_u32(v.mv_data, v.mv_size, &version, &why)) != 0) {
@@ -319,7 +293,7 @@ static int verify(struct journal *j, char *err)
 		if ((rc = mdb_dbi_open(txn, jdb_names[db], 0, &j->j_dbi[db])) != 0) {
 			seterr(err, "%s: corrupt: no '%s' database (%s)", j->j_path, jdb_names[db],
 			    mdb_strerror(rc));
-			rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : mdb_code(rc);
+			rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : rules_mdb_err(rc);
 			goto fail;
 		}
 	}
@@ -327,7 +301,7 @@ static int verify(struct journal *j, char *err)
 		goto fail;
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
-		return mdb_code(rc);
+		return rules_mdb_err(rc);
 	}
 	return 0;
 fail:
@@ -360,7 +334,7 @@ fail:
 	mdb_txn_abort(txn);
 fail_notxn:
 	seterr(err, "%s: cannot initialise: %s", j->j_path, mdb_strerror(rc));
-	return mdb_code(rc);
+	return rules_mdb_err(rc);
 }
 
 /* Refuses a file shorter than LMDB's last page: touching a page beyond the
@@ -376,7 +350,7 @@ static int check_size(struct journal *j, char *err)
 	if ((rc = mdb_env_info(j->j_env, &info)) != 0 || (rc = mdb_env_stat(j->j_env, &ms)) != 0 ||
 	    (rc = mdb_env_get_fd(j->j_env, &fd)) != 0) {
 		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
-		return mdb_code(rc);
+		return rules_mdb_err(rc);
 	}
 	if (fstat(fd, &sb) != 0) {
 		rc = -errno;
@@ -403,7 +377,7 @@ static int lock_file(struct journal *j, char *err)
 
 	if ((rc = mdb_env_get_fd(j->j_env, &fd)) != 0) {
 		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
-		return mdb_code(rc);
+		return rules_mdb_err(rc);
 	}
 	if ((fl = fcntl(fd, F_GETFD)) < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0) {
 		rc = -errno;
@@ -489,7 +463,7 @@ static int open_env(struct journal *j, const struct journal_config *cfg, char *e
 	return 0;
 fail_mdb:
 	seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
-	return mdb_code(rc);
+	return rules_mdb_err(rc);
 }
 
 int journal_open(struct journal **out, const char *path, const struct journal_config *cfg,
@@ -568,7 +542,7 @@ static int turn_txn(struct journal *j, MDB_txn **txn, char *err)
 			j->j_wtxn = NULL;
 			seterr(err, "journal: cannot begin a write transaction: %s",
 			    mdb_strerror(rc));
-			return mdb_code(rc);
+			return rules_mdb_err(rc);
 		}
 	}
 	*txn = j->j_wtxn;
@@ -580,7 +554,7 @@ static int turn_txn(struct journal *j, MDB_txn **txn, char *err)
  * are released); the turn stays dead until journal_commit/abort. */
 static int turn_fail(struct journal *j, int rc, const char *what, char *err)
 {
-	int code = mdb_code(rc);
+	int code = rules_mdb_err(rc);
 
 	if (rc == MDB_MAP_FULL)
 		seterr(err, "journal full (map size %zu bytes): %s, turn lost", map_size(j), what);
@@ -622,7 +596,7 @@ int journal_commit(struct journal *j, char err[RULES_ERRLEN])
 		else
 			seterr(err, "journal commit: %s, nothing committed", mdb_strerror(rc));
 		j->j_last_ev = j->j_last_ev_done;
-		return mdb_code(rc);
+		return rules_mdb_err(rc);
 	}
 	j->j_last_ev_done = j->j_last_ev;
 	return 0;
@@ -646,7 +620,7 @@ int journal_flush(struct journal *j)
 {
 	int rc = mdb_env_sync(j->j_env, 1);
 
-	return rc == 0 ? 0 : mdb_code(rc);
+	return rc == 0 ? 0 : rules_mdb_err(rc);
 }
 
 /* ---- reads ----------------------------------------------------------------------- */
@@ -678,7 +652,7 @@ static int rd_get(struct journal *j, MDB_txn *txn, enum jdb db, const void *key,
 {
 	MDB_val k = {klen, (void *)key};
 
-	return mdb_code(mdb_get(txn, j->j_dbi[db], &k, v));
+	return rules_mdb_err(mdb_get(txn, j->j_dbi[db], &k, v));
 }
 
 int journal_session_get(struct journal *j, const char *name, struct journal_session *out)
@@ -747,7 +721,7 @@ int journal_msg_range(struct journal *j, const char *name, uint64_t from, uint64
 		return rc;
 	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_MSGS], &cur)) != 0) {
 		rd_end(j, txn);
-		return mdb_code(rc);
+		return rules_mdb_err(rc);
 	}
 	k.mv_size = journal_rec_msg_key(key, name, from);
 	k.mv_data = key;
@@ -775,7 +749,7 @@ int journal_msg_range(struct journal *j, const char *name, uint64_t from, uint64
 	rd_end(j, txn);
 	if (ret != 0)
 		return ret;
-	return rc == 0 || rc == MDB_NOTFOUND ? 0 : mdb_code(rc);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : rules_mdb_err(rc);
 }
 
 uint64_t journal_last_event(const struct journal *j)
@@ -796,7 +770,7 @@ int journal_replay(struct journal *j, journal_event_cb *cb, void *arg)
 		return rc;
 	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_EVENTS], &cur)) != 0) {
 		rd_end(j, txn);
-		return mdb_code(rc);
+		return rules_mdb_err(rc);
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -817,7 +791,7 @@ int journal_replay(struct journal *j, journal_event_cb *cb, void *arg)
 	rd_end(j, txn);
 	if (ret != 0)
 		return ret;
-	return rc == MDB_NOTFOUND ? 0 : mdb_code(rc);
+	return rc == MDB_NOTFOUND ? 0 : rules_mdb_err(rc);
 }
 
 int journal_day(struct journal *j, uint32_t *day)

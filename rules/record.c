@@ -7,7 +7,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+
+#include <lmdb.h>
 
 #include "crc32c.h"
 #include "record.h"
@@ -535,4 +538,31 @@ int rules_rec_seq_key_dec(const void *k, size_t n, uint64_t *seq, const char **w
 		v = (v << 8) | p[i];
 	*seq = v;
 	return 0;
+}
+
+int rules_mdb_err(int rc)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_NOTFOUND:
+		return RULES_ENOTFOUND;
+	case MDB_KEYEXIST:
+		return RULES_EEXIST;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+	case ENOSPC:
+	case EDQUOT:
+		return RULES_EFULL;
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INCOMPATIBLE:
+		return RULES_ECORRUPT;
+	default:
+		if (rc > 0)
+			return -rc;
+		return RULES_ESTORE;
+	}
 }

@@ -98,4 +98,9 @@ int rules_rec_id_key_dec(const void *k, size_t n, char id[RULES_ID_MAX + 1], con
 void rules_rec_seq_key(uint8_t buf[8], uint64_t seq);
 int rules_rec_seq_key_dec(const void *k, size_t n, uint64_t *seq, const char **why);
 
+/* LMDB's return code (or a positive errno from it) as one of ours, for every
+ * LMDB file of the project: RULES_ENOTFOUND, RULES_EEXIST, RULES_EFULL (map,
+ * transaction or disk full), RULES_ECORRUPT, a negative errno, RULES_ESTORE. */
+int rules_mdb_err(int rc);
+
 #endif

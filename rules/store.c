@@ -55,33 +55,6 @@ static void seterr(char *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-int rules_store_mdb_err(int rc)
-{
-	switch (rc) {
-	case 0:
-		return 0;
-	case MDB_NOTFOUND:
-		return RULES_ENOTFOUND;
-	case MDB_KEYEXIST:
-		return RULES_EEXIST;
-	case MDB_MAP_FULL:
-	case MDB_TXN_FULL:
-	case ENOSPC:
-	case EDQUOT:
-		return RULES_EFULL;
-	case MDB_INVALID:
-	case MDB_VERSION_MISMATCH:
-	case MDB_CORRUPTED:
-	case MDB_PAGE_NOTFOUND:
-	case MDB_INCOMPATIBLE:
-		return RULES_ECORRUPT;
-	default:
-		if (rc > 0)
-			return -rc;
-		return RULES_ESTORE;
-	}
-}
-
 size_t rules_store_map_size(const struct rules_store *st)
 {
 	MDB_envinfo info;
@@ -246,7 +219,7 @@ static int verify_records(struct rules_store *st, MDB_txn *txn, const char *path
 
 		if ((rc = mdb_cursor_open(txn, st->st_dbi[db], &cur)) != 0) {
 			seterr(err, "%s: %s", path, mdb_strerror(rc));
-			return rules_store_mdb_err(rc);
+			return rules_mdb_err(rc);
 		}
 		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -264,7 +237,7 @@ static int verify_records(struct rules_store *st, MDB_txn *txn, const char *path
 		if (rc != MDB_NOTFOUND) {
 			seterr(err, "%s: database '%s': %s", path, rules_db_names[db],
 			    mdb_strerror(rc));
-			return rules_store_mdb_err(rc);
+			return rules_mdb_err(rc);
 		}
 	}
 	return 0;
@@ -281,7 +254,7 @@ static int verify_main(MDB_txn *txn, const char *path, char *err)
 	if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) != 0 ||
 	    (rc = mdb_cursor_open(txn, main_dbi, &cur)) != 0) {
 		seterr(err, "%s: %s", path, mdb_strerror(rc));
-		return rules_store_mdb_err(rc);
+		return rules_mdb_err(rc);
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -301,7 +274,7 @@ static int verify_main(MDB_txn *txn, const char *path, char *err)
 	mdb_cursor_close(cur);
 	if (rc != MDB_NOTFOUND) {
 		seterr(err, "%s: %s", path, mdb_strerror(rc));
-		return rules_store_mdb_err(rc);
+		return rules_mdb_err(rc);
 	}
 	return 0;
 }
@@ -318,21 +291,21 @@ static int verify(struct rules_store *st, const char *path, char *err)
 
 	if ((rc = mdb_txn_begin(st->st_env, NULL, MDB_RDONLY, &txn)) != 0) {
 		seterr(err, "%s: %s", path, mdb_strerror(rc));
-		return rules_store_mdb_err(rc);
+		return rules_mdb_err(rc);
 	}
 	/* The schema first: a newer file may have other databases. */
 	rc = mdb_dbi_open(txn, rules_db_names[RULES_DB_META], 0, &st->st_dbi[RULES_DB_META]);
 	if (rc != 0) {
 		seterr(err, "%s: corrupt: no '%s' database (%s)", path,
 		    rules_db_names[RULES_DB_META], mdb_strerror(rc));
-		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : rules_store_mdb_err(rc);
+		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : rules_mdb_err(rc);
 		goto fail;
 	}
 	k.mv_data = (void *)META_SCHEMA;
 	k.mv_size = strlen(META_SCHEMA);
 	if ((rc = mdb_get(txn, st->st_dbi[RULES_DB_META], &k, &v)) != 0) {
 		seterr(err, "%s: corrupt: no schema_version (%s)", path, mdb_strerror(rc));
-		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : rules_store_mdb_err(rc);
+		rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : rules_mdb_err(rc);
 		goto fail;
 	}
 	if ((rc = rules_rec_dec_u32(v.mv_data, v.mv_size, &version, &why)) != 0) {
@@ -354,7 +327,7 @@ static int verify(struct rules_store *st, const char *path, char *err)
 		if ((rc = mdb_dbi_open(txn, rules_db_names[db], 0, &st->st_dbi[db])) != 0) {
 			seterr(err, "%s: corrupt: no '%s' database (%s)", path, rules_db_names[db],
 			    mdb_strerror(rc));
-			rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : rules_store_mdb_err(rc);
+			rc = rc == MDB_NOTFOUND ? RULES_ECORRUPT : rules_mdb_err(rc);
 			goto fail;
 		}
 	}
@@ -363,7 +336,7 @@ static int verify(struct rules_store *st, const char *path, char *err)
 		goto fail;
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		seterr(err, "%s: %s", path, mdb_strerror(rc));
-		return rules_store_mdb_err(rc);
+		return rules_mdb_err(rc);
 	}
 	return 0;
 fail:
@@ -398,7 +371,7 @@ fail:
 	mdb_txn_abort(txn);
 fail_notxn:
 	seterr(err, "%s: cannot initialise: %s", path, mdb_strerror(rc));
-	return rules_store_mdb_err(rc);
+	return rules_mdb_err(rc);
 }
 
 /* Number of entries in the main database of a file just opened. */
@@ -457,7 +430,7 @@ int rules_store_open(struct rules_store **out, const char *path, unsigned flags,
 	if ((rc = mdb_env_create(&st->st_env)) != 0) {
 		free(st);
 		seterr(err, "%s: %s", path, mdb_strerror(rc));
-		return rules_store_mdb_err(rc);
+		return rules_mdb_err(rc);
 	}
 	if ((rc = mdb_env_set_maxdbs(st->st_env, RULES_DB_COUNT)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->st_env, mapsize ? mapsize : STORE_MAPSIZE_DEFAULT)) != 0)
@@ -513,7 +486,7 @@ int rules_store_open(struct rules_store **out, const char *path, unsigned flags,
 
 fail_mdb:
 	seterr(err, "%s: %s", path, mdb_strerror(rc));
-	rc = rules_store_mdb_err(rc);
+	rc = rules_mdb_err(rc);
 fail:
 	mdb_env_close(st->st_env);
 	free(st);
@@ -549,7 +522,7 @@ static int get_one(struct rules_store *st, enum rules_db db, const void *key, si
 	if (rc == 0)
 		rc = decode(&v, out);
 	else
-		rc = rc == MDB_NOTFOUND ? RULES_ENOTFOUND : rules_store_mdb_err(rc);
+		rc = rc == MDB_NOTFOUND ? RULES_ENOTFOUND : rules_mdb_err(rc);
 	rd_leave(st);
 	return rc;
 }
@@ -669,7 +642,7 @@ static int foreach_db(struct rules_store *st, enum rules_db db, const MDB_val *f
 		return rc;
 	if ((rc = mdb_cursor_open(st->st_rtxn, st->st_dbi[db], &cur)) != 0) {
 		rd_leave(st);
-		return rules_store_mdb_err(rc);
+		return rules_mdb_err(rc);
 	}
 	if (from != NULL) {
 		k = *from;
@@ -684,7 +657,7 @@ static int foreach_db(struct rules_store *st, enum rules_db db, const MDB_val *f
 	rd_leave(st);
 	if (ret != 0)
 		return ret;
-	return rc == MDB_NOTFOUND ? 0 : rules_store_mdb_err(rc);
+	return rc == MDB_NOTFOUND ? 0 : rules_mdb_err(rc);
 }
 
 struct each_ctx {

@@ -38,7 +38,6 @@ struct rules_store {
 };
 
 /* LMDB's return code to ours; positive errno values come back negative. */
-int rules_store_mdb_err(int rc);
 
 /* The map size in bytes, for messages. */
 size_t rules_store_map_size(const struct rules_store *);

@@ -75,7 +75,7 @@ int rules_store_wr_begin(struct rules_store *st, struct rules_wr **out, char err
 	if (rc != 0) {
 		seterr(err, "cannot begin a write transaction: %s", mdb_strerror(rc));
 		free(wr);
-		return rules_store_mdb_err(rc);
+		return rules_mdb_err(rc);
 	}
 	/* The audit log continues from its last record. */
 	if ((rc = mdb_cursor_open(wr->wr_txn, st->st_dbi[RULES_DB_AUDIT], &cur)) != 0)
@@ -99,7 +99,7 @@ fail:
 	seterr(err, "cannot begin a write transaction: %s", mdb_strerror(rc));
 	mdb_txn_abort(wr->wr_txn);
 	free(wr);
-	return rules_store_mdb_err(rc);
+	return rules_mdb_err(rc);
 }
 
 /* A batch that can take another write. */
@@ -121,7 +121,7 @@ static int wr_usable(struct rules_wr *wr, const struct rules_actor *actor, char 
  * LMDB refuses any further use of a transaction that failed. */
 static int wr_fail(struct rules_wr *wr, int rc, const char *what, char *err)
 {
-	int code = rules_store_mdb_err(rc);
+	int code = rules_mdb_err(rc);
 
 	if (rc == MDB_MAP_FULL)
 		seterr(err, "rules store full (map size %zu bytes)",
@@ -529,7 +529,7 @@ int rules_wr_commit(struct rules_wr *wr, char err[RULES_ERRLEN])
 			seterr(err, "rules store: disk full, nothing committed");
 		else
 			seterr(err, "commit: %s, nothing committed", mdb_strerror(rc));
-		rc = rules_store_mdb_err(rc);
+		rc = rules_mdb_err(rc);
 	}
 	wr_free(wr);
 	return rc;
