@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "fixed.h"
 #include "htab.h"
 
@@ -265,11 +266,11 @@ int rules_engine_new(struct rules_engine **out, struct rules_store *store,
 		goto nomem;
 	e->e_store = store;
 	e->e_max_orders = cfg->ec_max_orders;
-	e->e_orders = calloc(cfg->ec_max_orders, sizeof(*e->e_orders));
-	e->e_clids = calloc(cfg->ec_max_orders, sizeof(*e->e_clids));
-	e->e_parents = calloc(cfg->ec_max_parents, sizeof(*e->e_parents));
-	e->e_accounts = calloc(cfg->ec_max_accounts, sizeof(*e->e_accounts));
-	e->e_symbols = calloc(cfg->ec_max_symbols, sizeof(*e->e_symbols));
+	e->e_orders = bigmem_calloc(cfg->ec_max_orders, sizeof(*e->e_orders));
+	e->e_clids = bigmem_calloc(cfg->ec_max_orders, sizeof(*e->e_clids));
+	e->e_parents = bigmem_calloc(cfg->ec_max_parents, sizeof(*e->e_parents));
+	e->e_accounts = bigmem_calloc(cfg->ec_max_accounts, sizeof(*e->e_accounts));
+	e->e_symbols = bigmem_calloc(cfg->ec_max_symbols, sizeof(*e->e_symbols));
 	if (e->e_orders == NULL || e->e_clids == NULL || e->e_parents == NULL ||
 	    e->e_accounts == NULL || e->e_symbols == NULL)
 		goto nomem;
@@ -309,11 +310,11 @@ void rules_engine_free(struct rules_engine *e)
 	htab_free(&e->e_parent_ix);
 	htab_free(&e->e_account_ix);
 	htab_free(&e->e_symbol_ix);
-	free(e->e_orders);
-	free(e->e_clids);
-	free(e->e_parents);
-	free(e->e_accounts);
-	free(e->e_symbols);
+	bigmem_free(e->e_orders);
+	bigmem_free(e->e_clids);
+	bigmem_free(e->e_parents);
+	bigmem_free(e->e_accounts);
+	bigmem_free(e->e_symbols);
 	free(e);
 }
 

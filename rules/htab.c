@@ -5,6 +5,8 @@
 
 #include "htab.h"
 
+#include "bigmem.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,7 @@ int htab_init(struct htab *t, size_t cap, const void *base, size_t stride)
 		return -EINVAL;
 	while (slots < 2 * cap)
 		slots <<= 1;
-	t->ht_slots = calloc(slots, sizeof(*t->ht_slots));
+	t->ht_slots = bigmem_calloc(slots, sizeof(*t->ht_slots));
 	if (t->ht_slots == NULL)
 		return -ENOMEM;
 	t->ht_mask = (uint32_t)(slots - 1);
@@ -30,7 +32,7 @@ int htab_init(struct htab *t, size_t cap, const void *base, size_t stride)
 
 void htab_free(struct htab *t)
 {
-	free(t->ht_slots);
+	bigmem_free(t->ht_slots);
 	t->ht_slots = NULL;
 }
 
