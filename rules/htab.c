@@ -11,12 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-int htab_init(struct htab *t, size_t cap, const void *base, size_t stride)
+int htab_init(struct htab *t, size_t cap, const void *base, size_t stride, size_t key_size)
 {
 	size_t slots = 16;
 
 	memset(t, 0, sizeof(*t));
-	if (cap == 0 || cap > (UINT32_C(1) << 30) || base == NULL || stride == 0)
+	if (cap == 0 || cap > (UINT32_C(1) << 30) || base == NULL || stride == 0 ||
+	    key_size == 0 || key_size > stride)
 		return -EINVAL;
 	while (slots < 2 * cap)
 		slots <<= 1;
@@ -27,6 +28,7 @@ int htab_init(struct htab *t, size_t cap, const void *base, size_t stride)
 	t->ht_cap = (uint32_t)cap;
 	t->ht_base = base;
 	t->ht_stride = stride;
+	t->ht_key_size = (uint32_t)key_size;
 	return 0;
 }
 
@@ -52,25 +54,27 @@ uint64_t htab_hash(const char *key, size_t *len)
 uint64_t htab_hash_n(const char *key, size_t n)
 {
 	size_t i;
-	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ (n * UINT64_C(0xff51afd7ed558ccd));
+	uint64_t h = htab_hash_start();
 
-	for (i = 0; i + 8 <= n; i += 8) {
-		uint64_t w;
+	for (i = 0; i + 8 <= n; i += 8)
+		h = htab_hash_word(h, htab_load64(key + i));
+	if (i < n)
+		h = htab_hash_tail(h, htab_tail(key, n));
+	return htab_hash_end(h, n);
+}
 
-		memcpy(&w, key + i, 8);
-		h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
-		h ^= h >> 31;
-	}
-	if (i < n) {
-		uint64_t w = 0;
+/* k (a stored key, in a buffer of more than len bytes) equals the len bytes
+ * at key: compared a word at a time, never reading key past its end. */
+static inline int key_eq(const char *k, const char *key, size_t len)
+{
+	size_t i;
 
-		memcpy(&w, key + i, n - i);
-		h = (h ^ w) * UINT64_C(0x94d049bb133111eb);
-	}
-	h ^= h >> 29;
-	h *= UINT64_C(0xbf58476d1ce4e5b9);
-	h ^= h >> 32;
-	return h;
+	for (i = 0; i + 8 <= len; i += 8)
+		if (htab_load64(k + i) != htab_load64(key + i))
+			return 0;
+	if (i < len && htab_tail(k, len) != htab_tail(key, len))
+		return 0;
+	return k[len] == '\0';
 }
 
 uint32_t htab_find(const struct htab *t, const char *key, size_t len, uint64_t h)
@@ -78,6 +82,8 @@ uint32_t htab_find(const struct htab *t, const char *key, size_t len, uint64_t h
 	uint64_t tag = h & UINT64_C(0xffffffff00000000);
 	uint32_t i = (uint32_t)h & t->ht_mask;
 
+	if (len >= t->ht_key_size)
+		return HTAB_NONE; /* no stored key is that long */
 	for (;;) {
 		uint64_t s = t->ht_slots[i];
 
@@ -87,7 +93,7 @@ uint32_t htab_find(const struct htab *t, const char *key, size_t len, uint64_t h
 			uint32_t idx = (uint32_t)s - 1;
 			const char *k = t->ht_base + (size_t)idx * t->ht_stride;
 
-			if (memcmp(k, key, len + 1) == 0)
+			if (key_eq(k, key, len))
 				return idx;
 		}
 		i = (i + 1) & t->ht_mask;

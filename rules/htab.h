@@ -2,17 +2,22 @@
  * htab.h - fixed-capacity open-addressing index of string-keyed entries.
  *
  * The entries live in a caller-owned array (base, stride); each entry's key
- * is a NUL-terminated string at offset 0. The index stores, per slot, the
- * entry number + 1 and 32 bits of the key's hash, so most misses and hits
- * compare no string. Entries are never removed one by one; htab_clear()
- * empties the whole index (a new trading day). All memory is allocated by
- * htab_init(): find and insert allocate nothing.
+ * is a NUL-terminated string at offset 0, in a buffer of key_size bytes. The
+ * index stores, per slot, the entry number + 1 and 32 bits of the key's
+ * hash, so most misses and hits compare no string. Entries are never removed
+ * one by one; htab_clear() empties the whole index (a new trading day). All
+ * memory is allocated by htab_init(): find and insert allocate nothing.
+ *
+ * The hash reads a key 8 bytes at a time, never past its end; its steps are
+ * inline here so that a caller that reads the key anyway (to validate it)
+ * can hash it in the same pass. htab_hash_n() is the reference.
  */
 #ifndef RULES_HTAB_H
 #define RULES_HTAB_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define HTAB_NONE UINT32_MAX
 
@@ -21,22 +26,104 @@ struct htab {
 	uint32_t    ht_mask;   /* slots - 1; slots is a power of two >= 2 * cap */
 	uint32_t    ht_count;  /* entries in use: 0 .. ht_cap */
 	uint32_t    ht_cap;    /* entries the caller's array holds */
+	uint32_t    ht_key_size; /* bytes of each entry's key buffer */
 	const char *ht_base;   /* the caller's array */
 	size_t      ht_stride; /* sizeof one entry */
 };
 
-/* 0, or -ENOMEM, -EINVAL (cap 0 or above 2^30). */
-int htab_init(struct htab *, size_t cap, const void *base, size_t stride);
+/* 0, or -ENOMEM, -EINVAL (cap 0 or above 2^30, key_size 0 or > stride). */
+int htab_init(struct htab *, size_t cap, const void *base, size_t stride, size_t key_size);
 void htab_free(struct htab *);
 void htab_clear(struct htab *);
+
+/* ---- reading keys a word at a time ---------------------------------------------- */
+
+static inline uint64_t htab_load64(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+static inline uint32_t htab_load32(const char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+	return w;
+}
+
+/*
+ * The last r = n % 8 (1..7) bytes of the n-byte key p as a little-endian
+ * word, zero padded, as memcpy(&w, p + n - r, r) would give on a
+ * little-endian machine - without reading outside p[0..n).
+ */
+static inline uint64_t htab_tail(const char *p, size_t n)
+{
+	size_t r = n & 7;
+	const unsigned char *u = (const unsigned char *)p;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n >= 8)
+		return htab_load64(p + n - 8) >> (8 * (8 - r));
+	if (r >= 4)
+		return htab_load32(p) | (uint64_t)htab_load32(p + r - 4) << (8 * (r - 4));
+	return (uint64_t)u[0] | (uint64_t)u[r >> 1] << (8 * (r >> 1)) |
+	    (uint64_t)u[r - 1] << (8 * (r - 1));
+#else
+	uint64_t w = 0;
+	size_t i;
+
+	for (i = 0; i < r; i++)
+		w |= (uint64_t)u[n - r + i] << (8 * i);
+	return w;
+#endif
+}
+
+/* ---- the hash: start, every full word, the tail (if n % 8), end(n) ------------------ */
+
+static inline uint64_t htab_hash_start(void)
+{
+	return UINT64_C(0x9e3779b97f4a7c15);
+}
+
+static inline uint64_t htab_hash_word(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
+	return h ^ (h >> 31);
+}
+
+static inline uint64_t htab_hash_tail(uint64_t h, uint64_t tail)
+{
+	return (h ^ tail) * UINT64_C(0x94d049bb133111eb);
+}
+
+/* The length goes in last, so that a key can be hashed before its end is
+ * known. */
+static inline uint64_t htab_hash_end(uint64_t h, size_t n)
+{
+	h ^= n * UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 29;
+	h *= UINT64_C(0xbf58476d1ce4e5b9);
+	return h ^ (h >> 32);
+}
 
 /* Hash of a NUL-terminated key; *len gets strlen(key). */
 uint64_t htab_hash(const char *key, size_t *len);
 /* The same hash of the len bytes at key, whose length is already known. */
 uint64_t htab_hash_n(const char *key, size_t len);
 
+/* ---- find and insert ----------------------------------------------------------------- */
+
 /* Index of the entry whose key equals key (len bytes, hash h), or HTAB_NONE. */
 uint32_t htab_find(const struct htab *, const char *key, size_t len, uint64_t h);
+
+/* The slot htab_find() reads first for hash h: to prefetch it. */
+static inline const uint64_t *htab_slot(const struct htab *t, uint64_t h)
+{
+	return &t->ht_slots[(uint32_t)h & t->ht_mask];
+}
 
 /* Adds entry number ht_count under hash h and returns it; the caller then
  * fills that entry (key first). HTAB_NONE when the table is full. The caller
