@@ -67,6 +67,17 @@ struct symbol {
 	int64_t s_refpx;
 };
 
+/* The effective limits of a check: the limit records of its parent, symbol,
+ * account and global merged (merge_limits()). Each parent caches the merge
+ * of its last check, for the store txn and the symbol and account it was
+ * made for. */
+struct eff {
+	uint64_t f_txnid;                 /* UINT64_MAX: none */
+	uint32_t f_symbol, f_account;     /* table indexes (f_account NONE: no account) */
+	uint32_t f_set, f_trip;           /* RULES_BIT(l): limit l is set / trips */
+	int64_t f_val[RULES_LIM_COUNT];
+};
+
 struct parent {
 	char p_id[RULES_ID_MAX + 1];
 	uint64_t p_txnid;
@@ -77,6 +88,10 @@ struct parent {
 	int64_t p_declared_qty;
 	struct rules_limits p_limits;     /* parent-scope limit record */
 	uint32_t p_account;               /* accounts[] index */
+	/* Table indexes of the registration's symbol and account once a child
+	 * matched them (NONE before): the checks compare indexes, not strings. */
+	uint32_t p_sym, p_acct;
+	struct eff p_eff;                 /* the limits of its last check */
 	struct expo p_expo;
 	/* Rate window: the times of the last p_ring_cap accepted children. */
 	int64_t *p_ring;
@@ -482,8 +497,13 @@ static int load_parent(struct rules_engine *e, struct parent *p)
 
 		/* A declared parent keeps its declaration while unregistered. */
 		p->p_registered = got(e, rules_store_get_parent(e->e_store, p->p_id, &reg));
-		if (p->p_registered)
+		if (p->p_registered) {
+			if (strcmp(reg.rp_symbol, p->p_reg.rp_symbol) != 0)
+				p->p_sym = NONE;
+			if (strcmp(reg.rp_account, p->p_reg.rp_account) != 0)
+				p->p_acct = NONE;
 			p->p_reg = reg;
+		}
 	}
 	p->p_has_limits =
 	    got(e, rules_store_get_limits(e->e_store, RULES_SCOPE_PARENT, p->p_id, &p->p_limits));
@@ -500,10 +520,10 @@ struct ctx {
 	struct account *a;
 	struct symbol *s;
 	uint32_t pi, ai, si;        /* table index, or NONE for a new entity */
-	struct key kc, ks, kp;      /* ClOrdID, symbol, parent of the order */
-	/* The effective limits, merged once per check by merge_limits(). */
-	uint32_t l_set, l_trip;     /* RULES_BIT(l): limit l is set / trips */
-	int64_t l_val[RULES_LIM_COUNT];
+	struct key kc, ks, kp, ka;  /* ClOrdID, symbol, parent, Account of the order */
+	bool has_ka;                /* the order carries an Account (ka) */
+	const struct eff *lim;      /* the effective limits (merge_limits()) */
+	struct eff tmp_eff;         /* they, when they cannot be cached */
 	bool force;                 /* rules_restore(): book without checking */
 	struct parent tmp_p;
 	struct account tmp_a;
@@ -512,12 +532,24 @@ struct ctx {
 
 /* Merges the limit records of the check's scopes, most specific first:
  * parent, symbol, account, global. The first scope that sets a limit gives
- * both its value and its action. Called once resolve() has the records. */
+ * both its value and its action. Called once resolve() has the records (all
+ * read at e_txnid): when the parent's last merge was for these records, it
+ * is still right. */
 static void merge_limits(const struct rules_engine *e, struct ctx *c)
 {
 	const struct rules_limits *recs[4];
 	uint32_t want = (UINT32_C(1) << RULES_LIM_COUNT) - 1, take;
 	size_t n = 0, i;
+	struct eff *f = &c->p->p_eff;
+
+	/* Only entities in the tables have a stable index to key the merge. */
+	if (c->pi == NONE || c->si == NONE || (c->a != NULL && c->ai == NONE) ||
+	    e->e_g_txnid != e->e_txnid)
+		f = &c->tmp_eff;
+	else if (f->f_txnid == e->e_txnid && f->f_symbol == c->si && f->f_account == c->ai) {
+		c->lim = f;
+		return;
+	}
 
 	if (c->p != NULL && c->p->p_has_limits)
 		recs[n++] = &c->p->p_limits;
@@ -527,19 +559,23 @@ static void merge_limits(const struct rules_engine *e, struct ctx *c)
 		recs[n++] = &c->a->a_limits;
 	if (e->e_g_has)
 		recs[n++] = &e->e_global;
-	c->l_set = c->l_trip = 0;
+	f->f_set = f->f_trip = 0;
 	for (i = 0; i < n && want != 0; i++) {
 		take = recs[i]->rl_set & want;
-		c->l_set |= take;
-		c->l_trip |= recs[i]->rl_trip & take;
+		f->f_set |= take;
+		f->f_trip |= recs[i]->rl_trip & take;
 		want &= ~take;
 		while (take != 0) {
 			unsigned l = (unsigned)__builtin_ctz(take);
 
-			c->l_val[l] = recs[i]->rl_val[l];
+			f->f_val[l] = recs[i]->rl_val[l];
 			take &= take - 1;
 		}
 	}
+	f->f_txnid = e->e_txnid;
+	f->f_symbol = c->si;
+	f->f_account = c->ai;
+	c->lim = f;
 }
 
 /* Effective limit l for this check (merge_limits()). */
@@ -547,10 +583,10 @@ static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_li
     int64_t *val, bool *trip)
 {
 	(void)e;
-	if ((c->l_set & RULES_BIT(l)) == 0)
+	if ((c->lim->f_set & RULES_BIT(l)) == 0)
 		return false;
-	*val = c->l_val[l];
-	*trip = (c->l_trip & RULES_BIT(l)) != 0;
+	*val = c->lim->f_val[l];
+	*trip = (c->lim->f_trip & RULES_BIT(l)) != 0;
 	return true;
 }
 
@@ -599,6 +635,8 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 		memset(&c->tmp_p, 0, sizeof(c->tmp_p));
 		memcpy(c->tmp_p.p_id, c->kp.k_s, c->kp.k_len + 1);
 		c->tmp_p.p_account = NONE;
+		c->tmp_p.p_sym = c->tmp_p.p_acct = NONE;
+		c->tmp_p.p_eff.f_txnid = UINT64_MAX;
 		c->p = &c->tmp_p;
 	}
 	c->s = find_symbol(e, &c->ks, &c->si);
@@ -662,6 +700,7 @@ static void declare(struct ctx *c, const struct rules_order *o, const char *acco
 	r->rp_trip = RULES_TRIP_DEFAULT;
 	c->p->p_declared = true;
 	c->p->p_declared_qty = o->ro_declared_qty;
+	c->p->p_sym = c->p->p_acct = NONE;
 }
 
 /* ---- verdicts ------------------------------------------------------------------- */
@@ -880,8 +919,6 @@ static uint32_t add_clid(struct rules_engine *e, const char *id, uint32_t order,
  * symbol in c. */
 static bool fields_ok(const struct rules_order *o, struct ctx *c, struct rules_decision *d)
 {
-	struct key ka;
-
 	if (!key_of(&c->kc, o->ro_clordid)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing ClOrdID");
 		return false;
@@ -908,7 +945,8 @@ static bool fields_ok(const struct rules_order *o, struct ctx *c, struct rules_d
 		reject(d, RULES_R_BAD_ORDER, "limit order needs Price > 0");
 		return false;
 	}
-	if (o->ro_account != NULL && o->ro_account[0] != '\0' && !key_of(&ka, o->ro_account)) {
+	c->has_ka = o->ro_account != NULL && o->ro_account[0] != '\0';
+	if (c->has_ka && !key_of(&c->ka, o->ro_account)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid Account");
 		return false;
 	}
@@ -1074,7 +1112,8 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	int64_t vpx, notional, rate;
 	struct order *ord;
 	struct parent *p;
-	uint32_t oi;
+	uint32_t oi, child_ai = NONE;
+	bool matched = false;           /* the symbol and account matched p's */
 
 	if (o->ro_parent == NULL || o->ro_parent[0] == '\0')
 		return reject(d, RULES_R_NO_PARENT, "child order names no parent");
@@ -1120,15 +1159,23 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	}
 	if (c->force)
 		goto book;
-	if (strcmp(p->p_reg.rp_symbol, o->ro_symbol) != 0)
+	/* Symbol and account: by table index once known (p_sym, p_acct; the
+	 * same string is the same index), else by string. */
+	if (p->p_sym != NONE ? p->p_sym != c->si : strcmp(p->p_reg.rp_symbol, o->ro_symbol) != 0)
 		return reject(d, RULES_R_PARENT_MISMATCH, "symbol %s differs from parent %s's %s",
 		    o->ro_symbol, p->p_id, p->p_reg.rp_symbol);
 	if (is_buy(p->p_reg.rp_side) != is_buy(o->ro_side))
 		return reject(d, RULES_R_PARENT_MISMATCH, "side %c differs from parent %s's %c",
 		    o->ro_side, p->p_id, p->p_reg.rp_side);
-	if (acct[0] != '\0' && strcmp(acct, p->p_reg.rp_account) != 0)
-		return reject(d, RULES_R_PARENT_MISMATCH, "account %s differs from parent %s's %s",
-		    acct, p->p_id, p->p_reg.rp_account);
+	if (c->has_ka) {
+		child_ai = htab_find(&e->e_account_ix, c->ka.k_s, c->ka.k_len, c->ka.k_h);
+		if (p->p_acct != NONE ? p->p_acct != child_ai :
+					strcmp(acct, p->p_reg.rp_account) != 0)
+			return reject(d, RULES_R_PARENT_MISMATCH,
+			    "account %s differs from parent %s's %s", acct, p->p_id,
+			    p->p_reg.rp_account);
+	}
+	matched = true;
 
 	if (price_checks(c, e, o, &vpx, &acc)) {
 		if (rules_mul_ovf(o->ro_qty, vpx, &notional))
@@ -1150,6 +1197,11 @@ book:
 		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window", p->p_id);
 	commit_entities(e, c);
 	p = c->p;
+	if (matched) {
+		p->p_sym = c->si;
+		if (child_ai != NONE)
+			p->p_acct = child_ai;
+	}
 
 	oi = (uint32_t)e->e_norders++;
 	ord = &e->e_orders[oi];
