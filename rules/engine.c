@@ -1,5 +1,6 @@
 /*
- * engine.c - the pre-trade checks and the order accounting (see engine.h).
+ * engine.c - the pre-trade checks and the limits cache (see engine.h); the
+ * order accounting is in engine_book.c, the tables in engine_impl.h.
  *
  * State of the day, all in arrays allocated by rules_engine_new():
  *
@@ -25,8 +26,6 @@
  */
 #include "config.h"
 
-#include "engine.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -35,116 +34,7 @@
 #include <string.h>
 
 #include "bigmem.h"
-#include "fixed.h"
-#include "htab.h"
-
-#define NSEC_PER_SEC INT64_C(1000000000)
-#define NONE UINT32_MAX
-
-/* ---- entities ---------------------------------------------------------------- */
-
-/* Sums of one parent or account. An overflow pins the sums (ex_pinned): every
- * later check then sees INT64_MAX and rejects. */
-struct expo {
-	int64_t open_qty, filled_qty, open_notional, filled_notional;
-	int64_t orders, live;
-	bool pinned;
-};
-
-struct account {
-	char a_id[RULES_ID_MAX + 1];      /* key: first member (htab) */
-	uint64_t a_txnid;                 /* store txn the limits were read at */
-	bool a_has_limits;
-	struct rules_limits a_limits;
-	struct expo a_expo;
-};
-
-struct symbol {
-	char s_id[RULES_ID_MAX + 1];
-	uint64_t s_txnid;
-	bool s_has_limits, s_restricted, s_has_refpx;
-	struct rules_limits s_limits;
-	int64_t s_refpx;
-};
-
-/* The effective limits of a check: the limit records of its parent, symbol,
- * account and global merged (merge_limits()). Each parent caches the merge
- * of its last check, for the store txn and the symbol and account it was
- * made for. */
-struct eff {
-	uint64_t f_txnid;                 /* UINT64_MAX: none */
-	uint32_t f_symbol, f_account;     /* table indexes (f_account NONE: no account) */
-	uint32_t f_set, f_trip;           /* RULES_BIT(l): limit l is set / trips */
-	int64_t f_val[RULES_LIM_COUNT];
-};
-
-struct parent {
-	char p_id[RULES_ID_MAX + 1];
-	uint64_t p_txnid;
-	bool p_registered;                /* rp holds a registration from the store */
-	bool p_declared;                  /* declared on a child (p_declared_qty) */
-	bool p_has_limits;
-	struct rules_parent p_reg;        /* registration, or the declared parent */
-	int64_t p_declared_qty;
-	struct rules_limits p_limits;     /* parent-scope limit record */
-	uint32_t p_account;               /* accounts[] index */
-	/* Table indexes of the registration's symbol and account once a child
-	 * matched them (NONE before): the checks compare indexes, not strings. */
-	uint32_t p_sym, p_acct;
-	struct eff p_eff;                 /* the limits of its last check */
-	struct expo p_expo;
-	/* Rate window: the times of the last p_ring_cap accepted children. */
-	int64_t *p_ring;
-	uint32_t p_ring_cap, p_ring_head; /* head: where the next time goes */
-	uint64_t p_ring_n;                /* times ever pushed */
-};
-
-enum ostate { O_LIVE = 0, O_DONE = 1 };
-
-struct order {
-	uint32_t o_parent, o_account, o_symbol;
-	uint32_t o_pend_clid;             /* clid of the pending replace, or NONE */
-	uint8_t o_state;
-	char o_side, o_ordtype;
-	int64_t o_qty, o_px;              /* px: limit price, or reference price for market */
-	int64_t o_cum;                    /* filled, by the venue's CumQty */
-	int64_t o_vleaves;                /* LeavesQty the venue last reported */
-	int64_t o_pend_qty, o_pend_px;    /* the pending replace */
-	int64_t o_cnt_qty, o_cnt_notional; /* open exposure counted in the sums */
-	uint32_t o_clid;                  /* its current (last confirmed) ClOrdID */
-	uint32_t o_tag;                   /* the caller's ro_tag */
-};
-
-/* What a ClOrdID named when it was taken. */
-enum clkind { CL_NEW = 0, CL_REPLACE = 1, CL_CANCEL = 2 };
-
-struct clid {
-	char c_id[RULES_ID_MAX + 1];
-	uint8_t c_kind;                   /* enum clkind */
-	uint32_t c_order;
-};
-
-struct rules_engine {
-	struct rules_store *e_store;
-	uint64_t e_txnid;                 /* newest store txn id seen */
-	bool e_snap;                      /* a read snapshot is open in this call */
-	int e_store_err;                  /* first store error in this call */
-
-	uint64_t e_g_txnid;
-	bool e_g_has;
-	struct rules_limits e_global;
-
-	struct order *e_orders;
-	size_t e_norders, e_max_orders;
-	struct clid *e_clids;
-	struct htab e_clid_ix;
-	struct parent *e_parents;
-	struct htab e_parent_ix;
-	struct account *e_accounts;
-	struct htab e_account_ix;
-	struct symbol *e_symbols;
-	struct htab e_symbol_ix;
-};
+#include "engine_impl.h"
 
 static const char *const reason_names[RULES_R_COUNT] = {
 	[RULES_R_OK] = "ok",
@@ -180,63 +70,7 @@ const char *rules_reason_name(int reason)
 	return reason_names[reason];
 }
 
-/* ---- small helpers ------------------------------------------------------------ */
-
-static int64_t sat_add(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (rules_add_ovf(a, b, &r))
-		return b > 0 ? INT64_MAX : INT64_MIN;
-	return r;
-}
-
-/* x += d, pinning the sums on overflow. */
-static void expo_bump(struct expo *x, int64_t *field, int64_t d)
-{
-	if (rules_add_ovf(*field, d, field) || *field == INT64_MAX)
-		x->pinned = true;
-}
-
-/* open + filled + d, as a check sees it. */
-static int64_t expo_total(const struct expo *x, int64_t open, int64_t filled, int64_t d)
-{
-	if (x->pinned)
-		return INT64_MAX;
-	return sat_add(sat_add(open, filled), d);
-}
-
-/* a*b, pinned at INT64_MAX on overflow (both are >= 0 here). */
-static int64_t sat_mul(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (rules_mul_ovf(a, b, &r))
-		return INT64_MAX;
-	return r;
-}
-
-static int64_t max64(int64_t a, int64_t b)
-{
-	return a > b ? a : b;
-}
-
-static bool is_buy(char side)
-{
-	return side == '1';
-}
-
-static bool id_ok(const char *s)
-{
-	return s != NULL && rules_id_valid(s);
-}
-
-/* An identifier checked and hashed for the tables in one pass. */
-struct key {
-	const char *k_s;
-	size_t k_len;
-	uint64_t k_h;
-};
+/* ---- ids ------------------------------------------------------------------------ */
 
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
@@ -276,7 +110,7 @@ __attribute__((no_sanitize_address)) static inline uint64_t id_word(const char *
  * bytes are masked off, but they are outside the string, so AddressSanitizer
  * is told not to look here.
  */
-__attribute__((no_sanitize_address)) static bool key_of(struct key *k, const char *s)
+__attribute__((no_sanitize_address)) bool eng_key_of(struct key *k, const char *s)
 {
 	uint64_t h = htab_hash_start(), bad = 0, w, nul;
 	size_t i, r;
@@ -331,19 +165,23 @@ int rules_engine_new(struct rules_engine **out, struct rules_store *store,
 	e->e_orders = bigmem_calloc(cfg->ec_max_orders, sizeof(*e->e_orders));
 	e->e_clids = bigmem_calloc(cfg->ec_max_orders, sizeof(*e->e_clids));
 	e->e_parents = bigmem_calloc(cfg->ec_max_parents, sizeof(*e->e_parents));
+	e->e_pcold = bigmem_calloc(cfg->ec_max_parents, sizeof(*e->e_pcold));
 	e->e_accounts = bigmem_calloc(cfg->ec_max_accounts, sizeof(*e->e_accounts));
+	e->e_acold = bigmem_calloc(cfg->ec_max_accounts, sizeof(*e->e_acold));
 	e->e_symbols = bigmem_calloc(cfg->ec_max_symbols, sizeof(*e->e_symbols));
+	e->e_scold = bigmem_calloc(cfg->ec_max_symbols, sizeof(*e->e_scold));
 	if (e->e_orders == NULL || e->e_clids == NULL || e->e_parents == NULL ||
-	    e->e_accounts == NULL || e->e_symbols == NULL)
+	    e->e_pcold == NULL || e->e_accounts == NULL || e->e_acold == NULL ||
+	    e->e_symbols == NULL || e->e_scold == NULL)
 		goto nomem;
 	if ((rc = htab_init(&e->e_clid_ix, cfg->ec_max_orders, e->e_clids, sizeof(*e->e_clids),
 		 RULES_ID_MAX + 1)) ||
-	    (rc = htab_init(&e->e_parent_ix, cfg->ec_max_parents, e->e_parents,
-		 sizeof(*e->e_parents), RULES_ID_MAX + 1)) ||
-	    (rc = htab_init(&e->e_account_ix, cfg->ec_max_accounts, e->e_accounts,
-		 sizeof(*e->e_accounts), RULES_ID_MAX + 1)) ||
-	    (rc = htab_init(&e->e_symbol_ix, cfg->ec_max_symbols, e->e_symbols,
-		 sizeof(*e->e_symbols), RULES_ID_MAX + 1)))
+	    (rc = htab_init(&e->e_parent_ix, cfg->ec_max_parents, e->e_pcold,
+		 sizeof(*e->e_pcold), RULES_ID_MAX + 1)) ||
+	    (rc = htab_init(&e->e_account_ix, cfg->ec_max_accounts, e->e_acold,
+		 sizeof(*e->e_acold), RULES_ID_MAX + 1)) ||
+	    (rc = htab_init(&e->e_symbol_ix, cfg->ec_max_symbols, e->e_scold,
+		 sizeof(*e->e_scold), RULES_ID_MAX + 1)))
 		goto nomem;
 	*out = e;
 	return 0;
@@ -376,8 +214,11 @@ void rules_engine_free(struct rules_engine *e)
 	bigmem_free(e->e_orders);
 	bigmem_free(e->e_clids);
 	bigmem_free(e->e_parents);
+	bigmem_free(e->e_pcold);
 	bigmem_free(e->e_accounts);
+	bigmem_free(e->e_acold);
 	bigmem_free(e->e_symbols);
+	bigmem_free(e->e_scold);
 	free(e);
 }
 
@@ -453,7 +294,7 @@ static int load_global(struct rules_engine *e)
 	return e->e_store_err ? -1 : 0;
 }
 
-static int load_account(struct rules_engine *e, struct account *a)
+static int load_account(struct rules_engine *e, struct account *a, struct account_cold *ac)
 {
 	int rc;
 
@@ -462,12 +303,12 @@ static int load_account(struct rules_engine *e, struct account *a)
 	if ((rc = snap(e)) != 0)
 		return rc;
 	a->a_has_limits = got(e,
-	    rules_store_get_limits(e->e_store, RULES_SCOPE_ACCOUNT, a->a_id, &a->a_limits));
+	    rules_store_get_limits(e->e_store, RULES_SCOPE_ACCOUNT, ac->a_id, &ac->a_limits));
 	a->a_txnid = e->e_txnid;
 	return e->e_store_err ? -1 : 0;
 }
 
-static int load_symbol(struct rules_engine *e, struct symbol *s)
+static int load_symbol(struct rules_engine *e, struct symbol *s, struct symbol_cold *sc)
 {
 	int rc;
 
@@ -475,16 +316,30 @@ static int load_symbol(struct rules_engine *e, struct symbol *s)
 		return 0;
 	if ((rc = snap(e)) != 0)
 		return rc;
-	s->s_has_limits =
-	    got(e, rules_store_get_limits(e->e_store, RULES_SCOPE_SYMBOL, s->s_id, &s->s_limits));
-	s->s_has_refpx = got(e, rules_store_get_refpx(e->e_store, s->s_id, &s->s_refpx));
-	s->s_restricted = got(e, rules_store_get_restricted(e->e_store, s->s_id, NULL));
+	s->s_has_limits = got(e,
+	    rules_store_get_limits(e->e_store, RULES_SCOPE_SYMBOL, sc->s_id, &sc->s_limits));
+	s->s_has_refpx = got(e, rules_store_get_refpx(e->e_store, sc->s_id, &s->s_refpx));
+	s->s_restricted = got(e, rules_store_get_restricted(e->e_store, sc->s_id, NULL));
 	s->s_txnid = e->e_txnid;
 	return e->e_store_err ? -1 : 0;
 }
 
+/* Makes r the parent's registration (or declaration): kept whole in the
+ * cold part, its numbers copied to the hot part. */
+static void set_reg(struct parent *p, struct parent_cold *pc, const struct rules_parent *r)
+{
+	if (r != &pc->p_reg)
+		pc->p_reg = *r;
+	p->p_qty = r->rp_qty;
+	p->p_limit_px = r->rp_limit_px;
+	p->p_max_notional = r->rp_max_notional;
+	p->p_max_rate = r->rp_max_rate;
+	p->p_trip = r->rp_trip;
+	p->p_side = r->rp_side;
+}
+
 /* A registration, when there is one, wins over a declaration. */
-static int load_parent(struct rules_engine *e, struct parent *p)
+static int load_parent(struct rules_engine *e, struct parent *p, struct parent_cold *pc)
 {
 	int rc;
 
@@ -496,17 +351,17 @@ static int load_parent(struct rules_engine *e, struct parent *p)
 		struct rules_parent reg;
 
 		/* A declared parent keeps its declaration while unregistered. */
-		p->p_registered = got(e, rules_store_get_parent(e->e_store, p->p_id, &reg));
+		p->p_registered = got(e, rules_store_get_parent(e->e_store, pc->p_id, &reg));
 		if (p->p_registered) {
-			if (strcmp(reg.rp_symbol, p->p_reg.rp_symbol) != 0)
+			if (strcmp(reg.rp_symbol, pc->p_reg.rp_symbol) != 0)
 				p->p_sym = NONE;
-			if (strcmp(reg.rp_account, p->p_reg.rp_account) != 0)
+			if (strcmp(reg.rp_account, pc->p_reg.rp_account) != 0)
 				p->p_acct = NONE;
-			p->p_reg = reg;
+			set_reg(p, pc, &reg);
 		}
 	}
-	p->p_has_limits =
-	    got(e, rules_store_get_limits(e->e_store, RULES_SCOPE_PARENT, p->p_id, &p->p_limits));
+	p->p_has_limits = got(e,
+	    rules_store_get_limits(e->e_store, RULES_SCOPE_PARENT, pc->p_id, &pc->p_limits));
 	p->p_txnid = e->e_txnid;
 	return e->e_store_err ? -1 : 0;
 }
@@ -517,8 +372,11 @@ static int load_parent(struct rules_engine *e, struct parent *p)
  * tmp_* members until the order is accepted. */
 struct ctx {
 	struct parent *p;
+	struct parent_cold *pc;
 	struct account *a;
+	struct account_cold *ac;
 	struct symbol *s;
+	struct symbol_cold *sc;
 	uint32_t pi, ai, si;        /* table index, or NONE for a new entity */
 	struct key kc, ks, kp, ka;  /* ClOrdID, symbol, parent, Account of the order */
 	bool has_ka;                /* the order carries an Account (ka) */
@@ -526,8 +384,11 @@ struct ctx {
 	struct eff tmp_eff;         /* they, when they cannot be cached */
 	bool force;                 /* rules_restore(): book without checking */
 	struct parent tmp_p;
+	struct parent_cold tmp_pc;
 	struct account tmp_a;
+	struct account_cold tmp_ac;
 	struct symbol tmp_s;
+	struct symbol_cold tmp_sc;
 };
 
 /* Merges the limit records of the check's scopes, most specific first:
@@ -551,12 +412,12 @@ static void merge_limits(const struct rules_engine *e, struct ctx *c)
 		return;
 	}
 
-	if (c->p != NULL && c->p->p_has_limits)
-		recs[n++] = &c->p->p_limits;
-	if (c->s != NULL && c->s->s_has_limits)
-		recs[n++] = &c->s->s_limits;
+	if (c->p->p_has_limits)
+		recs[n++] = &c->pc->p_limits;
+	if (c->s->s_has_limits)
+		recs[n++] = &c->sc->s_limits;
 	if (c->a != NULL && c->a->a_has_limits)
-		recs[n++] = &c->a->a_limits;
+		recs[n++] = &c->ac->a_limits;
 	if (e->e_g_has)
 		recs[n++] = &e->e_global;
 	f->f_set = f->f_trip = 0;
@@ -590,30 +451,34 @@ static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_li
 	return true;
 }
 
-static struct parent *find_parent(struct rules_engine *e, const struct key *k, uint32_t *idx)
+/*
+ * Memory-level parallelism: a check on a day-sized book misses the cache on
+ * the ClOrdID index slot (a 32 MiB table at random), the parent's lines and
+ * the next order and ClOrdID entries. Asked for all at once here, before the
+ * check needs the first of them, they arrive in about the time of one miss
+ * instead of one after the other. Prefetches never fault and change nothing.
+ */
+static void prefetch_check(const struct rules_engine *e, const struct ctx *c)
 {
-	*idx = htab_find(&e->e_parent_ix, k->k_s, k->k_len, k->k_h);
-	return *idx == HTAB_NONE ? NULL : &e->e_parents[*idx];
-}
+	uint32_t i;
 
-static struct account *find_account(struct rules_engine *e, const struct key *k, uint32_t *idx)
-{
-	*idx = htab_find(&e->e_account_ix, k->k_s, k->k_len, k->k_h);
-	return *idx == HTAB_NONE ? NULL : &e->e_accounts[*idx];
-}
+	__builtin_prefetch(htab_slot(&e->e_clid_ix, c->kc.k_h));
+	if ((i = htab_guess(&e->e_parent_ix, c->kp.k_h)) != HTAB_NONE) {
+		const char *p = (const char *)&e->e_parents[i];
+		size_t off;
 
-static struct symbol *find_symbol(struct rules_engine *e, const struct key *k, uint32_t *idx)
-{
-	*idx = htab_find(&e->e_symbol_ix, k->k_s, k->k_len, k->k_h);
-	return *idx == HTAB_NONE ? NULL : &e->e_symbols[*idx];
-}
-
-static uint32_t find_clid(const struct rules_engine *e, const char *id)
-{
-	size_t len;
-	uint64_t h = htab_hash(id, &len);
-
-	return htab_find(&e->e_clid_ix, id, len, h);
+		__builtin_prefetch(&e->e_pcold[i]);
+		for (off = 0; off < sizeof(struct parent); off += 64)
+			__builtin_prefetch(p + off, 1);
+	}
+	if ((i = htab_guess(&e->e_symbol_ix, c->ks.k_h)) != HTAB_NONE) {
+		__builtin_prefetch(&e->e_scold[i]);
+		__builtin_prefetch(&e->e_symbols[i]);
+	}
+	if (e->e_norders < e->e_max_orders) {
+		__builtin_prefetch(&e->e_orders[e->e_norders], 1);
+		__builtin_prefetch(&e->e_clids[e->e_clid_ix.ht_count], 1);
+	}
 }
 
 /*
@@ -630,49 +495,65 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 	const char *aid;
 	struct key ka;
 
-	c->p = find_parent(e, &c->kp, &c->pi);
-	if (c->p == NULL) {
+	c->pi = find_parent(e, &c->kp);
+	if (c->pi != NONE) {
+		c->p = &e->e_parents[c->pi];
+		c->pc = &e->e_pcold[c->pi];
+	} else {
 		memset(&c->tmp_p, 0, sizeof(c->tmp_p));
-		memcpy(c->tmp_p.p_id, c->kp.k_s, c->kp.k_len + 1);
+		memset(&c->tmp_pc, 0, sizeof(c->tmp_pc));
+		memcpy(c->tmp_pc.p_id, c->kp.k_s, c->kp.k_len + 1);
 		c->tmp_p.p_account = NONE;
 		c->tmp_p.p_sym = c->tmp_p.p_acct = NONE;
 		c->tmp_p.p_eff.f_txnid = UINT64_MAX;
 		c->p = &c->tmp_p;
+		c->pc = &c->tmp_pc;
 	}
-	c->s = find_symbol(e, &c->ks, &c->si);
-	if (c->s == NULL) {
+	c->si = find_symbol(e, &c->ks);
+	if (c->si != NONE) {
+		c->s = &e->e_symbols[c->si];
+		c->sc = &e->e_scold[c->si];
+	} else {
 		memset(&c->tmp_s, 0, sizeof(c->tmp_s));
-		memcpy(c->tmp_s.s_id, c->ks.k_s, c->ks.k_len + 1);
+		memset(&c->tmp_sc, 0, sizeof(c->tmp_sc));
+		memcpy(c->tmp_sc.s_id, c->ks.k_s, c->ks.k_len + 1);
 		c->s = &c->tmp_s;
+		c->sc = &c->tmp_sc;
 	}
 	for (tries = 0; tries < 16; tries++) {
 		c->a = NULL;
+		c->ac = NULL;
 		c->ai = NONE;
-		if ((rc = load_global(e)) != 0 || (rc = load_parent(e, c->p)) != 0 ||
-		    (rc = load_symbol(e, c->s)) != 0) {
+		if ((rc = load_global(e)) != 0 || (rc = load_parent(e, c->p, c->pc)) != 0 ||
+		    (rc = load_symbol(e, c->s, c->sc)) != 0) {
 			if (rc < 0)
 				return -1;
 			continue;
 		}
 		if (c->p->p_account != NONE) {
 			c->ai = c->p->p_account;
-			c->a = &e->e_accounts[c->ai];
 		} else {
-			aid = c->p->p_registered ? c->p->p_reg.rp_account : acct;
+			aid = c->p->p_registered ? c->pc->p_reg.rp_account : acct;
 			if (aid[0] != '\0') {
-				if (!key_of(&ka, aid)) { /* validated where it came from */
+				if (!eng_key_of(&ka, aid)) { /* validated where it came from */
 					e->e_store_err = RULES_ECORRUPT;
 					return -1;
 				}
-				c->a = find_account(e, &ka, &c->ai);
-				if (c->a == NULL) {
+				c->ai = find_account(e, &ka);
+				if (c->ai == NONE) {
 					memset(&c->tmp_a, 0, sizeof(c->tmp_a));
-					strcpy(c->tmp_a.a_id, aid);
+					memset(&c->tmp_ac, 0, sizeof(c->tmp_ac));
+					strcpy(c->tmp_ac.a_id, aid);
 					c->a = &c->tmp_a;
+					c->ac = &c->tmp_ac;
 				}
 			}
 		}
-		if (c->a != NULL && (rc = load_account(e, c->a)) != 0) {
+		if (c->ai != NONE) {
+			c->a = &e->e_accounts[c->ai];
+			c->ac = &e->e_acold[c->ai];
+		}
+		if (c->a != NULL && (rc = load_account(e, c->a, c->ac)) != 0) {
 			if (rc < 0)
 				return -1;
 			continue;
@@ -689,15 +570,16 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
  * registration and the route allows declaring. */
 static void declare(struct ctx *c, const struct rules_order *o, const char *account)
 {
-	struct rules_parent *r = &c->p->p_reg;
+	struct rules_parent *r = &c->pc->p_reg;
 
 	memset(r, 0, sizeof(*r));
-	strcpy(r->rp_id, c->p->p_id);
+	strcpy(r->rp_id, c->pc->p_id);
 	strcpy(r->rp_account, account);
 	strcpy(r->rp_symbol, o->ro_symbol);
 	r->rp_side = o->ro_side;
 	r->rp_qty = o->ro_declared_qty;
 	r->rp_trip = RULES_TRIP_DEFAULT;
+	set_reg(c->p, c->pc, r);
 	c->p->p_declared = true;
 	c->p->p_declared_qty = o->ro_declared_qty;
 	c->p->p_sym = c->p->p_acct = NONE;
@@ -796,63 +678,6 @@ static void rate_push(struct parent *p, int64_t now)
 	p->p_ring_n++;
 }
 
-/* ---- exposure bookkeeping --------------------------------------------------------- */
-
-static void expo_add(struct expo *x, int64_t dq, int64_t dn)
-{
-	expo_bump(x, &x->open_qty, dq);
-	expo_bump(x, &x->open_notional, dn);
-}
-
-/* Recomputes what the order counts as open and moves the difference into
- * its parent's and account's sums. */
-static void recount(struct rules_engine *e, struct order *o)
-{
-	int64_t q = 0, n = 0, dq, dn;
-
-	if (o->o_state == O_LIVE) {
-		int64_t old_q = max64(max64(o->o_qty - o->o_cum, o->o_vleaves), 0);
-		int64_t old_n = sat_mul(old_q, o->o_px);
-
-		q = old_q;
-		n = old_n;
-		if (o->o_pend_clid != NONE) {
-			int64_t new_q = max64(o->o_pend_qty - o->o_cum, 0);
-
-			q = max64(q, new_q);
-			n = max64(n, sat_mul(new_q, o->o_pend_px));
-		}
-	}
-	/* Both sides are in [0, INT64_MAX]: the differences cannot overflow. */
-	dq = q - o->o_cnt_qty;
-	dn = n - o->o_cnt_notional;
-	if (n == INT64_MAX) {
-		e->e_parents[o->o_parent].p_expo.pinned = true;
-		if (o->o_account != NONE)
-			e->e_accounts[o->o_account].a_expo.pinned = true;
-	}
-	if (dq == 0 && dn == 0)
-		return;
-	expo_add(&e->e_parents[o->o_parent].p_expo, dq, dn);
-	if (o->o_account != NONE)
-		expo_add(&e->e_accounts[o->o_account].a_expo, dq, dn);
-	o->o_cnt_qty = q;
-	o->o_cnt_notional = n;
-}
-
-static void set_live(struct rules_engine *e, struct order *o, uint8_t state)
-{
-	int64_t d;
-
-	if (o->o_state == state)
-		return;
-	d = state == O_LIVE ? 1 : -1;
-	o->o_state = state;
-	e->e_parents[o->o_parent].p_expo.live += d;
-	if (o->o_account != NONE)
-		e->e_accounts[o->o_account].a_expo.live += d;
-}
-
 /* ---- inserting accepted entities ----------------------------------------------- */
 
 static int commit_entities(struct rules_engine *e, struct ctx *c)
@@ -861,22 +686,28 @@ static int commit_entities(struct rules_engine *e, struct ctx *c)
 	uint64_t h;
 
 	if (c->a != NULL && c->ai == NONE) {
-		h = htab_hash(c->a->a_id, &len);
+		h = htab_hash(c->ac->a_id, &len);
 		c->ai = htab_add(&e->e_account_ix, h);
 		e->e_accounts[c->ai] = c->tmp_a;
+		e->e_acold[c->ai] = c->tmp_ac;
 		c->a = &e->e_accounts[c->ai];
+		c->ac = &e->e_acold[c->ai];
 	}
 	if (c->si == NONE) {
-		h = htab_hash(c->s->s_id, &len);
+		h = htab_hash(c->sc->s_id, &len);
 		c->si = htab_add(&e->e_symbol_ix, h);
 		e->e_symbols[c->si] = c->tmp_s;
+		e->e_scold[c->si] = c->tmp_sc;
 		c->s = &e->e_symbols[c->si];
+		c->sc = &e->e_scold[c->si];
 	}
 	if (c->pi == NONE) {
-		h = htab_hash(c->p->p_id, &len);
+		h = htab_hash(c->pc->p_id, &len);
 		c->pi = htab_add(&e->e_parent_ix, h);
 		e->e_parents[c->pi] = c->tmp_p;
+		e->e_pcold[c->pi] = c->tmp_pc;
 		c->p = &e->e_parents[c->pi];
+		c->pc = &e->e_pcold[c->pi];
 	}
 	c->p->p_account = c->ai;
 	return 0;
@@ -890,40 +721,17 @@ static bool room_for(const struct rules_engine *e, const struct ctx *c)
 	    (c->a == NULL || c->ai != NONE || e->e_account_ix.ht_count < e->e_account_ix.ht_cap);
 }
 
-static uint32_t add_clid_k(struct rules_engine *e, const struct key *k, uint32_t order,
-    enum clkind kind)
-{
-	uint32_t i = htab_add(&e->e_clid_ix, k->k_h);
-
-	if (i != HTAB_NONE) {
-		memcpy(e->e_clids[i].c_id, k->k_s, k->k_len + 1);
-		e->e_clids[i].c_order = order;
-		e->e_clids[i].c_kind = (uint8_t)kind;
-	}
-	return i;
-}
-
-static uint32_t add_clid(struct rules_engine *e, const char *id, uint32_t order,
-    enum clkind kind)
-{
-	struct key k;
-
-	if (!key_of(&k, id))
-		return HTAB_NONE;
-	return add_clid_k(e, &k, order, kind);
-}
-
 /* ---- the checks ------------------------------------------------------------------ */
 
 /* Validates the fields every child order needs; keys the ClOrdID and the
  * symbol in c. */
 static bool fields_ok(const struct rules_order *o, struct ctx *c, struct rules_decision *d)
 {
-	if (!key_of(&c->kc, o->ro_clordid)) {
+	if (!eng_key_of(&c->kc, o->ro_clordid)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing ClOrdID");
 		return false;
 	}
-	if (!key_of(&c->ks, o->ro_symbol)) {
+	if (!eng_key_of(&c->ks, o->ro_symbol)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing Symbol");
 		return false;
 	}
@@ -946,7 +754,7 @@ static bool fields_ok(const struct rules_order *o, struct ctx *c, struct rules_d
 		return false;
 	}
 	c->has_ka = o->ro_account != NULL && o->ro_account[0] != '\0';
-	if (c->has_ka && !key_of(&c->ka, o->ro_account)) {
+	if (c->has_ka && !eng_key_of(&c->ka, o->ro_account)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid Account");
 		return false;
 	}
@@ -1013,7 +821,7 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
     int64_t dn, struct acc *acc)
 {
 	const struct parent *p = c->p;
-	const struct rules_parent *r = &p->p_reg;
+	const char *pid = c->pc->p_id;
 	int64_t v, sum, rate;
 	bool t;
 	char b1[RULES_PX_BUFLEN], b2[RULES_PX_BUFLEN];
@@ -1028,30 +836,30 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 		verdict(acc, false, RULES_R_RESTRICTED, "symbol %s is restricted", o->ro_symbol);
 
 	/* parent limit price */
-	if (r->rp_limit_px > 0) {
+	if (p->p_limit_px > 0) {
 		if (o->ro_ordtype == RULES_ORDTYPE_MARKET)
 			verdict(acc, false, RULES_R_PARENT_PRICE,
-			    "market child of parent %s with limit %s", p->p_id,
-			    PX(b1, r->rp_limit_px));
-		else if (is_buy(r->rp_side) ? vpx > r->rp_limit_px : vpx < r->rp_limit_px)
+			    "market child of parent %s with limit %s", pid,
+			    PX(b1, p->p_limit_px));
+		else if (is_buy(p->p_side) ? vpx > p->p_limit_px : vpx < p->p_limit_px)
 			verdict(acc, false, RULES_R_PARENT_PRICE,
-			    "price %s through parent %s limit %s", PX(b1, vpx), p->p_id,
-			    PX(b2, r->rp_limit_px));
+			    "price %s through parent %s limit %s", PX(b1, vpx), pid,
+			    PX(b2, p->p_limit_px));
 	}
 
 	/* parent quantity: open + filled + this order */
-	t = (r->rp_trip & RULES_BIT(RULES_LIM_PARENT_QTY)) != 0;
+	t = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_QTY)) != 0;
 	sum = expo_total(&p->p_expo, p->p_expo.open_qty, p->p_expo.filled_qty, dq);
-	if (sum > r->rp_qty)
+	if (sum > p->p_qty)
 		verdict(acc, t, RULES_R_PARENT_QTY,
 		    "parent %s quantity %" PRId64 " > %" PRId64 " (open %" PRId64
 		    ", filled %" PRId64 ", order %" PRId64 ")",
-		    p->p_id, sum, r->rp_qty, p->p_expo.open_qty, p->p_expo.filled_qty, dq);
+		    pid, sum, p->p_qty, p->p_expo.open_qty, p->p_expo.filled_qty, dq);
 
 	/* parent notional */
-	if (r->rp_max_notional > 0) {
-		v = r->rp_max_notional;
-		t = (r->rp_trip & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) != 0;
+	if (p->p_max_notional > 0) {
+		v = p->p_max_notional;
+		t = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) != 0;
 	} else if (!eff(e, c, RULES_LIM_PARENT_NOTIONAL, &v, &t)) {
 		v = 0;
 	}
@@ -1060,19 +868,19 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 		    dn);
 		if (sum > v)
 			verdict(acc, t, RULES_R_PARENT_NOTIONAL, "parent %s notional %s > %s",
-			    p->p_id, PX(b1, sum), PX(b2, v));
+			    pid, PX(b1, sum), PX(b2, v));
 	}
 
 	/* parent rate: a sliding one-second window of accepted children */
-	if (r->rp_max_rate > 0) {
-		rate = r->rp_max_rate;
-		t = (r->rp_trip & RULES_BIT(RULES_LIM_PARENT_RATE)) != 0;
+	if (p->p_max_rate > 0) {
+		rate = p->p_max_rate;
+		t = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_RATE)) != 0;
 	} else if (!eff(e, c, RULES_LIM_PARENT_RATE, &rate, &t)) {
 		rate = 0;
 	}
 	if (rate > 0 && rate_full(p, rate, o->ro_now_ns))
 		verdict(acc, t, RULES_R_PARENT_RATE,
-		    "parent %s: more than %" PRId64 " child orders in one second", p->p_id, rate);
+		    "parent %s: more than %" PRId64 " child orders in one second", pid, rate);
 
 	/* account gross notional */
 	if (c->a != NULL && eff(e, c, RULES_LIM_ACCOUNT_NOTIONAL, &v, &t)) {
@@ -1080,14 +888,14 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 		    c->a->a_expo.filled_notional, dn);
 		if (sum > v)
 			verdict(acc, t, RULES_R_ACCOUNT_NOTIONAL, "account %s notional %s > %s",
-			    c->a->a_id, PX(b1, sum), PX(b2, v));
+			    c->ac->a_id, PX(b1, sum), PX(b2, v));
 	}
 }
 
 /* The rate limit in force for the parent (0 = none). */
 static int64_t parent_rate(const struct rules_engine *e, const struct ctx *c)
 {
-	int64_t rate = c->p->p_reg.rp_max_rate;
+	int64_t rate = c->p->p_max_rate;
 	bool t;
 
 	if (rate > 0)
@@ -1117,21 +925,24 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 
 	if (o->ro_parent == NULL || o->ro_parent[0] == '\0')
 		return reject(d, RULES_R_NO_PARENT, "child order names no parent");
-	if (!key_of(&c->kp, o->ro_parent))
+	if (!eng_key_of(&c->kp, o->ro_parent))
 		return reject(d, RULES_R_BAD_ORDER, "invalid parent id");
+	prefetch_check(e, c);
 	if (htab_find(&e->e_clid_ix, c->kc.k_s, c->kc.k_len, c->kc.k_h) != HTAB_NONE)
 		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
 	if (resolve(e, c, acct) != 0)
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err));
 	p = c->p;
+	if (p->p_ring_cap != 0) /* where rate_full() reads and rate_push() writes */
+		__builtin_prefetch(&p->p_ring[p->p_ring_head], 1);
 	if (!p->p_registered) {
 		if (p->p_declared) {
 			if (!c->force && o->ro_declared_qty != 0 &&
 			    o->ro_declared_qty != p->p_declared_qty)
 				return reject(d, RULES_R_DECLARED_QTY_CHANGED,
 				    "parent %s declared quantity %" PRId64 " was %" PRId64,
-				    p->p_id, o->ro_declared_qty, p->p_declared_qty);
+				    c->pc->p_id, o->ro_declared_qty, p->p_declared_qty);
 		} else if (!c->force && o->ro_allow_declare && o->ro_declared_qty > 0) {
 			int64_t cap;
 			bool t;
@@ -1161,19 +972,20 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 		goto book;
 	/* Symbol and account: by table index once known (p_sym, p_acct; the
 	 * same string is the same index), else by string. */
-	if (p->p_sym != NONE ? p->p_sym != c->si : strcmp(p->p_reg.rp_symbol, o->ro_symbol) != 0)
+	if (p->p_sym != NONE ? p->p_sym != c->si :
+			       strcmp(c->pc->p_reg.rp_symbol, o->ro_symbol) != 0)
 		return reject(d, RULES_R_PARENT_MISMATCH, "symbol %s differs from parent %s's %s",
-		    o->ro_symbol, p->p_id, p->p_reg.rp_symbol);
-	if (is_buy(p->p_reg.rp_side) != is_buy(o->ro_side))
+		    o->ro_symbol, c->pc->p_id, c->pc->p_reg.rp_symbol);
+	if (is_buy(p->p_side) != is_buy(o->ro_side))
 		return reject(d, RULES_R_PARENT_MISMATCH, "side %c differs from parent %s's %c",
-		    o->ro_side, p->p_id, p->p_reg.rp_side);
+		    o->ro_side, c->pc->p_id, p->p_side);
 	if (c->has_ka) {
-		child_ai = htab_find(&e->e_account_ix, c->ka.k_s, c->ka.k_len, c->ka.k_h);
+		child_ai = find_account(e, &c->ka);
 		if (p->p_acct != NONE ? p->p_acct != child_ai :
-					strcmp(acct, p->p_reg.rp_account) != 0)
+					strcmp(acct, c->pc->p_reg.rp_account) != 0)
 			return reject(d, RULES_R_PARENT_MISMATCH,
-			    "account %s differs from parent %s's %s", acct, p->p_id,
-			    p->p_reg.rp_account);
+			    "account %s differs from parent %s's %s", acct, c->pc->p_id,
+			    c->pc->p_reg.rp_account);
 	}
 	matched = true;
 
@@ -1194,7 +1006,8 @@ book:
 		return reject(d, RULES_R_CAPACITY, "engine order table full");
 	rate = parent_rate(e, c);
 	if (rate > 0 && rate_reserve(p, rate) != 0)
-		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window", p->p_id);
+		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window",
+		    c->pc->p_id);
 	commit_entities(e, c);
 	p = c->p;
 	if (matched) {
@@ -1216,9 +1029,9 @@ book:
 	ord->o_qty = o->ro_qty;
 	ord->o_px = vpx;
 	ord->o_tag = o->ro_tag;
-	ord->o_clid = add_clid_k(e, &c->kc, oi, CL_NEW);
+	ord->o_clid = eng_add_clid_k(e, &c->kc, oi, CL_NEW);
 	set_live(e, ord, O_LIVE);
-	recount(e, ord);
+	eng_recount(e, ord);
 	if (vpx == 0) /* restored market order with no reference price: fail closed */
 		p->p_expo.pinned = true;
 	p->p_expo.orders++;
@@ -1238,6 +1051,7 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	struct acc acc = {d, false};
 	struct order *ord;
 	struct parent *p;
+	const struct parent_cold *pc;
 	uint32_t oi, ci;
 	int64_t vpx, notional, new_q, new_n, dq, dn, rate;
 
@@ -1245,7 +1059,7 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 		return reject(d, RULES_R_BAD_ORDER, "invalid or missing OrigClOrdID");
 	if (htab_find(&e->e_clid_ix, c->kc.k_s, c->kc.k_len, c->kc.k_h) != HTAB_NONE)
 		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
-	ci = find_clid(e, o->ro_origclordid);
+	ci = eng_find_clid(e, o->ro_origclordid);
 	if (ci == HTAB_NONE)
 		return reject(d, RULES_R_UNKNOWN_ORIG, "no order has ClOrdID %s",
 		    o->ro_origclordid);
@@ -1257,30 +1071,30 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	if (ord->o_pend_clid != NONE)
 		return reject(d, RULES_R_REPLACE_PENDING, "order %s already has a replace pending",
 		    o->ro_origclordid);
-	p = &e->e_parents[ord->o_parent];
-	if (o->ro_parent != NULL && o->ro_parent[0] != '\0' && strcmp(o->ro_parent, p->p_id) != 0)
+	pc = &e->e_pcold[ord->o_parent];
+	if (o->ro_parent != NULL && o->ro_parent[0] != '\0' && strcmp(o->ro_parent, pc->p_id) != 0)
 		return reject(d, RULES_R_PARENT_MISMATCH, "replace names parent %s, order has %s",
-		    o->ro_parent, p->p_id);
-	if (strcmp(o->ro_symbol, e->e_symbols[ord->o_symbol].s_id) != 0 ||
+		    o->ro_parent, pc->p_id);
+	if (strcmp(o->ro_symbol, e->e_scold[ord->o_symbol].s_id) != 0 ||
 	    is_buy(o->ro_side) != is_buy(ord->o_side))
 		return reject(d, RULES_R_PARENT_MISMATCH,
 		    "a replace cannot change the symbol or the side");
 	if (o->ro_account != NULL && o->ro_account[0] != '\0' &&
-	    strcmp(o->ro_account, p->p_reg.rp_account) != 0)
+	    strcmp(o->ro_account, pc->p_reg.rp_account) != 0)
 		return reject(d, RULES_R_PARENT_MISMATCH, "account %s differs from parent %s's %s",
-		    o->ro_account, p->p_id, p->p_reg.rp_account);
+		    o->ro_account, pc->p_id, pc->p_reg.rp_account);
 	if (o->ro_qty <= ord->o_cum)
 		return reject(d, RULES_R_BAD_ORDER,
 		    "replace quantity %" PRId64 " is not above the filled %" PRId64, o->ro_qty,
 		    ord->o_cum);
-	(void)key_of(&c->kp, p->p_id); /* an id from the table: valid */
+	(void)eng_key_of(&c->kp, pc->p_id); /* an id from the table: valid */
 	if (resolve(e, c, "") != 0)
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err));
 	p = c->p; /* the same parent, now with current records */
 	if (!c->force && !p->p_registered && !p->p_declared)
 		return reject(d, RULES_R_UNKNOWN_PARENT, "parent %s is no longer registered",
-		    p->p_id);
+		    c->pc->p_id);
 
 	if (c->force) {
 		vpx = restore_px(c, o);
@@ -1301,11 +1115,12 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 		return reject(d, RULES_R_CAPACITY, "engine ClOrdID table full");
 	rate = parent_rate(e, c);
 	if (rate > 0 && rate_reserve(p, rate) != 0)
-		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window", p->p_id);
-	ord->o_pend_clid = add_clid_k(e, &c->kc, oi, CL_REPLACE);
+		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window",
+		    c->pc->p_id);
+	ord->o_pend_clid = eng_add_clid_k(e, &c->kc, oi, CL_REPLACE);
 	ord->o_pend_qty = o->ro_qty;
 	ord->o_pend_px = vpx;
-	recount(e, ord);
+	eng_recount(e, ord);
 	if (vpx == 0)
 		p->p_expo.pinned = true;
 	p->p_expo.orders++;
@@ -1349,224 +1164,4 @@ int rules_restore(struct rules_engine *e, const struct rules_order *o,
     struct rules_decision *d)
 {
 	return run(e, o, d, true) == RULES_ACCEPT ? 0 : RULES_EINVAL;
-}
-
-/* ---- accounting ------------------------------------------------------------------- */
-
-static struct order *order_of(struct rules_engine *e, const char *clordid,
-    const char *origclordid, uint32_t *ci)
-{
-	*ci = HTAB_NONE;
-	if (id_ok(clordid))
-		*ci = find_clid(e, clordid);
-	if (*ci == HTAB_NONE && id_ok(origclordid))
-		*ci = find_clid(e, origclordid);
-	return *ci == HTAB_NONE ? NULL : &e->e_orders[e->e_clids[*ci].c_order];
-}
-
-static bool terminal_status(char s)
-{
-	/* 2 filled, 4 cancelled, 8 rejected, C expired, 3 done for day */
-	return s == '2' || s == '4' || s == '8' || s == 'C' || s == '3';
-}
-
-static int apply_fill(struct rules_engine *e, struct order *o, const struct rules_exec *x)
-{
-	int64_t cum = -1, delta, px, n;
-	struct parent *p = &e->e_parents[o->o_parent];
-	int rc = 0;
-
-	if (x->re_cum_qty >= 0)
-		cum = x->re_cum_qty;
-	else if (x->re_last_qty > 0)
-		cum = sat_add(o->o_cum, x->re_last_qty);
-	if (cum <= o->o_cum)
-		return 0;
-	delta = cum - o->o_cum;
-	px = x->re_last_px > 0 ? x->re_last_px : o->o_px;
-	if (rules_mul_ovf(delta, px, &n)) {
-		n = INT64_MAX;
-		rc = RULES_ERANGE;
-	}
-	o->o_cum = cum;
-	expo_bump(&p->p_expo, &p->p_expo.filled_qty, delta);
-	expo_bump(&p->p_expo, &p->p_expo.filled_notional, n);
-	if (p->p_expo.pinned)
-		rc = RULES_ERANGE;
-	if (o->o_account != NONE) {
-		struct account *a = &e->e_accounts[o->o_account];
-
-		expo_bump(&a->a_expo, &a->a_expo.filled_qty, delta);
-		expo_bump(&a->a_expo, &a->a_expo.filled_notional, n);
-		if (a->a_expo.pinned)
-			rc = RULES_ERANGE;
-	}
-	return rc;
-}
-
-int rules_on_exec(struct rules_engine *e, const struct rules_exec *x)
-{
-	struct order *o;
-	uint32_t ci;
-	int rc;
-	char et = x->re_exec_type;
-
-	if (x->re_last_qty < -1 || x->re_last_px < -1 || x->re_cum_qty < -1 ||
-	    x->re_leaves_qty < -1 || x->re_order_qty < -1 || x->re_px < -1)
-		return RULES_EINVAL;
-	o = order_of(e, x->re_clordid, x->re_origclordid, &ci);
-	if (o == NULL)
-		return RULES_ENOTFOUND;
-
-	rc = apply_fill(e, o, x);
-
-	if (et == '5') {
-		/* Replaced: the pending replace this report names is now the
-		 * order, at the venue's quantity and price. Any other (an
-		 * unsolicited replace, or the confirmation of an earlier one
-		 * resent) may raise the order's quantity and price, never lower
-		 * them, and leaves a pending replace pending: open falls only on
-		 * a terminal report or a confirmed replace down. */
-		if (o->o_pend_clid != NONE && ci == o->o_pend_clid) {
-			o->o_qty = o->o_pend_qty;
-			o->o_px = o->o_pend_px;
-			o->o_clid = o->o_pend_clid;
-			o->o_pend_clid = NONE;
-			if (x->re_order_qty > 0)
-				o->o_qty = x->re_order_qty;
-			if (x->re_px > 0)
-				o->o_px = x->re_px;
-		} else {
-			o->o_qty = max64(o->o_qty, x->re_order_qty);
-			o->o_px = max64(o->o_px, x->re_px);
-		}
-		o->o_vleaves = x->re_leaves_qty >= 0 ? x->re_leaves_qty : 0;
-		if (terminal_status(x->re_ord_status))
-			set_live(e, o, O_DONE);
-	} else if (et == '8' && e->e_clids[ci].c_kind != CL_NEW) {
-		/* The venue rejected a replace (or cancel) request with an
-		 * execution report, now or in a resend: the order stays as it
-		 * was, unless its status (39) says it is finished. Only the
-		 * pending replace this report names is dropped: a resent
-		 * reject of an earlier replace leaves a newer one pending. */
-		if (ci == o->o_pend_clid)
-			o->o_pend_clid = NONE;
-		if (terminal_status(x->re_ord_status) && x->re_ord_status != '8') {
-			set_live(e, o, O_DONE);
-			o->o_pend_clid = NONE;
-		}
-	} else if (et == '4' || et == '8' || et == 'C' || et == '3' ||
-		   terminal_status(x->re_ord_status)) {
-		set_live(e, o, O_DONE);
-		o->o_pend_clid = NONE;
-	} else if (x->re_leaves_qty >= 0) {
-		/* New, pending, partial fill, restated, status: the venue's
-		 * open quantity is a floor for ours. */
-		o->o_vleaves = x->re_leaves_qty;
-	}
-	recount(e, o);
-	return rc;
-}
-
-int rules_on_cancel_sent(struct rules_engine *e, const char *clordid, const char *origclordid)
-{
-	uint32_t ci;
-
-	if (!id_ok(clordid) || !id_ok(origclordid))
-		return RULES_EINVAL;
-	if (find_clid(e, clordid) != HTAB_NONE)
-		return RULES_EEXIST;
-	ci = find_clid(e, origclordid);
-	if (ci == HTAB_NONE)
-		return RULES_ENOTFOUND;
-	if (add_clid(e, clordid, e->e_clids[ci].c_order, CL_CANCEL) == HTAB_NONE)
-		return RULES_ECAPACITY;
-	return 0;
-}
-
-int rules_on_cancel_reject(struct rules_engine *e, const char *clordid, const char *origclordid,
-    char response_to)
-{
-	uint32_t ci;
-	struct order *o = order_of(e, clordid, origclordid, &ci);
-
-	if (o == NULL)
-		return RULES_ENOTFOUND;
-	/* Only a reject of the pending replace itself: a resent reject of an
-	 * earlier replace must not drop a newer one. */
-	if (response_to == '2' && o->o_pend_clid != NONE && ci == o->o_pend_clid) {
-		o->o_pend_clid = NONE;
-		recount(e, o);
-	}
-	return 0;
-}
-
-/* ---- queries ---------------------------------------------------------------------- */
-
-static void expo_out(const struct expo *x, struct rules_exposure *out)
-{
-	out->ex_open_qty = x->open_qty;
-	out->ex_filled_qty = x->filled_qty;
-	out->ex_open_notional = x->open_notional;
-	out->ex_filled_notional = x->filled_notional;
-	out->ex_orders = x->orders;
-	out->ex_live = x->live;
-}
-
-int rules_parent_exposure(struct rules_engine *e, const char *parent, struct rules_exposure *out)
-{
-	uint32_t i;
-	struct parent *p;
-	struct key k;
-
-	if (!key_of(&k, parent))
-		return RULES_EINVAL;
-	p = find_parent(e, &k, &i);
-	if (p == NULL)
-		return RULES_ENOTFOUND;
-	expo_out(&p->p_expo, out);
-	return 0;
-}
-
-int rules_account_exposure(struct rules_engine *e, const char *account,
-    struct rules_exposure *out)
-{
-	uint32_t i;
-	struct account *a;
-	struct key k;
-
-	if (!key_of(&k, account))
-		return RULES_EINVAL;
-	a = find_account(e, &k, &i);
-	if (a == NULL)
-		return RULES_ENOTFOUND;
-	expo_out(&a->a_expo, out);
-	return 0;
-}
-
-int rules_foreach_live(struct rules_engine *e, rules_live_cb *cb, void *arg)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < e->e_norders; i++) {
-		const struct order *o = &e->e_orders[i];
-		struct rules_live l;
-
-		if (o->o_state != O_LIVE)
-			continue;
-		l.rl_clordid = e->e_clids[o->o_clid].c_id;
-		l.rl_symbol = e->e_symbols[o->o_symbol].s_id;
-		l.rl_parent = e->e_parents[o->o_parent].p_id;
-		l.rl_account = o->o_account != NONE ? e->e_accounts[o->o_account].a_id : "";
-		l.rl_side = o->o_side;
-		l.rl_qty = o->o_qty;
-		l.rl_cum = o->o_cum;
-		l.rl_open = o->o_cnt_qty;
-		l.rl_tag = o->o_tag;
-		l.rl_replace_pending = o->o_pend_clid != NONE;
-		if ((rc = cb(arg, &l)) != 0)
-			return rc;
-	}
-	return 0;
 }

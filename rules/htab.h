@@ -125,6 +125,18 @@ static inline const uint64_t *htab_slot(const struct htab *t, uint64_t h)
 	return &t->ht_slots[(uint32_t)h & t->ht_mask];
 }
 
+/* The entry htab_find() will most likely return for hash h (the first
+ * slot's, if its hash bits match), or HTAB_NONE: to prefetch the entry
+ * while other work goes on. Compares no key. */
+static inline uint32_t htab_guess(const struct htab *t, uint64_t h)
+{
+	uint64_t s = *htab_slot(t, h);
+
+	if (s == 0 || (s >> 32) != (h >> 32))
+		return HTAB_NONE;
+	return (uint32_t)s - 1;
+}
+
 /* Adds entry number ht_count under hash h and returns it; the caller then
  * fills that entry (key first). HTAB_NONE when the table is full. The caller
  * has checked that the key is absent. */
