@@ -33,6 +33,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "bigmem.h"
 #include "engine_impl.h"
 
@@ -86,15 +90,16 @@ static inline uint64_t id_bad_bytes(uint64_t w)
 	return (w | ~ge21 | ge7f) & HIGHS;
 }
 
-/* The 8 bytes at s + i, or when they would cross into the next page (which
- * may be unmapped: the string can end before it) the bytes up to its NUL,
- * zero padded. */
-__attribute__((no_sanitize_address)) static inline uint64_t id_word(const char *s, size_t i)
+/* The 8 bytes at s + i. Near the end of a page (which may be the last one
+ * mapped: the string can end before it), only the bytes up to s's NUL, zero
+ * padded. */
+__attribute__((no_sanitize_address, always_inline)) static inline uint64_t id_word(const char *s, size_t i,
+    bool near_end)
 {
 	uint64_t w = 0;
 	size_t j;
 
-	if (((uintptr_t)(s + i) & 4095) <= 4096 - 8) {
+	if (!near_end || ((uintptr_t)(s + i) & 4095) <= 4096 - 8) {
 		memcpy(&w, s + i, 8);
 		return w;
 	}
@@ -103,22 +108,16 @@ __attribute__((no_sanitize_address)) static inline uint64_t id_word(const char *
 	return w;
 }
 
-/*
- * rules_id_valid() and htab_hash_n() in one pass over s, 8 bytes at a time:
- * the checks' hot path reads each id once. False if s is not a valid id.
- * A word may extend past the NUL, never past s's page (id_word()): those
- * bytes are masked off, but they are outside the string, so AddressSanitizer
- * is told not to look here.
- */
-__attribute__((no_sanitize_address)) bool eng_key_of(struct key *k, const char *s)
+/* eng_key_of() word by word: for s near a page end (near_end), or without
+ * SSE2. */
+__attribute__((no_sanitize_address, noinline)) static bool key_scan(struct key *k, const char *s,
+    bool near_end)
 {
 	uint64_t h = htab_hash_start(), bad = 0, w, nul;
 	size_t i, r;
 
-	if (s == NULL)
-		return false;
 	for (i = 0;; i += 8) {
-		w = id_word(s, i);
+		w = id_word(s, i, near_end);
 		nul = (w - ONES) & ~w & HIGHS; /* exact for the lowest zero byte */
 		if (nul != 0)
 			break;
@@ -129,8 +128,10 @@ __attribute__((no_sanitize_address)) bool eng_key_of(struct key *k, const char *
 	}
 	r = (size_t)__builtin_ctzll(nul) / 8; /* bytes before the NUL */
 	if (r != 0) {
-		w &= ~UINT64_C(0) >> (64 - 8 * r);
-		bad |= id_bad_bytes(w | ((0x21 * ONES) & ~(~UINT64_C(0) >> (64 - 8 * r))));
+		uint64_t keep = ~UINT64_C(0) >> (64 - 8 * r);
+
+		w &= keep;
+		bad |= id_bad_bytes(w | ((0x21 * ONES) & ~keep));
 		h = htab_hash_tail(h, w);
 	}
 	if (bad != 0 || i + r == 0 || i + r > RULES_ID_MAX)
@@ -139,6 +140,73 @@ __attribute__((no_sanitize_address)) bool eng_key_of(struct key *k, const char *
 	k->k_len = i + r;
 	k->k_h = htab_hash_end(h, i + r);
 	return true;
+}
+
+#if defined(__SSE2__)
+/*
+ * The length of the id at s, 16 bytes at a time, or SIZE_MAX if it is not a
+ * valid id. Reads 80 bytes from s whatever the id's length: the caller has
+ * checked that they are on s's page.
+ */
+__attribute__((no_sanitize_address)) static inline size_t id_len_sse2(const char *s)
+{
+	const __m128i zero = _mm_setzero_si128(), lo = _mm_set1_epi8(0x20),
+		      hi = _mm_set1_epi8(0x7f);
+	size_t i;
+
+	for (i = 0; i <= RULES_ID_MAX; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		unsigned nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero));
+		/* signed bytes: 0x80..0xff are negative, never > 0x20 */
+		unsigned ok = (unsigned)_mm_movemask_epi8(
+		    _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi)));
+
+		if (nul != 0) {
+			unsigned n = (unsigned)__builtin_ctz(nul), want = (1u << n) - 1;
+
+			return (ok & want) == want && i + n <= RULES_ID_MAX ? i + n : SIZE_MAX;
+		}
+		if (ok != 0xffff)
+			return SIZE_MAX;
+	}
+	return SIZE_MAX; /* 80 bytes without a NUL */
+}
+#endif
+
+/*
+ * rules_id_valid() and htab_hash_n() in one pass over s, 8 bytes at a time:
+ * the checks' hot path reads each id once. False if s is not a valid id.
+ * A word may extend past the NUL, never past s's page (id_word()): those
+ * bytes are masked off, but they are outside the string, so AddressSanitizer
+ * is told not to look here. Far from a page's end, the id is measured and
+ * checked 16 bytes at a time (SSE2) and then hashed.
+ */
+__attribute__((no_sanitize_address)) bool eng_key_of(struct key *k, const char *s)
+{
+	if (s == NULL)
+		return false;
+#if defined(__SSE2__)
+	if (((uintptr_t)s & 4095) <= 4096 - 80) {
+		size_t n = id_len_sse2(s), i;
+		uint64_t h = htab_hash_start(), w;
+
+		if (n == 0 || n == SIZE_MAX)
+			return false;
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&w, s + i, 8);
+			h = htab_hash_word(h, w);
+		}
+		if (i < n) { /* the tail, zero padded: the bytes after it are readable */
+			memcpy(&w, s + i, 8);
+			h = htab_hash_tail(h, w & (~UINT64_C(0) >> (64 - 8 * (n - i))));
+		}
+		k->k_s = s;
+		k->k_len = n;
+		k->k_h = htab_hash_end(h, n);
+		return true;
+	}
+#endif
+	return key_scan(k, s, true);
 }
 
 /* ---- lifetime ------------------------------------------------------------------ */

@@ -116,8 +116,44 @@ uint64_t htab_hash_n(const char *key, size_t len);
 
 /* ---- find and insert ----------------------------------------------------------------- */
 
-/* Index of the entry whose key equals key (len bytes, hash h), or HTAB_NONE. */
-uint32_t htab_find(const struct htab *, const char *key, size_t len, uint64_t h);
+/* k (a stored key, in a buffer of more than len bytes) equals the len bytes
+ * at key: compared a word at a time, never reading key past its end. */
+static inline int htab_key_eq(const char *k, const char *key, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8)
+		if (htab_load64(k + i) != htab_load64(key + i))
+			return 0;
+	if (i < len && htab_tail(k, len) != htab_tail(key, len))
+		return 0;
+	return k[len] == '\0';
+}
+
+/* Index of the entry whose key equals key (len bytes, hash h), or HTAB_NONE.
+ * Inline: the checks call it a few times each. */
+static inline uint32_t htab_find(const struct htab *t, const char *key, size_t len, uint64_t h)
+{
+	uint64_t tag = h & UINT64_C(0xffffffff00000000);
+	uint32_t i = (uint32_t)h & t->ht_mask;
+
+	if (len >= t->ht_key_size)
+		return HTAB_NONE; /* no stored key is that long */
+	for (;;) {
+		uint64_t s = t->ht_slots[i];
+
+		if (s == 0)
+			return HTAB_NONE;
+		if ((s & UINT64_C(0xffffffff00000000)) == tag) {
+			uint32_t idx = (uint32_t)s - 1;
+			const char *k = t->ht_base + (size_t)idx * t->ht_stride;
+
+			if (htab_key_eq(k, key, len))
+				return idx;
+		}
+		i = (i + 1) & t->ht_mask;
+	}
+}
 
 /* The slot htab_find() reads first for hash h: to prefetch it. */
 static inline const uint64_t *htab_slot(const struct htab *t, uint64_t h)
@@ -140,6 +176,18 @@ static inline uint32_t htab_guess(const struct htab *t, uint64_t h)
 /* Adds entry number ht_count under hash h and returns it; the caller then
  * fills that entry (key first). HTAB_NONE when the table is full. The caller
  * has checked that the key is absent. */
-uint32_t htab_add(struct htab *, uint64_t h);
+static inline uint32_t htab_add(struct htab *t, uint64_t h)
+{
+	uint32_t i = (uint32_t)h & t->ht_mask;
+	uint32_t idx;
+
+	if (t->ht_count >= t->ht_cap)
+		return HTAB_NONE;
+	while (t->ht_slots[i] != 0)
+		i = (i + 1) & t->ht_mask;
+	idx = t->ht_count++;
+	t->ht_slots[i] = (h & UINT64_C(0xffffffff00000000)) | ((uint64_t)idx + 1);
+	return idx;
+}
 
 #endif
