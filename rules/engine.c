@@ -110,7 +110,7 @@ __attribute__((no_sanitize_address, always_inline)) static inline uint64_t id_wo
 
 /* eng_key_of() word by word: for s near a page end (near_end), or without
  * SSE2. */
-__attribute__((no_sanitize_address, noinline)) static bool key_scan(struct key *k, const char *s,
+__attribute__((no_sanitize_address, noinline)) static bool key_scan(struct htab_key *k, const char *s,
     bool near_end)
 {
 	uint64_t h = htab_hash_start(), bad = 0, w, nul;
@@ -127,12 +127,14 @@ __attribute__((no_sanitize_address, noinline)) static bool key_scan(struct key *
 		h = htab_hash_word(h, w);
 	}
 	r = (size_t)__builtin_ctzll(nul) / 8; /* bytes before the NUL */
+	k->k_tail = 0;
 	if (r != 0) {
 		uint64_t keep = ~UINT64_C(0) >> (64 - 8 * r);
 
 		w &= keep;
 		bad |= id_bad_bytes(w | ((0x21 * ONES) & ~keep));
 		h = htab_hash_tail(h, w);
+		k->k_tail = w;
 	}
 	if (bad != 0 || i + r == 0 || i + r > RULES_ID_MAX)
 		return false;
@@ -181,7 +183,7 @@ __attribute__((no_sanitize_address)) static inline size_t id_len_sse2(const char
  * is told not to look here. Far from a page's end, the id is measured and
  * checked 16 bytes at a time (SSE2) and then hashed.
  */
-__attribute__((no_sanitize_address)) bool eng_key_of(struct key *k, const char *s)
+__attribute__((no_sanitize_address)) bool eng_key_of(struct htab_key *k, const char *s)
 {
 	if (s == NULL)
 		return false;
@@ -196,9 +198,11 @@ __attribute__((no_sanitize_address)) bool eng_key_of(struct key *k, const char *
 			memcpy(&w, s + i, 8);
 			h = htab_hash_word(h, w);
 		}
+		k->k_tail = 0;
 		if (i < n) { /* the tail, zero padded: the bytes after it are readable */
 			memcpy(&w, s + i, 8);
-			h = htab_hash_tail(h, w & (~UINT64_C(0) >> (64 - 8 * (n - i))));
+			k->k_tail = w & (~UINT64_C(0) >> (64 - 8 * (n - i)));
+			h = htab_hash_tail(h, k->k_tail);
 		}
 		k->k_s = s;
 		k->k_len = n;
@@ -446,7 +450,7 @@ struct ctx {
 	struct symbol *s;
 	struct symbol_cold *sc;
 	uint32_t pi, ai, si;        /* table index, or NONE for a new entity */
-	struct key kc, ks, kp, ka;  /* ClOrdID, symbol, parent, Account of the order */
+	struct htab_key kc, ks, kp, ka;  /* ClOrdID, symbol, parent, Account of the order */
 	bool has_ka;                /* the order carries an Account (ka) */
 	const struct eff *lim;      /* the effective limits (merge_limits()) */
 	struct eff tmp_eff;         /* they, when they cannot be cached */
@@ -561,7 +565,7 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 {
 	int tries, rc = 0;
 	const char *aid;
-	struct key ka;
+	struct htab_key ka;
 
 	c->pi = find_parent(e, &c->kp);
 	if (c->pi != NONE) {
@@ -710,7 +714,8 @@ static bool rate_full(const struct parent *p, int64_t rate, int64_t now)
 	/* The rate-th most recent time; the ring holds at least rate of them. */
 	if (p->p_ring_cap < (uint64_t)rate)
 		return false; /* cannot happen: grown before use (rate_reserve) */
-	k = (uint32_t)((p->p_ring_head + p->p_ring_cap - (uint32_t)rate) % p->p_ring_cap);
+	k = p->p_ring_head >= (uint32_t)rate ? p->p_ring_head - (uint32_t)rate
+					     : p->p_ring_head + p->p_ring_cap - (uint32_t)rate;
 	return p->p_ring[k] > now - NSEC_PER_SEC;
 }
 
@@ -742,7 +747,8 @@ static void rate_push(struct parent *p, int64_t now)
 	if (p->p_ring_cap == 0)
 		return;
 	p->p_ring[p->p_ring_head] = now;
-	p->p_ring_head = (p->p_ring_head + 1) % p->p_ring_cap;
+	if (++p->p_ring_head == p->p_ring_cap) /* no division on the hot path */
+		p->p_ring_head = 0;
 	p->p_ring_n++;
 }
 
@@ -996,7 +1002,7 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	if (!eng_key_of(&c->kp, o->ro_parent))
 		return reject(d, RULES_R_BAD_ORDER, "invalid parent id");
 	prefetch_check(e, c);
-	if (htab_find(&e->e_clid_ix, c->kc.k_s, c->kc.k_len, c->kc.k_h) != HTAB_NONE)
+	if (htab_find(&e->e_clid_ix, &c->kc) != HTAB_NONE)
 		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
 	if (resolve(e, c, acct) != 0)
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
@@ -1125,7 +1131,7 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 
 	if (!id_ok(o->ro_origclordid))
 		return reject(d, RULES_R_BAD_ORDER, "invalid or missing OrigClOrdID");
-	if (htab_find(&e->e_clid_ix, c->kc.k_s, c->kc.k_len, c->kc.k_h) != HTAB_NONE)
+	if (htab_find(&e->e_clid_ix, &c->kc) != HTAB_NONE)
 		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
 	ci = eng_find_clid(e, o->ro_origclordid);
 	if (ci == HTAB_NONE)

@@ -1,7 +1,8 @@
 /*
- * engine_book.c - the order accounting of the engine (see engine.h): the
- * exposure sums, ClOrdIDs, execution reports, cancels, and the queries.
- * The checks and the limits cache are in engine.c.
+ * engine_book.c - the order accounting of the engine (see engine.h):
+ * ClOrdIDs, execution reports, cancels, and the queries. The checks and the
+ * limits cache are in engine.c; the exposure sums (eng_recount()), shared by
+ * both, in engine_impl.h.
  */
 #include "config.h"
 
@@ -11,67 +12,12 @@
 
 #include "engine_impl.h"
 
-/* ---- exposure bookkeeping --------------------------------------------------------- */
-
-static void expo_add(struct expo *x, int64_t dq, int64_t dn)
-{
-	expo_bump(x, &x->open_qty, dq);
-	expo_bump(x, &x->open_notional, dn);
-}
-
-/* Recomputes what the order counts as open and moves the difference into
- * its parent's and account's sums. */
-void eng_recount(struct rules_engine *e, struct order *o)
-{
-	int64_t q = 0, n = 0, dq, dn;
-
-	if (o->o_state == O_LIVE) {
-		int64_t old_q = max64(max64(o->o_qty - o->o_cum, o->o_vleaves), 0);
-		int64_t old_n = sat_mul(old_q, o->o_px);
-
-		q = old_q;
-		n = old_n;
-		if (o->o_pend_clid != NONE) {
-			int64_t new_q = max64(o->o_pend_qty - o->o_cum, 0);
-
-			q = max64(q, new_q);
-			n = max64(n, sat_mul(new_q, o->o_pend_px));
-		}
-	}
-	/* Both sides are in [0, INT64_MAX]: the differences cannot overflow. */
-	dq = q - o->o_cnt_qty;
-	dn = n - o->o_cnt_notional;
-	if (n == INT64_MAX) {
-		e->e_parents[o->o_parent].p_expo.pinned = true;
-		if (o->o_account != NONE)
-			e->e_accounts[o->o_account].a_expo.pinned = true;
-	}
-	if (dq == 0 && dn == 0)
-		return;
-	expo_add(&e->e_parents[o->o_parent].p_expo, dq, dn);
-	if (o->o_account != NONE)
-		expo_add(&e->e_accounts[o->o_account].a_expo, dq, dn);
-	o->o_cnt_qty = q;
-	o->o_cnt_notional = n;
-}
-
-uint32_t eng_add_clid_k(struct rules_engine *e, const struct key *k, uint32_t order,
-    enum clkind kind)
-{
-	uint32_t i = htab_add(&e->e_clid_ix, k->k_h);
-
-	if (i != HTAB_NONE) {
-		memcpy(e->e_clids[i].c_id, k->k_s, k->k_len + 1);
-		e->e_clids[i].c_order = order;
-		e->e_clids[i].c_kind = (uint8_t)kind;
-	}
-	return i;
-}
+/* ---- ClOrdIDs -------------------------------------------------------------------- */
 
 static uint32_t add_clid(struct rules_engine *e, const char *id, uint32_t order,
     enum clkind kind)
 {
-	struct key k;
+	struct htab_key k;
 
 	if (!eng_key_of(&k, id))
 		return HTAB_NONE;
@@ -80,10 +26,10 @@ static uint32_t add_clid(struct rules_engine *e, const char *id, uint32_t order,
 
 uint32_t eng_find_clid(const struct rules_engine *e, const char *id)
 {
-	size_t len;
-	uint64_t h = htab_hash(id, &len);
+	struct htab_key k;
 
-	return htab_find(&e->e_clid_ix, id, len, h);
+	htab_key_set(&k, id, strlen(id));
+	return htab_find(&e->e_clid_ix, &k);
 }
 
 /* ---- accounting ------------------------------------------------------------------- */
@@ -251,7 +197,7 @@ static void expo_out(const struct expo *x, struct rules_exposure *out)
 int rules_parent_exposure(struct rules_engine *e, const char *parent, struct rules_exposure *out)
 {
 	uint32_t i;
-	struct key k;
+	struct htab_key k;
 
 	if (!eng_key_of(&k, parent))
 		return RULES_EINVAL;
@@ -266,7 +212,7 @@ int rules_account_exposure(struct rules_engine *e, const char *account,
     struct rules_exposure *out)
 {
 	uint32_t i;
-	struct key k;
+	struct htab_key k;
 
 	if (!eng_key_of(&k, account))
 		return RULES_EINVAL;

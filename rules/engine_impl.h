@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "engine.h"
 #include "fixed.h"
@@ -195,38 +196,94 @@ static inline bool id_ok(const char *s)
 	return s != NULL && rules_id_valid(s);
 }
 
-/* An identifier checked and hashed for the tables in one pass. */
-struct key {
-	const char *k_s;
-	size_t k_len;
-	uint64_t k_h;
-};
-
 /* Table index of the entity with key k, or NONE. */
-static inline uint32_t find_parent(const struct rules_engine *e, const struct key *k)
+static inline uint32_t find_parent(const struct rules_engine *e, const struct htab_key *k)
 {
-	return htab_find(&e->e_parent_ix, k->k_s, k->k_len, k->k_h);
+	return htab_find(&e->e_parent_ix, k);
 }
 
-static inline uint32_t find_account(const struct rules_engine *e, const struct key *k)
+static inline uint32_t find_account(const struct rules_engine *e, const struct htab_key *k)
 {
-	return htab_find(&e->e_account_ix, k->k_s, k->k_len, k->k_h);
+	return htab_find(&e->e_account_ix, k);
 }
 
-static inline uint32_t find_symbol(const struct rules_engine *e, const struct key *k)
+static inline uint32_t find_symbol(const struct rules_engine *e, const struct htab_key *k)
 {
-	return htab_find(&e->e_symbol_ix, k->k_s, k->k_len, k->k_h);
+	return htab_find(&e->e_symbol_ix, k);
 }
 
-/* engine.c: rules_id_valid() and the table hash of s in one pass; false if s
- * is not a valid id. */
-bool eng_key_of(struct key *k, const char *s);
+/* engine.c: rules_id_valid() and the table key of s (htab_key_set()) in one
+ * pass; false if s is not a valid id. */
+bool eng_key_of(struct htab_key *k, const char *s);
 
 /* engine_book.c */
 uint32_t eng_find_clid(const struct rules_engine *e, const char *id);
-uint32_t eng_add_clid_k(struct rules_engine *e, const struct key *k, uint32_t order,
-    enum clkind kind);
-void eng_recount(struct rules_engine *e, struct order *o);
+
+static inline void expo_add(struct expo *x, int64_t dq, int64_t dn)
+{
+	expo_bump(x, &x->open_qty, dq);
+	expo_bump(x, &x->open_notional, dn);
+}
+
+/* Recomputes what the order counts as open and moves the difference into
+ * its parent's and account's sums. */
+static inline void eng_recount(struct rules_engine *e, struct order *o)
+{
+	int64_t q = 0, n = 0, dq, dn;
+
+	if (o->o_state == O_LIVE) {
+		int64_t old_q = max64(max64(o->o_qty - o->o_cum, o->o_vleaves), 0);
+		int64_t old_n = sat_mul(old_q, o->o_px);
+
+		q = old_q;
+		n = old_n;
+		if (o->o_pend_clid != NONE) {
+			int64_t new_q = max64(o->o_pend_qty - o->o_cum, 0);
+
+			q = max64(q, new_q);
+			n = max64(n, sat_mul(new_q, o->o_pend_px));
+		}
+	}
+	/* Both sides are in [0, INT64_MAX]: the differences cannot overflow. */
+	dq = q - o->o_cnt_qty;
+	dn = n - o->o_cnt_notional;
+	if (n == INT64_MAX) {
+		e->e_parents[o->o_parent].p_expo.pinned = true;
+		if (o->o_account != NONE)
+			e->e_accounts[o->o_account].a_expo.pinned = true;
+	}
+	if (dq == 0 && dn == 0)
+		return;
+	expo_add(&e->e_parents[o->o_parent].p_expo, dq, dn);
+	if (o->o_account != NONE)
+		expo_add(&e->e_accounts[o->o_account].a_expo, dq, dn);
+	o->o_cnt_qty = q;
+	o->o_cnt_notional = n;
+}
+
+/* Takes the ClOrdID k for order (kind: what it named); its index, or HTAB_NONE
+ * when the table is full. The id is written a word at a time, zero padded
+ * (as htab.h wants the keys). */
+static inline uint32_t eng_add_clid_k(struct rules_engine *e, const struct htab_key *k,
+    uint32_t order, enum clkind kind)
+{
+	uint32_t i = htab_add(&e->e_clid_ix, k->k_h);
+	char *id;
+	size_t j;
+
+	if (i == HTAB_NONE)
+		return i;
+	id = e->e_clids[i].c_id;
+	for (j = 0; j + 8 <= k->k_len; j += 8)
+		memcpy(id + j, k->k_s + j, 8);
+	if (j < k->k_len)
+		memcpy(id + j, &k->k_tail, 8);
+	else
+		id[j] = '\0';
+	e->e_clids[i].c_order = order;
+	e->e_clids[i].c_kind = (uint8_t)kind;
+	return i;
+}
 
 static inline void set_live(struct rules_engine *e, struct order *o, uint8_t state)
 {

@@ -17,7 +17,7 @@ int htab_init(struct htab *t, size_t cap, const void *base, size_t stride, size_
 
 	memset(t, 0, sizeof(*t));
 	if (cap == 0 || cap > (UINT32_C(1) << 30) || base == NULL || stride == 0 ||
-	    key_size == 0 || key_size > stride)
+	    key_size % 8 != 1 || key_size > stride)
 		return -EINVAL;
 	while (slots < 2 * cap)
 		slots <<= 1;

@@ -2,7 +2,9 @@
  * htab.h - fixed-capacity open-addressing index of string-keyed entries.
  *
  * The entries live in a caller-owned array (base, stride); each entry's key
- * is a NUL-terminated string at offset 0, in a buffer of key_size bytes. The
+ * is a NUL-terminated string at offset 0, in a buffer of key_size = 8n + 1
+ * bytes, and zero from its NUL to the end of that 8-byte word (the entry is
+ * zeroed before its key goes in, or the key is written by words). The
  * index stores, per slot, the entry number + 1 and 32 bits of the key's
  * hash, so most misses and hits compare no string. Entries are never removed
  * one by one; htab_clear() empties the whole index (a new trading day). All
@@ -31,7 +33,7 @@ struct htab {
 	size_t      ht_stride; /* sizeof one entry */
 };
 
-/* 0, or -ENOMEM, -EINVAL (cap 0 or above 2^30, key_size 0 or > stride). */
+/* 0, or -ENOMEM, -EINVAL (cap 0 or above 2^30, key_size not 8n + 1 or > stride). */
 int htab_init(struct htab *, size_t cap, const void *base, size_t stride, size_t key_size);
 void htab_free(struct htab *);
 void htab_clear(struct htab *);
@@ -109,6 +111,15 @@ static inline uint64_t htab_hash_end(uint64_t h, size_t n)
 	return h ^ (h >> 32);
 }
 
+/* A key to look up: its bytes, length, hash, and its last partial word
+ * (the len % 8 bytes after the full words, zero padded; 0 if none). */
+struct htab_key {
+	const char *k_s;
+	size_t k_len;
+	uint64_t k_h;
+	uint64_t k_tail;
+};
+
 /* Hash of a NUL-terminated key; *len gets strlen(key). */
 uint64_t htab_hash(const char *key, size_t *len);
 /* The same hash of the len bytes at key, whose length is already known. */
@@ -116,28 +127,38 @@ uint64_t htab_hash_n(const char *key, size_t len);
 
 /* ---- find and insert ----------------------------------------------------------------- */
 
-/* k (a stored key, in a buffer of more than len bytes) equals the len bytes
- * at key: compared a word at a time, never reading key past its end. */
-static inline int htab_key_eq(const char *k, const char *key, size_t len)
+/* k, the len bytes at s: its hash and tail word. */
+static inline void htab_key_set(struct htab_key *k, const char *s, size_t len)
 {
-	size_t i;
+	k->k_s = s;
+	k->k_len = len;
+	k->k_h = htab_hash_n(s, len);
+	k->k_tail = len % 8 != 0 ? htab_tail(s, len) : 0;
+}
+
+/* The stored key k (see above: zero padded to its word) equals key: compared
+ * a word at a time. The caller has checked key->k_len < ht_key_size. */
+static inline int htab_key_eq(const char *k, const struct htab_key *key)
+{
+	size_t i, len = key->k_len;
 
 	for (i = 0; i + 8 <= len; i += 8)
-		if (htab_load64(k + i) != htab_load64(key + i))
+		if (htab_load64(k + i) != htab_load64(key->k_s + i))
 			return 0;
-	if (i < len && htab_tail(k, len) != htab_tail(key, len))
-		return 0;
+	if (i < len) /* the word with the stored NUL: i + 8 < ht_key_size */
+		return htab_load64(k + i) == key->k_tail;
 	return k[len] == '\0';
 }
 
-/* Index of the entry whose key equals key (len bytes, hash h), or HTAB_NONE.
- * Inline: the checks call it a few times each. */
-static inline uint32_t htab_find(const struct htab *t, const char *key, size_t len, uint64_t h)
+/* Index of the entry whose key equals k, or HTAB_NONE. Inline: the checks
+ * call it a few times each. */
+__attribute__((always_inline)) static inline uint32_t htab_find(const struct htab *t,
+    const struct htab_key *k)
 {
-	uint64_t tag = h & UINT64_C(0xffffffff00000000);
-	uint32_t i = (uint32_t)h & t->ht_mask;
+	uint64_t tag = k->k_h & UINT64_C(0xffffffff00000000);
+	uint32_t i = (uint32_t)k->k_h & t->ht_mask;
 
-	if (len >= t->ht_key_size)
+	if (k->k_len >= t->ht_key_size)
 		return HTAB_NONE; /* no stored key is that long */
 	for (;;) {
 		uint64_t s = t->ht_slots[i];
@@ -146,9 +167,9 @@ static inline uint32_t htab_find(const struct htab *t, const char *key, size_t l
 			return HTAB_NONE;
 		if ((s & UINT64_C(0xffffffff00000000)) == tag) {
 			uint32_t idx = (uint32_t)s - 1;
-			const char *k = t->ht_base + (size_t)idx * t->ht_stride;
+			const char *stored = t->ht_base + (size_t)idx * t->ht_stride;
 
-			if (htab_key_eq(k, key, len))
+			if (htab_key_eq(stored, k))
 				return idx;
 		}
 		i = (i + 1) & t->ht_mask;
