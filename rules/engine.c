@@ -1054,7 +1054,12 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 		return reject(d, RULES_R_PARENT_MISMATCH, "side %c differs from parent %s's %c",
 		    o->ro_side, c->pc->p_id, p->p_side);
 	if (c->has_ka) {
-		child_ai = find_account(e, &c->ka);
+		/* Most often the parent's own account, which resolve() found:
+		 * one compare with its key instead of a lookup. */
+		if (p->p_acct != NONE && p->p_acct == c->ai && htab_key_eq(c->ac->a_id, &c->ka))
+			child_ai = c->ai;
+		else
+			child_ai = find_account(e, &c->ka);
 		if (p->p_acct != NONE ? p->p_acct != child_ai :
 					strcmp(acct, c->pc->p_reg.rp_account) != 0)
 			return reject(d, RULES_R_PARENT_MISMATCH,
