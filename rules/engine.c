@@ -663,6 +663,9 @@ static void declare(struct ctx *c, const struct rules_order *o, const char *acco
 struct acc {
 	struct rules_decision *d;
 	bool have;
+	/* Prices formatted for a message (PX()): here rather than in the
+	 * checks' frames, which then need no buffers (nor a stack canary). */
+	char px[4][RULES_PX_BUFLEN];
 };
 
 static void verdict(struct acc *acc, bool trip, enum rules_reason r, const char *fmt, ...)
@@ -699,7 +702,7 @@ static enum rules_verdict reject(struct rules_decision *d, enum rules_reason r, 
 	return RULES_REJECT;
 }
 
-/* px formatted for a message; the buffers are per call site. */
+/* px formatted for a message, into one of acc.px per price of the message. */
 #define PX(buf, v) (rules_px_format((v), (buf), sizeof(buf)), (buf))
 
 /* ---- the rate window ----------------------------------------------------------- */
@@ -849,7 +852,7 @@ static bool price_checks(const struct ctx *c, const struct rules_engine *e,
 	bool tb = false, ta = false;
 	bool has_bps = eff(e, c, RULES_LIM_COLLAR_BPS, &bps, &tb);
 	bool has_abs = eff(e, c, RULES_LIM_COLLAR_ABS, &abs, &ta);
-	char b1[RULES_PX_BUFLEN], b2[RULES_PX_BUFLEN], b3[RULES_PX_BUFLEN], b4[RULES_PX_BUFLEN];
+	char(*b)[RULES_PX_BUFLEN] = acc->px;
 
 	if (o->ro_ordtype == RULES_ORDTYPE_MARKET) {
 		if (!c->s->s_has_refpx) {
@@ -873,14 +876,14 @@ static bool price_checks(const struct ctx *c, const struct rules_engine *e,
 
 		if (has_abs && dev > abs)
 			verdict(acc, ta, RULES_R_COLLAR_ABS,
-			    "price %s is %s from reference %s, collar %s", PX(b1, o->ro_px),
-			    PX(b2, dev), PX(b3, ref), PX(b4, abs));
+			    "price %s is %s from reference %s, collar %s", PX(b[0], o->ro_px),
+			    PX(b[1], dev), PX(b[2], ref), PX(b[3], abs));
 		/* dev / ref > bps / 10000, without division or overflow */
 		if (has_bps && (rules_mul_ovf(dev, 10000, &lhs) || rules_mul_ovf(ref, bps, &rhs) ||
 				   lhs > rhs))
 			verdict(acc, tb, RULES_R_COLLAR_BPS,
 			    "price %s is more than %" PRId64 " bps from reference %s",
-			    PX(b1, o->ro_px), bps, PX(b2, ref));
+			    PX(b[0], o->ro_px), bps, PX(b[1], ref));
 	}
 	return true;
 }
@@ -898,14 +901,14 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 	const char *pid = c->pc->p_id;
 	int64_t v, sum, rate;
 	bool t;
-	char b1[RULES_PX_BUFLEN], b2[RULES_PX_BUFLEN];
+	char(*b)[RULES_PX_BUFLEN] = acc->px;
 
 	if (eff(e, c, RULES_LIM_ORDER_QTY, &v, &t) && qty > v)
 		verdict(acc, t, RULES_R_ORDER_QTY, "order quantity %" PRId64 " > max %" PRId64, qty,
 		    v);
 	if (eff(e, c, RULES_LIM_ORDER_NOTIONAL, &v, &t) && notional > v)
 		verdict(acc, t, RULES_R_ORDER_NOTIONAL, "order notional %s > max %s",
-		    PX(b1, notional), PX(b2, v));
+		    PX(b[0], notional), PX(b[1], v));
 	if (c->s->s_restricted)
 		verdict(acc, false, RULES_R_RESTRICTED, "symbol %s is restricted", o->ro_symbol);
 
@@ -914,11 +917,11 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 		if (o->ro_ordtype == RULES_ORDTYPE_MARKET)
 			verdict(acc, false, RULES_R_PARENT_PRICE,
 			    "market child of parent %s with limit %s", pid,
-			    PX(b1, p->p_limit_px));
+			    PX(b[0], p->p_limit_px));
 		else if (is_buy(p->p_side) ? vpx > p->p_limit_px : vpx < p->p_limit_px)
 			verdict(acc, false, RULES_R_PARENT_PRICE,
-			    "price %s through parent %s limit %s", PX(b1, vpx), pid,
-			    PX(b2, p->p_limit_px));
+			    "price %s through parent %s limit %s", PX(b[0], vpx), pid,
+			    PX(b[1], p->p_limit_px));
 	}
 
 	/* parent quantity: open + filled + this order */
@@ -942,7 +945,7 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 		    dn);
 		if (sum > v)
 			verdict(acc, t, RULES_R_PARENT_NOTIONAL, "parent %s notional %s > %s",
-			    pid, PX(b1, sum), PX(b2, v));
+			    pid, PX(b[0], sum), PX(b[1], v));
 	}
 
 	/* parent rate: a sliding one-second window of accepted children */
@@ -962,7 +965,7 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 		    c->a->a_expo.filled_notional, dn);
 		if (sum > v)
 			verdict(acc, t, RULES_R_ACCOUNT_NOTIONAL, "account %s notional %s > %s",
-			    c->ac->a_id, PX(b1, sum), PX(b2, v));
+			    c->ac->a_id, PX(b[0], sum), PX(b[1], v));
 	}
 }
 
@@ -989,7 +992,7 @@ static int64_t restore_px(const struct ctx *c, const struct rules_order *o)
 static enum rules_verdict check_new(struct rules_engine *e, const struct rules_order *o,
     struct ctx *c, struct rules_decision *d)
 {
-	struct acc acc = {d, false};
+	struct acc acc;
 	const char *acct = o->ro_account != NULL ? o->ro_account : "";
 	int64_t vpx, notional, rate;
 	struct order *ord;
@@ -997,6 +1000,8 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	uint32_t oi, child_ai = NONE;
 	bool matched = false;           /* the symbol and account matched p's */
 
+	acc.d = d; /* acc.px is only written when a message is */
+	acc.have = false;
 	if (o->ro_parent == NULL || o->ro_parent[0] == '\0')
 		return reject(d, RULES_R_NO_PARENT, "child order names no parent");
 	if (!eng_key_of(&c->kp, o->ro_parent))
@@ -1127,13 +1132,15 @@ book:
 static enum rules_verdict check_replace(struct rules_engine *e, const struct rules_order *o,
     struct ctx *c, struct rules_decision *d)
 {
-	struct acc acc = {d, false};
+	struct acc acc;
 	struct order *ord;
 	struct parent *p;
 	const struct parent_cold *pc;
 	uint32_t oi, ci;
 	int64_t vpx, notional, new_q, new_n, dq, dn, rate;
 
+	acc.d = d;
+	acc.have = false;
 	if (!id_ok(o->ro_origclordid))
 		return reject(d, RULES_R_BAD_ORDER, "invalid or missing OrigClOrdID");
 	if (htab_find(&e->e_clid_ix, &c->kc) != HTAB_NONE)
