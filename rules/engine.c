@@ -11,10 +11,16 @@
  *   symbols  reference price, restriction and cached limits of each symbol
  *
  * Cached store records carry the store transaction id they were read at
- * (ent_txnid). Every call first reads the store's last committed txn id
- * (a read of LMDB's meta page); an entity whose records are from an older
- * transaction is read again, and all the records one check uses come from one
- * read snapshot (see fresh()).
+ * (p_txnid, s_txnid, a_txnid). Every call first reads the store's last
+ * committed txn id (a read of LMDB's meta page); an entity whose records are
+ * from an older transaction is read again, and all the records one check
+ * uses come from one read snapshot (see snap() and resolve()). Each parent
+ * also caches the limits merged for its last check (struct eff).
+ *
+ * The hot path, for a day-sized book: ids are checked and hashed once
+ * (eng_key_of()), the lines a check needs are prefetched together
+ * (prefetch_check()), and each entity's hot part (engine_impl.h) holds what
+ * a check reads; the cold part, its key and strings.
  *
  * Exposure of an order: its open quantity is the largest of what we sent
  * less what was filled, what the venue last said was open, and - while a
