@@ -1,5 +1,6 @@
 /*
- * engine.c - the pre-trade checks and the order accounting (see engine.h).
+ * engine.c - the pre-trade checks and the limits cache (see engine.h); the
+ * order accounting is in engine_book.c, the tables in engine_impl.h.
  *
  * State of the day, all in arrays allocated by rules_engine_new():
  *
@@ -10,10 +11,16 @@
  *   symbols  reference price, restriction and cached limits of each symbol
  *
  * Cached store records carry the store transaction id they were read at
- * (ent_txnid). Every call first reads the store's last committed txn id
- * (a read of LMDB's meta page); an entity whose records are from an older
- * transaction is read again, and all the records one check uses come from one
- * read snapshot (see fresh()).
+ * (p_txnid, s_txnid, a_txnid). Every call first reads the store's last
+ * committed txn id (a read of LMDB's meta page); an entity whose records are
+ * from an older transaction is read again, and all the records one check
+ * uses come from one read snapshot (see snap() and resolve()). Each parent
+ * also caches the limits merged for its last check (struct eff).
+ *
+ * The hot path, for a day-sized book: ids are checked and hashed once
+ * (eng_key_of()), the lines a check needs are prefetched together
+ * (prefetch_check()), and each entity's hot part (engine_impl.h) holds what
+ * a check reads; the cold part, its key and strings.
  *
  * Exposure of an order: its open quantity is the largest of what we sent
  * less what was filled, what the venue last said was open, and - while a
@@ -25,8 +32,6 @@
  */
 #include "config.h"
 
-#include "engine.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -34,101 +39,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fixed.h"
-#include "htab.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
-#define NSEC_PER_SEC INT64_C(1000000000)
-#define NONE UINT32_MAX
-
-/* ---- entities ---------------------------------------------------------------- */
-
-/* Sums of one parent or account. An overflow pins the sums (ex_pinned): every
- * later check then sees INT64_MAX and rejects. */
-struct expo {
-	int64_t open_qty, filled_qty, open_notional, filled_notional;
-	int64_t orders, live;
-	bool pinned;
-};
-
-struct account {
-	char a_id[RULES_ID_MAX + 1];      /* key: first member (htab) */
-	uint64_t a_txnid;                 /* store txn the limits were read at */
-	bool a_has_limits;
-	struct rules_limits a_limits;
-	struct expo a_expo;
-};
-
-struct symbol {
-	char s_id[RULES_ID_MAX + 1];
-	uint64_t s_txnid;
-	bool s_has_limits, s_restricted, s_has_refpx;
-	struct rules_limits s_limits;
-	int64_t s_refpx;
-};
-
-struct parent {
-	char p_id[RULES_ID_MAX + 1];
-	uint64_t p_txnid;
-	bool p_registered;                /* rp holds a registration from the store */
-	bool p_declared;                  /* declared on a child (p_declared_qty) */
-	bool p_has_limits;
-	struct rules_parent p_reg;        /* registration, or the declared parent */
-	int64_t p_declared_qty;
-	struct rules_limits p_limits;     /* parent-scope limit record */
-	uint32_t p_account;               /* accounts[] index */
-	struct expo p_expo;
-	/* Rate window: the times of the last p_ring_cap accepted children. */
-	int64_t *p_ring;
-	uint32_t p_ring_cap, p_ring_head; /* head: where the next time goes */
-	uint64_t p_ring_n;                /* times ever pushed */
-};
-
-enum ostate { O_LIVE = 0, O_DONE = 1 };
-
-struct order {
-	uint32_t o_parent, o_account, o_symbol;
-	uint32_t o_pend_clid;             /* clid of the pending replace, or NONE */
-	uint8_t o_state;
-	char o_side, o_ordtype;
-	int64_t o_qty, o_px;              /* px: limit price, or reference price for market */
-	int64_t o_cum;                    /* filled, by the venue's CumQty */
-	int64_t o_vleaves;                /* LeavesQty the venue last reported */
-	int64_t o_pend_qty, o_pend_px;    /* the pending replace */
-	int64_t o_cnt_qty, o_cnt_notional; /* open exposure counted in the sums */
-	uint32_t o_clid;                  /* its current (last confirmed) ClOrdID */
-	uint32_t o_tag;                   /* the caller's ro_tag */
-};
-
-/* What a ClOrdID named when it was taken. */
-enum clkind { CL_NEW = 0, CL_REPLACE = 1, CL_CANCEL = 2 };
-
-struct clid {
-	char c_id[RULES_ID_MAX + 1];
-	uint8_t c_kind;                   /* enum clkind */
-	uint32_t c_order;
-};
-
-struct rules_engine {
-	struct rules_store *e_store;
-	uint64_t e_txnid;                 /* newest store txn id seen */
-	bool e_snap;                      /* a read snapshot is open in this call */
-	int e_store_err;                  /* first store error in this call */
-
-	uint64_t e_g_txnid;
-	bool e_g_has;
-	struct rules_limits e_global;
-
-	struct order *e_orders;
-	size_t e_norders, e_max_orders;
-	struct clid *e_clids;
-	struct htab e_clid_ix;
-	struct parent *e_parents;
-	struct htab e_parent_ix;
-	struct account *e_accounts;
-	struct htab e_account_ix;
-	struct symbol *e_symbols;
-	struct htab e_symbol_ix;
-};
+#include "bigmem.h"
+#include "engine_impl.h"
 
 static const char *const reason_names[RULES_R_COUNT] = {
 	[RULES_R_OK] = "ok",
@@ -164,84 +80,143 @@ const char *rules_reason_name(int reason)
 	return reason_names[reason];
 }
 
-/* ---- small helpers ------------------------------------------------------------ */
+/* ---- ids ------------------------------------------------------------------------ */
 
-static int64_t sat_add(int64_t a, int64_t b)
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Bytes of w outside 0x21..0x7e, as their high bits (0 if all are ids'). A
+ * byte's arithmetic never carries into its neighbour: the high bit is set
+ * before the subtraction and cleared before the addition. */
+static inline uint64_t id_bad_bytes(uint64_t w)
 {
-	int64_t r;
+	uint64_t ge21 = (w | HIGHS) - 0x21 * ONES; /* bit 7: (b & 0x7f) >= 0x21 */
+	uint64_t ge7f = (w & ~HIGHS) + ONES;       /* bit 7: (b & 0x7f) >= 0x7f */
 
-	if (rules_add_ovf(a, b, &r))
-		return b > 0 ? INT64_MAX : INT64_MIN;
-	return r;
+	return (w | ~ge21 | ge7f) & HIGHS;
 }
 
-/* x += d, pinning the sums on overflow. */
-static void expo_bump(struct expo *x, int64_t *field, int64_t d)
+/* The 8 bytes at s + i. Near the end of a page (which may be the last one
+ * mapped: the string can end before it), only the bytes up to s's NUL, zero
+ * padded. */
+__attribute__((no_sanitize_address, always_inline)) static inline uint64_t id_word(const char *s, size_t i,
+    bool near_end)
 {
-	if (rules_add_ovf(*field, d, field) || *field == INT64_MAX)
-		x->pinned = true;
-}
+	uint64_t w = 0;
+	size_t j;
 
-/* open + filled + d, as a check sees it. */
-static int64_t expo_total(const struct expo *x, int64_t open, int64_t filled, int64_t d)
-{
-	if (x->pinned)
-		return INT64_MAX;
-	return sat_add(sat_add(open, filled), d);
-}
-
-/* a*b, pinned at INT64_MAX on overflow (both are >= 0 here). */
-static int64_t sat_mul(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (rules_mul_ovf(a, b, &r))
-		return INT64_MAX;
-	return r;
-}
-
-static int64_t max64(int64_t a, int64_t b)
-{
-	return a > b ? a : b;
-}
-
-static bool is_buy(char side)
-{
-	return side == '1';
-}
-
-static bool id_ok(const char *s)
-{
-	return s != NULL && rules_id_valid(s);
-}
-
-/* An identifier checked and hashed for the tables in one pass. */
-struct key {
-	const char *k_s;
-	size_t k_len;
-	uint64_t k_h;
-};
-
-/* rules_id_valid() and htab_hash() in one pass over s (the checks' hot path
- * reads each id once): false if s is not a valid id. */
-static bool key_of(struct key *k, const char *s)
-{
-	size_t n = 0;
-	unsigned char ch;
-
-	if (s == NULL)
-		return false;
-	while ((ch = (unsigned char)s[n]) != '\0') {
-		if (ch < 0x21 || ch > 0x7e || n == RULES_ID_MAX)
-			return false;
-		n++;
+	if (!near_end || ((uintptr_t)(s + i) & 4095) <= 4096 - 8) {
+		memcpy(&w, s + i, 8);
+		return w;
 	}
-	if (n == 0)
+	for (j = 0; j < 8 && s[i + j] != '\0'; j++)
+		w |= (uint64_t)(unsigned char)s[i + j] << (8 * j);
+	return w;
+}
+
+/* eng_key_of() word by word: for s near a page end (near_end), or without
+ * SSE2. */
+__attribute__((no_sanitize_address, noinline)) static bool key_scan(struct htab_key *k, const char *s,
+    bool near_end)
+{
+	uint64_t h = htab_hash_start(), bad = 0, w, nul;
+	size_t i, r;
+
+	for (i = 0;; i += 8) {
+		w = id_word(s, i, near_end);
+		nul = (w - ONES) & ~w & HIGHS; /* exact for the lowest zero byte */
+		if (nul != 0)
+			break;
+		if (i + 8 > RULES_ID_MAX) /* 65 bytes or more */
+			return false;
+		bad |= id_bad_bytes(w);
+		h = htab_hash_word(h, w);
+	}
+	r = (size_t)__builtin_ctzll(nul) / 8; /* bytes before the NUL */
+	k->k_tail = 0;
+	if (r != 0) {
+		uint64_t keep = ~UINT64_C(0) >> (64 - 8 * r);
+
+		w &= keep;
+		bad |= id_bad_bytes(w | ((0x21 * ONES) & ~keep));
+		h = htab_hash_tail(h, w);
+		k->k_tail = w;
+	}
+	if (bad != 0 || i + r == 0 || i + r > RULES_ID_MAX)
 		return false;
 	k->k_s = s;
-	k->k_len = n;
-	k->k_h = htab_hash_n(s, n);
+	k->k_len = i + r;
+	k->k_h = htab_hash_end(h, i + r);
 	return true;
+}
+
+#if defined(__SSE2__)
+/*
+ * The length of the id at s, 16 bytes at a time, or SIZE_MAX if it is not a
+ * valid id. Reads 80 bytes from s whatever the id's length: the caller has
+ * checked that they are on s's page.
+ */
+__attribute__((no_sanitize_address)) static inline size_t id_len_sse2(const char *s)
+{
+	const __m128i zero = _mm_setzero_si128(), lo = _mm_set1_epi8(0x20),
+		      hi = _mm_set1_epi8(0x7f);
+	size_t i;
+
+	for (i = 0; i <= RULES_ID_MAX; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		unsigned nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero));
+		/* signed bytes: 0x80..0xff are negative, never > 0x20 */
+		unsigned ok = (unsigned)_mm_movemask_epi8(
+		    _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi)));
+
+		if (nul != 0) {
+			unsigned n = (unsigned)__builtin_ctz(nul), want = (1u << n) - 1;
+
+			return (ok & want) == want && i + n <= RULES_ID_MAX ? i + n : SIZE_MAX;
+		}
+		if (ok != 0xffff)
+			return SIZE_MAX;
+	}
+	return SIZE_MAX; /* 80 bytes without a NUL */
+}
+#endif
+
+/*
+ * rules_id_valid() and htab_hash_n() in one pass over s, 8 bytes at a time:
+ * the checks' hot path reads each id once. False if s is not a valid id.
+ * A word may extend past the NUL, never past s's page (id_word()): those
+ * bytes are masked off, but they are outside the string, so AddressSanitizer
+ * is told not to look here. Far from a page's end, the id is measured and
+ * checked 16 bytes at a time (SSE2) and then hashed.
+ */
+__attribute__((no_sanitize_address)) bool eng_key_of(struct htab_key *k, const char *s)
+{
+	if (s == NULL)
+		return false;
+#if defined(__SSE2__)
+	if (((uintptr_t)s & 4095) <= 4096 - 80) {
+		size_t n = id_len_sse2(s), i;
+		uint64_t h = htab_hash_start(), w;
+
+		if (n == 0 || n == SIZE_MAX)
+			return false;
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&w, s + i, 8);
+			h = htab_hash_word(h, w);
+		}
+		k->k_tail = 0;
+		if (i < n) { /* the tail, zero padded: the bytes after it are readable */
+			memcpy(&w, s + i, 8);
+			k->k_tail = w & (~UINT64_C(0) >> (64 - 8 * (n - i)));
+			h = htab_hash_tail(h, k->k_tail);
+		}
+		k->k_s = s;
+		k->k_len = n;
+		k->k_h = htab_hash_end(h, n);
+		return true;
+	}
+#endif
+	return key_scan(k, s, true);
 }
 
 /* ---- lifetime ------------------------------------------------------------------ */
@@ -265,21 +240,26 @@ int rules_engine_new(struct rules_engine **out, struct rules_store *store,
 		goto nomem;
 	e->e_store = store;
 	e->e_max_orders = cfg->ec_max_orders;
-	e->e_orders = calloc(cfg->ec_max_orders, sizeof(*e->e_orders));
-	e->e_clids = calloc(cfg->ec_max_orders, sizeof(*e->e_clids));
-	e->e_parents = calloc(cfg->ec_max_parents, sizeof(*e->e_parents));
-	e->e_accounts = calloc(cfg->ec_max_accounts, sizeof(*e->e_accounts));
-	e->e_symbols = calloc(cfg->ec_max_symbols, sizeof(*e->e_symbols));
+	e->e_orders = bigmem_calloc(cfg->ec_max_orders, sizeof(*e->e_orders));
+	e->e_clids = bigmem_calloc(cfg->ec_max_orders, sizeof(*e->e_clids));
+	e->e_parents = bigmem_calloc(cfg->ec_max_parents, sizeof(*e->e_parents));
+	e->e_pcold = bigmem_calloc(cfg->ec_max_parents, sizeof(*e->e_pcold));
+	e->e_accounts = bigmem_calloc(cfg->ec_max_accounts, sizeof(*e->e_accounts));
+	e->e_acold = bigmem_calloc(cfg->ec_max_accounts, sizeof(*e->e_acold));
+	e->e_symbols = bigmem_calloc(cfg->ec_max_symbols, sizeof(*e->e_symbols));
+	e->e_scold = bigmem_calloc(cfg->ec_max_symbols, sizeof(*e->e_scold));
 	if (e->e_orders == NULL || e->e_clids == NULL || e->e_parents == NULL ||
-	    e->e_accounts == NULL || e->e_symbols == NULL)
+	    e->e_pcold == NULL || e->e_accounts == NULL || e->e_acold == NULL ||
+	    e->e_symbols == NULL || e->e_scold == NULL)
 		goto nomem;
-	if ((rc = htab_init(&e->e_clid_ix, cfg->ec_max_orders, e->e_clids, sizeof(*e->e_clids))) ||
-	    (rc = htab_init(&e->e_parent_ix, cfg->ec_max_parents, e->e_parents,
-		 sizeof(*e->e_parents))) ||
-	    (rc = htab_init(&e->e_account_ix, cfg->ec_max_accounts, e->e_accounts,
-		 sizeof(*e->e_accounts))) ||
-	    (rc = htab_init(&e->e_symbol_ix, cfg->ec_max_symbols, e->e_symbols,
-		 sizeof(*e->e_symbols))))
+	if ((rc = htab_init(&e->e_clid_ix, cfg->ec_max_orders, e->e_clids, sizeof(*e->e_clids),
+		 RULES_ID_MAX + 1)) ||
+	    (rc = htab_init(&e->e_parent_ix, cfg->ec_max_parents, e->e_pcold,
+		 sizeof(*e->e_pcold), RULES_ID_MAX + 1)) ||
+	    (rc = htab_init(&e->e_account_ix, cfg->ec_max_accounts, e->e_acold,
+		 sizeof(*e->e_acold), RULES_ID_MAX + 1)) ||
+	    (rc = htab_init(&e->e_symbol_ix, cfg->ec_max_symbols, e->e_scold,
+		 sizeof(*e->e_scold), RULES_ID_MAX + 1)))
 		goto nomem;
 	*out = e;
 	return 0;
@@ -309,11 +289,14 @@ void rules_engine_free(struct rules_engine *e)
 	htab_free(&e->e_parent_ix);
 	htab_free(&e->e_account_ix);
 	htab_free(&e->e_symbol_ix);
-	free(e->e_orders);
-	free(e->e_clids);
-	free(e->e_parents);
-	free(e->e_accounts);
-	free(e->e_symbols);
+	bigmem_free(e->e_orders);
+	bigmem_free(e->e_clids);
+	bigmem_free(e->e_parents);
+	bigmem_free(e->e_pcold);
+	bigmem_free(e->e_accounts);
+	bigmem_free(e->e_acold);
+	bigmem_free(e->e_symbols);
+	bigmem_free(e->e_scold);
 	free(e);
 }
 
@@ -389,7 +372,7 @@ static int load_global(struct rules_engine *e)
 	return e->e_store_err ? -1 : 0;
 }
 
-static int load_account(struct rules_engine *e, struct account *a)
+static int load_account(struct rules_engine *e, struct account *a, struct account_cold *ac)
 {
 	int rc;
 
@@ -398,12 +381,12 @@ static int load_account(struct rules_engine *e, struct account *a)
 	if ((rc = snap(e)) != 0)
 		return rc;
 	a->a_has_limits = got(e,
-	    rules_store_get_limits(e->e_store, RULES_SCOPE_ACCOUNT, a->a_id, &a->a_limits));
+	    rules_store_get_limits(e->e_store, RULES_SCOPE_ACCOUNT, ac->a_id, &ac->a_limits));
 	a->a_txnid = e->e_txnid;
 	return e->e_store_err ? -1 : 0;
 }
 
-static int load_symbol(struct rules_engine *e, struct symbol *s)
+static int load_symbol(struct rules_engine *e, struct symbol *s, struct symbol_cold *sc)
 {
 	int rc;
 
@@ -411,16 +394,30 @@ static int load_symbol(struct rules_engine *e, struct symbol *s)
 		return 0;
 	if ((rc = snap(e)) != 0)
 		return rc;
-	s->s_has_limits =
-	    got(e, rules_store_get_limits(e->e_store, RULES_SCOPE_SYMBOL, s->s_id, &s->s_limits));
-	s->s_has_refpx = got(e, rules_store_get_refpx(e->e_store, s->s_id, &s->s_refpx));
-	s->s_restricted = got(e, rules_store_get_restricted(e->e_store, s->s_id, NULL));
+	s->s_has_limits = got(e,
+	    rules_store_get_limits(e->e_store, RULES_SCOPE_SYMBOL, sc->s_id, &sc->s_limits));
+	s->s_has_refpx = got(e, rules_store_get_refpx(e->e_store, sc->s_id, &s->s_refpx));
+	s->s_restricted = got(e, rules_store_get_restricted(e->e_store, sc->s_id, NULL));
 	s->s_txnid = e->e_txnid;
 	return e->e_store_err ? -1 : 0;
 }
 
+/* Makes r the parent's registration (or declaration): kept whole in the
+ * cold part, its numbers copied to the hot part. */
+static void set_reg(struct parent *p, struct parent_cold *pc, const struct rules_parent *r)
+{
+	if (r != &pc->p_reg)
+		pc->p_reg = *r;
+	p->p_qty = r->rp_qty;
+	p->p_limit_px = r->rp_limit_px;
+	p->p_max_notional = r->rp_max_notional;
+	p->p_max_rate = r->rp_max_rate;
+	p->p_trip = r->rp_trip;
+	p->p_side = r->rp_side;
+}
+
 /* A registration, when there is one, wins over a declaration. */
-static int load_parent(struct rules_engine *e, struct parent *p)
+static int load_parent(struct rules_engine *e, struct parent *p, struct parent_cold *pc)
 {
 	int rc;
 
@@ -432,12 +429,17 @@ static int load_parent(struct rules_engine *e, struct parent *p)
 		struct rules_parent reg;
 
 		/* A declared parent keeps its declaration while unregistered. */
-		p->p_registered = got(e, rules_store_get_parent(e->e_store, p->p_id, &reg));
-		if (p->p_registered)
-			p->p_reg = reg;
+		p->p_registered = got(e, rules_store_get_parent(e->e_store, pc->p_id, &reg));
+		if (p->p_registered) {
+			if (strcmp(reg.rp_symbol, pc->p_reg.rp_symbol) != 0)
+				p->p_sym = NONE;
+			if (strcmp(reg.rp_account, pc->p_reg.rp_account) != 0)
+				p->p_acct = NONE;
+			set_reg(p, pc, &reg);
+		}
 	}
-	p->p_has_limits =
-	    got(e, rules_store_get_limits(e->e_store, RULES_SCOPE_PARENT, p->p_id, &p->p_limits));
+	p->p_has_limits = got(e,
+	    rules_store_get_limits(e->e_store, RULES_SCOPE_PARENT, pc->p_id, &pc->p_limits));
 	p->p_txnid = e->e_txnid;
 	return e->e_store_err ? -1 : 0;
 }
@@ -448,49 +450,71 @@ static int load_parent(struct rules_engine *e, struct parent *p)
  * tmp_* members until the order is accepted. */
 struct ctx {
 	struct parent *p;
+	struct parent_cold *pc;
 	struct account *a;
+	struct account_cold *ac;
 	struct symbol *s;
+	struct symbol_cold *sc;
 	uint32_t pi, ai, si;        /* table index, or NONE for a new entity */
-	struct key kc, ks, kp;      /* ClOrdID, symbol, parent of the order */
-	/* The effective limits, merged once per check by merge_limits(). */
-	uint32_t l_set, l_trip;     /* RULES_BIT(l): limit l is set / trips */
-	int64_t l_val[RULES_LIM_COUNT];
+	struct htab_key kc, ks, kp, ka;  /* ClOrdID, symbol, parent, Account of the order */
+	bool has_ka;                /* the order carries an Account (ka) */
+	const struct eff *lim;      /* the effective limits (merge_limits()) */
+	struct eff tmp_eff;         /* they, when they cannot be cached */
 	bool force;                 /* rules_restore(): book without checking */
 	struct parent tmp_p;
+	struct parent_cold tmp_pc;
 	struct account tmp_a;
+	struct account_cold tmp_ac;
 	struct symbol tmp_s;
+	struct symbol_cold tmp_sc;
 };
 
 /* Merges the limit records of the check's scopes, most specific first:
  * parent, symbol, account, global. The first scope that sets a limit gives
- * both its value and its action. Called once resolve() has the records. */
+ * both its value and its action. Called once resolve() has the records (all
+ * read at e_txnid): when the parent's last merge was for these records, it
+ * is still right. */
 static void merge_limits(const struct rules_engine *e, struct ctx *c)
 {
 	const struct rules_limits *recs[4];
 	uint32_t want = (UINT32_C(1) << RULES_LIM_COUNT) - 1, take;
 	size_t n = 0, i;
+	struct eff *f = &c->p->p_eff;
 
-	if (c->p != NULL && c->p->p_has_limits)
-		recs[n++] = &c->p->p_limits;
-	if (c->s != NULL && c->s->s_has_limits)
-		recs[n++] = &c->s->s_limits;
+	/* Only entities in the tables have a stable index to key the merge. */
+	if (c->pi == NONE || c->si == NONE || (c->a != NULL && c->ai == NONE) ||
+	    e->e_g_txnid != e->e_txnid)
+		f = &c->tmp_eff;
+	else if (f->f_txnid == e->e_txnid && f->f_symbol == c->si && f->f_account == c->ai) {
+		c->lim = f;
+		return;
+	}
+
+	if (c->p->p_has_limits)
+		recs[n++] = &c->pc->p_limits;
+	if (c->s->s_has_limits)
+		recs[n++] = &c->sc->s_limits;
 	if (c->a != NULL && c->a->a_has_limits)
-		recs[n++] = &c->a->a_limits;
+		recs[n++] = &c->ac->a_limits;
 	if (e->e_g_has)
 		recs[n++] = &e->e_global;
-	c->l_set = c->l_trip = 0;
+	f->f_set = f->f_trip = 0;
 	for (i = 0; i < n && want != 0; i++) {
 		take = recs[i]->rl_set & want;
-		c->l_set |= take;
-		c->l_trip |= recs[i]->rl_trip & take;
+		f->f_set |= take;
+		f->f_trip |= recs[i]->rl_trip & take;
 		want &= ~take;
 		while (take != 0) {
 			unsigned l = (unsigned)__builtin_ctz(take);
 
-			c->l_val[l] = recs[i]->rl_val[l];
+			f->f_val[l] = recs[i]->rl_val[l];
 			take &= take - 1;
 		}
 	}
+	f->f_txnid = e->e_txnid;
+	f->f_symbol = c->si;
+	f->f_account = c->ai;
+	c->lim = f;
 }
 
 /* Effective limit l for this check (merge_limits()). */
@@ -498,37 +522,41 @@ static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_li
     int64_t *val, bool *trip)
 {
 	(void)e;
-	if ((c->l_set & RULES_BIT(l)) == 0)
+	if ((c->lim->f_set & RULES_BIT(l)) == 0)
 		return false;
-	*val = c->l_val[l];
-	*trip = (c->l_trip & RULES_BIT(l)) != 0;
+	*val = c->lim->f_val[l];
+	*trip = (c->lim->f_trip & RULES_BIT(l)) != 0;
 	return true;
 }
 
-static struct parent *find_parent(struct rules_engine *e, const struct key *k, uint32_t *idx)
+/*
+ * Memory-level parallelism: a check on a day-sized book misses the cache on
+ * the ClOrdID index slot (a 32 MiB table at random), the parent's lines and
+ * the next order and ClOrdID entries. Asked for all at once here, before the
+ * check needs the first of them, they arrive in about the time of one miss
+ * instead of one after the other. Prefetches never fault and change nothing.
+ */
+static void prefetch_check(const struct rules_engine *e, const struct ctx *c)
 {
-	*idx = htab_find(&e->e_parent_ix, k->k_s, k->k_len, k->k_h);
-	return *idx == HTAB_NONE ? NULL : &e->e_parents[*idx];
-}
+	uint32_t i;
 
-static struct account *find_account(struct rules_engine *e, const struct key *k, uint32_t *idx)
-{
-	*idx = htab_find(&e->e_account_ix, k->k_s, k->k_len, k->k_h);
-	return *idx == HTAB_NONE ? NULL : &e->e_accounts[*idx];
-}
+	__builtin_prefetch(htab_slot(&e->e_clid_ix, c->kc.k_h));
+	if ((i = htab_guess(&e->e_parent_ix, c->kp.k_h)) != HTAB_NONE) {
+		const char *p = (const char *)&e->e_parents[i];
+		size_t off;
 
-static struct symbol *find_symbol(struct rules_engine *e, const struct key *k, uint32_t *idx)
-{
-	*idx = htab_find(&e->e_symbol_ix, k->k_s, k->k_len, k->k_h);
-	return *idx == HTAB_NONE ? NULL : &e->e_symbols[*idx];
-}
-
-static uint32_t find_clid(const struct rules_engine *e, const char *id)
-{
-	size_t len;
-	uint64_t h = htab_hash(id, &len);
-
-	return htab_find(&e->e_clid_ix, id, len, h);
+		__builtin_prefetch(&e->e_pcold[i]);
+		for (off = 0; off < sizeof(struct parent); off += 64)
+			__builtin_prefetch(p + off, 1);
+	}
+	if ((i = htab_guess(&e->e_symbol_ix, c->ks.k_h)) != HTAB_NONE) {
+		__builtin_prefetch(&e->e_scold[i]);
+		__builtin_prefetch(&e->e_symbols[i]);
+	}
+	if (e->e_norders < e->e_max_orders) {
+		__builtin_prefetch(&e->e_orders[e->e_norders], 1);
+		__builtin_prefetch(&e->e_clids[e->e_clid_ix.ht_count], 1);
+	}
 }
 
 /*
@@ -543,49 +571,67 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 {
 	int tries, rc = 0;
 	const char *aid;
-	struct key ka;
+	struct htab_key ka;
 
-	c->p = find_parent(e, &c->kp, &c->pi);
-	if (c->p == NULL) {
+	c->pi = find_parent(e, &c->kp);
+	if (c->pi != NONE) {
+		c->p = &e->e_parents[c->pi];
+		c->pc = &e->e_pcold[c->pi];
+	} else {
 		memset(&c->tmp_p, 0, sizeof(c->tmp_p));
-		memcpy(c->tmp_p.p_id, c->kp.k_s, c->kp.k_len + 1);
+		memset(&c->tmp_pc, 0, sizeof(c->tmp_pc));
+		memcpy(c->tmp_pc.p_id, c->kp.k_s, c->kp.k_len + 1);
 		c->tmp_p.p_account = NONE;
+		c->tmp_p.p_sym = c->tmp_p.p_acct = NONE;
+		c->tmp_p.p_eff.f_txnid = UINT64_MAX;
 		c->p = &c->tmp_p;
+		c->pc = &c->tmp_pc;
 	}
-	c->s = find_symbol(e, &c->ks, &c->si);
-	if (c->s == NULL) {
+	c->si = find_symbol(e, &c->ks);
+	if (c->si != NONE) {
+		c->s = &e->e_symbols[c->si];
+		c->sc = &e->e_scold[c->si];
+	} else {
 		memset(&c->tmp_s, 0, sizeof(c->tmp_s));
-		memcpy(c->tmp_s.s_id, c->ks.k_s, c->ks.k_len + 1);
+		memset(&c->tmp_sc, 0, sizeof(c->tmp_sc));
+		memcpy(c->tmp_sc.s_id, c->ks.k_s, c->ks.k_len + 1);
 		c->s = &c->tmp_s;
+		c->sc = &c->tmp_sc;
 	}
 	for (tries = 0; tries < 16; tries++) {
 		c->a = NULL;
+		c->ac = NULL;
 		c->ai = NONE;
-		if ((rc = load_global(e)) != 0 || (rc = load_parent(e, c->p)) != 0 ||
-		    (rc = load_symbol(e, c->s)) != 0) {
+		if ((rc = load_global(e)) != 0 || (rc = load_parent(e, c->p, c->pc)) != 0 ||
+		    (rc = load_symbol(e, c->s, c->sc)) != 0) {
 			if (rc < 0)
 				return -1;
 			continue;
 		}
 		if (c->p->p_account != NONE) {
 			c->ai = c->p->p_account;
-			c->a = &e->e_accounts[c->ai];
 		} else {
-			aid = c->p->p_registered ? c->p->p_reg.rp_account : acct;
+			aid = c->p->p_registered ? c->pc->p_reg.rp_account : acct;
 			if (aid[0] != '\0') {
-				if (!key_of(&ka, aid)) { /* validated where it came from */
+				if (!eng_key_of(&ka, aid)) { /* validated where it came from */
 					e->e_store_err = RULES_ECORRUPT;
 					return -1;
 				}
-				c->a = find_account(e, &ka, &c->ai);
-				if (c->a == NULL) {
+				c->ai = find_account(e, &ka);
+				if (c->ai == NONE) {
 					memset(&c->tmp_a, 0, sizeof(c->tmp_a));
-					strcpy(c->tmp_a.a_id, aid);
+					memset(&c->tmp_ac, 0, sizeof(c->tmp_ac));
+					strcpy(c->tmp_ac.a_id, aid);
 					c->a = &c->tmp_a;
+					c->ac = &c->tmp_ac;
 				}
 			}
 		}
-		if (c->a != NULL && (rc = load_account(e, c->a)) != 0) {
+		if (c->ai != NONE) {
+			c->a = &e->e_accounts[c->ai];
+			c->ac = &e->e_acold[c->ai];
+		}
+		if (c->a != NULL && (rc = load_account(e, c->a, c->ac)) != 0) {
 			if (rc < 0)
 				return -1;
 			continue;
@@ -602,17 +648,19 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
  * registration and the route allows declaring. */
 static void declare(struct ctx *c, const struct rules_order *o, const char *account)
 {
-	struct rules_parent *r = &c->p->p_reg;
+	struct rules_parent *r = &c->pc->p_reg;
 
 	memset(r, 0, sizeof(*r));
-	strcpy(r->rp_id, c->p->p_id);
+	strcpy(r->rp_id, c->pc->p_id);
 	strcpy(r->rp_account, account);
 	strcpy(r->rp_symbol, o->ro_symbol);
 	r->rp_side = o->ro_side;
 	r->rp_qty = o->ro_declared_qty;
 	r->rp_trip = RULES_TRIP_DEFAULT;
+	set_reg(c->p, c->pc, r);
 	c->p->p_declared = true;
 	c->p->p_declared_qty = o->ro_declared_qty;
+	c->p->p_sym = c->p->p_acct = NONE;
 }
 
 /* ---- verdicts ------------------------------------------------------------------- */
@@ -621,6 +669,9 @@ static void declare(struct ctx *c, const struct rules_order *o, const char *acco
 struct acc {
 	struct rules_decision *d;
 	bool have;
+	/* Prices formatted for a message (PX()): here rather than in the
+	 * checks' frames, which then need no buffers (nor a stack canary). */
+	char px[4][RULES_PX_BUFLEN];
 };
 
 static void verdict(struct acc *acc, bool trip, enum rules_reason r, const char *fmt, ...)
@@ -657,7 +708,7 @@ static enum rules_verdict reject(struct rules_decision *d, enum rules_reason r, 
 	return RULES_REJECT;
 }
 
-/* px formatted for a message; the buffers are per call site. */
+/* px formatted for a message, into one of acc.px per price of the message. */
 #define PX(buf, v) (rules_px_format((v), (buf), sizeof(buf)), (buf))
 
 /* ---- the rate window ----------------------------------------------------------- */
@@ -672,7 +723,8 @@ static bool rate_full(const struct parent *p, int64_t rate, int64_t now)
 	/* The rate-th most recent time; the ring holds at least rate of them. */
 	if (p->p_ring_cap < (uint64_t)rate)
 		return false; /* cannot happen: grown before use (rate_reserve) */
-	k = (uint32_t)((p->p_ring_head + p->p_ring_cap - (uint32_t)rate) % p->p_ring_cap);
+	k = p->p_ring_head >= (uint32_t)rate ? p->p_ring_head - (uint32_t)rate
+					     : p->p_ring_head + p->p_ring_cap - (uint32_t)rate;
 	return p->p_ring[k] > now - NSEC_PER_SEC;
 }
 
@@ -704,65 +756,9 @@ static void rate_push(struct parent *p, int64_t now)
 	if (p->p_ring_cap == 0)
 		return;
 	p->p_ring[p->p_ring_head] = now;
-	p->p_ring_head = (p->p_ring_head + 1) % p->p_ring_cap;
+	if (++p->p_ring_head == p->p_ring_cap) /* no division on the hot path */
+		p->p_ring_head = 0;
 	p->p_ring_n++;
-}
-
-/* ---- exposure bookkeeping --------------------------------------------------------- */
-
-static void expo_add(struct expo *x, int64_t dq, int64_t dn)
-{
-	expo_bump(x, &x->open_qty, dq);
-	expo_bump(x, &x->open_notional, dn);
-}
-
-/* Recomputes what the order counts as open and moves the difference into
- * its parent's and account's sums. */
-static void recount(struct rules_engine *e, struct order *o)
-{
-	int64_t q = 0, n = 0, dq, dn;
-
-	if (o->o_state == O_LIVE) {
-		int64_t old_q = max64(max64(o->o_qty - o->o_cum, o->o_vleaves), 0);
-		int64_t old_n = sat_mul(old_q, o->o_px);
-
-		q = old_q;
-		n = old_n;
-		if (o->o_pend_clid != NONE) {
-			int64_t new_q = max64(o->o_pend_qty - o->o_cum, 0);
-
-			q = max64(q, new_q);
-			n = max64(n, sat_mul(new_q, o->o_pend_px));
-		}
-	}
-	/* Both sides are in [0, INT64_MAX]: the differences cannot overflow. */
-	dq = q - o->o_cnt_qty;
-	dn = n - o->o_cnt_notional;
-	if (n == INT64_MAX) {
-		e->e_parents[o->o_parent].p_expo.pinned = true;
-		if (o->o_account != NONE)
-			e->e_accounts[o->o_account].a_expo.pinned = true;
-	}
-	if (dq == 0 && dn == 0)
-		return;
-	expo_add(&e->e_parents[o->o_parent].p_expo, dq, dn);
-	if (o->o_account != NONE)
-		expo_add(&e->e_accounts[o->o_account].a_expo, dq, dn);
-	o->o_cnt_qty = q;
-	o->o_cnt_notional = n;
-}
-
-static void set_live(struct rules_engine *e, struct order *o, uint8_t state)
-{
-	int64_t d;
-
-	if (o->o_state == state)
-		return;
-	d = state == O_LIVE ? 1 : -1;
-	o->o_state = state;
-	e->e_parents[o->o_parent].p_expo.live += d;
-	if (o->o_account != NONE)
-		e->e_accounts[o->o_account].a_expo.live += d;
 }
 
 /* ---- inserting accepted entities ----------------------------------------------- */
@@ -773,22 +769,28 @@ static int commit_entities(struct rules_engine *e, struct ctx *c)
 	uint64_t h;
 
 	if (c->a != NULL && c->ai == NONE) {
-		h = htab_hash(c->a->a_id, &len);
+		h = htab_hash(c->ac->a_id, &len);
 		c->ai = htab_add(&e->e_account_ix, h);
 		e->e_accounts[c->ai] = c->tmp_a;
+		e->e_acold[c->ai] = c->tmp_ac;
 		c->a = &e->e_accounts[c->ai];
+		c->ac = &e->e_acold[c->ai];
 	}
 	if (c->si == NONE) {
-		h = htab_hash(c->s->s_id, &len);
+		h = htab_hash(c->sc->s_id, &len);
 		c->si = htab_add(&e->e_symbol_ix, h);
 		e->e_symbols[c->si] = c->tmp_s;
+		e->e_scold[c->si] = c->tmp_sc;
 		c->s = &e->e_symbols[c->si];
+		c->sc = &e->e_scold[c->si];
 	}
 	if (c->pi == NONE) {
-		h = htab_hash(c->p->p_id, &len);
+		h = htab_hash(c->pc->p_id, &len);
 		c->pi = htab_add(&e->e_parent_ix, h);
 		e->e_parents[c->pi] = c->tmp_p;
+		e->e_pcold[c->pi] = c->tmp_pc;
 		c->p = &e->e_parents[c->pi];
+		c->pc = &e->e_pcold[c->pi];
 	}
 	c->p->p_account = c->ai;
 	return 0;
@@ -802,42 +804,17 @@ static bool room_for(const struct rules_engine *e, const struct ctx *c)
 	    (c->a == NULL || c->ai != NONE || e->e_account_ix.ht_count < e->e_account_ix.ht_cap);
 }
 
-static uint32_t add_clid_k(struct rules_engine *e, const struct key *k, uint32_t order,
-    enum clkind kind)
-{
-	uint32_t i = htab_add(&e->e_clid_ix, k->k_h);
-
-	if (i != HTAB_NONE) {
-		memcpy(e->e_clids[i].c_id, k->k_s, k->k_len + 1);
-		e->e_clids[i].c_order = order;
-		e->e_clids[i].c_kind = (uint8_t)kind;
-	}
-	return i;
-}
-
-static uint32_t add_clid(struct rules_engine *e, const char *id, uint32_t order,
-    enum clkind kind)
-{
-	struct key k;
-
-	if (!key_of(&k, id))
-		return HTAB_NONE;
-	return add_clid_k(e, &k, order, kind);
-}
-
 /* ---- the checks ------------------------------------------------------------------ */
 
 /* Validates the fields every child order needs; keys the ClOrdID and the
  * symbol in c. */
 static bool fields_ok(const struct rules_order *o, struct ctx *c, struct rules_decision *d)
 {
-	struct key ka;
-
-	if (!key_of(&c->kc, o->ro_clordid)) {
+	if (!eng_key_of(&c->kc, o->ro_clordid)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing ClOrdID");
 		return false;
 	}
-	if (!key_of(&c->ks, o->ro_symbol)) {
+	if (!eng_key_of(&c->ks, o->ro_symbol)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing Symbol");
 		return false;
 	}
@@ -859,7 +836,8 @@ static bool fields_ok(const struct rules_order *o, struct ctx *c, struct rules_d
 		reject(d, RULES_R_BAD_ORDER, "limit order needs Price > 0");
 		return false;
 	}
-	if (o->ro_account != NULL && o->ro_account[0] != '\0' && !key_of(&ka, o->ro_account)) {
+	c->has_ka = o->ro_account != NULL && o->ro_account[0] != '\0';
+	if (c->has_ka && !eng_key_of(&c->ka, o->ro_account)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid Account");
 		return false;
 	}
@@ -880,7 +858,7 @@ static bool price_checks(const struct ctx *c, const struct rules_engine *e,
 	bool tb = false, ta = false;
 	bool has_bps = eff(e, c, RULES_LIM_COLLAR_BPS, &bps, &tb);
 	bool has_abs = eff(e, c, RULES_LIM_COLLAR_ABS, &abs, &ta);
-	char b1[RULES_PX_BUFLEN], b2[RULES_PX_BUFLEN], b3[RULES_PX_BUFLEN], b4[RULES_PX_BUFLEN];
+	char(*b)[RULES_PX_BUFLEN] = acc->px;
 
 	if (o->ro_ordtype == RULES_ORDTYPE_MARKET) {
 		if (!c->s->s_has_refpx) {
@@ -904,14 +882,14 @@ static bool price_checks(const struct ctx *c, const struct rules_engine *e,
 
 		if (has_abs && dev > abs)
 			verdict(acc, ta, RULES_R_COLLAR_ABS,
-			    "price %s is %s from reference %s, collar %s", PX(b1, o->ro_px),
-			    PX(b2, dev), PX(b3, ref), PX(b4, abs));
+			    "price %s is %s from reference %s, collar %s", PX(b[0], o->ro_px),
+			    PX(b[1], dev), PX(b[2], ref), PX(b[3], abs));
 		/* dev / ref > bps / 10000, without division or overflow */
 		if (has_bps && (rules_mul_ovf(dev, 10000, &lhs) || rules_mul_ovf(ref, bps, &rhs) ||
 				   lhs > rhs))
 			verdict(acc, tb, RULES_R_COLLAR_BPS,
 			    "price %s is more than %" PRId64 " bps from reference %s",
-			    PX(b1, o->ro_px), bps, PX(b2, ref));
+			    PX(b[0], o->ro_px), bps, PX(b[1], ref));
 	}
 	return true;
 }
@@ -926,45 +904,45 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
     int64_t dn, struct acc *acc)
 {
 	const struct parent *p = c->p;
-	const struct rules_parent *r = &p->p_reg;
+	const char *pid = c->pc->p_id;
 	int64_t v, sum, rate;
 	bool t;
-	char b1[RULES_PX_BUFLEN], b2[RULES_PX_BUFLEN];
+	char(*b)[RULES_PX_BUFLEN] = acc->px;
 
 	if (eff(e, c, RULES_LIM_ORDER_QTY, &v, &t) && qty > v)
 		verdict(acc, t, RULES_R_ORDER_QTY, "order quantity %" PRId64 " > max %" PRId64, qty,
 		    v);
 	if (eff(e, c, RULES_LIM_ORDER_NOTIONAL, &v, &t) && notional > v)
 		verdict(acc, t, RULES_R_ORDER_NOTIONAL, "order notional %s > max %s",
-		    PX(b1, notional), PX(b2, v));
+		    PX(b[0], notional), PX(b[1], v));
 	if (c->s->s_restricted)
 		verdict(acc, false, RULES_R_RESTRICTED, "symbol %s is restricted", o->ro_symbol);
 
 	/* parent limit price */
-	if (r->rp_limit_px > 0) {
+	if (p->p_limit_px > 0) {
 		if (o->ro_ordtype == RULES_ORDTYPE_MARKET)
 			verdict(acc, false, RULES_R_PARENT_PRICE,
-			    "market child of parent %s with limit %s", p->p_id,
-			    PX(b1, r->rp_limit_px));
-		else if (is_buy(r->rp_side) ? vpx > r->rp_limit_px : vpx < r->rp_limit_px)
+			    "market child of parent %s with limit %s", pid,
+			    PX(b[0], p->p_limit_px));
+		else if (is_buy(p->p_side) ? vpx > p->p_limit_px : vpx < p->p_limit_px)
 			verdict(acc, false, RULES_R_PARENT_PRICE,
-			    "price %s through parent %s limit %s", PX(b1, vpx), p->p_id,
-			    PX(b2, r->rp_limit_px));
+			    "price %s through parent %s limit %s", PX(b[0], vpx), pid,
+			    PX(b[1], p->p_limit_px));
 	}
 
 	/* parent quantity: open + filled + this order */
-	t = (r->rp_trip & RULES_BIT(RULES_LIM_PARENT_QTY)) != 0;
+	t = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_QTY)) != 0;
 	sum = expo_total(&p->p_expo, p->p_expo.open_qty, p->p_expo.filled_qty, dq);
-	if (sum > r->rp_qty)
+	if (sum > p->p_qty)
 		verdict(acc, t, RULES_R_PARENT_QTY,
 		    "parent %s quantity %" PRId64 " > %" PRId64 " (open %" PRId64
 		    ", filled %" PRId64 ", order %" PRId64 ")",
-		    p->p_id, sum, r->rp_qty, p->p_expo.open_qty, p->p_expo.filled_qty, dq);
+		    pid, sum, p->p_qty, p->p_expo.open_qty, p->p_expo.filled_qty, dq);
 
 	/* parent notional */
-	if (r->rp_max_notional > 0) {
-		v = r->rp_max_notional;
-		t = (r->rp_trip & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) != 0;
+	if (p->p_max_notional > 0) {
+		v = p->p_max_notional;
+		t = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) != 0;
 	} else if (!eff(e, c, RULES_LIM_PARENT_NOTIONAL, &v, &t)) {
 		v = 0;
 	}
@@ -973,19 +951,19 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 		    dn);
 		if (sum > v)
 			verdict(acc, t, RULES_R_PARENT_NOTIONAL, "parent %s notional %s > %s",
-			    p->p_id, PX(b1, sum), PX(b2, v));
+			    pid, PX(b[0], sum), PX(b[1], v));
 	}
 
 	/* parent rate: a sliding one-second window of accepted children */
-	if (r->rp_max_rate > 0) {
-		rate = r->rp_max_rate;
-		t = (r->rp_trip & RULES_BIT(RULES_LIM_PARENT_RATE)) != 0;
+	if (p->p_max_rate > 0) {
+		rate = p->p_max_rate;
+		t = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_RATE)) != 0;
 	} else if (!eff(e, c, RULES_LIM_PARENT_RATE, &rate, &t)) {
 		rate = 0;
 	}
 	if (rate > 0 && rate_full(p, rate, o->ro_now_ns))
 		verdict(acc, t, RULES_R_PARENT_RATE,
-		    "parent %s: more than %" PRId64 " child orders in one second", p->p_id, rate);
+		    "parent %s: more than %" PRId64 " child orders in one second", pid, rate);
 
 	/* account gross notional */
 	if (c->a != NULL && eff(e, c, RULES_LIM_ACCOUNT_NOTIONAL, &v, &t)) {
@@ -993,14 +971,14 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 		    c->a->a_expo.filled_notional, dn);
 		if (sum > v)
 			verdict(acc, t, RULES_R_ACCOUNT_NOTIONAL, "account %s notional %s > %s",
-			    c->a->a_id, PX(b1, sum), PX(b2, v));
+			    c->ac->a_id, PX(b[0], sum), PX(b[1], v));
 	}
 }
 
 /* The rate limit in force for the parent (0 = none). */
 static int64_t parent_rate(const struct rules_engine *e, const struct ctx *c)
 {
-	int64_t rate = c->p->p_reg.rp_max_rate;
+	int64_t rate = c->p->p_max_rate;
 	bool t;
 
 	if (rate > 0)
@@ -1020,30 +998,36 @@ static int64_t restore_px(const struct ctx *c, const struct rules_order *o)
 static enum rules_verdict check_new(struct rules_engine *e, const struct rules_order *o,
     struct ctx *c, struct rules_decision *d)
 {
-	struct acc acc = {d, false};
+	struct acc acc;
 	const char *acct = o->ro_account != NULL ? o->ro_account : "";
 	int64_t vpx, notional, rate;
 	struct order *ord;
 	struct parent *p;
-	uint32_t oi;
+	uint32_t oi, child_ai = NONE;
+	bool matched = false;           /* the symbol and account matched p's */
 
+	acc.d = d; /* acc.px is only written when a message is */
+	acc.have = false;
 	if (o->ro_parent == NULL || o->ro_parent[0] == '\0')
 		return reject(d, RULES_R_NO_PARENT, "child order names no parent");
-	if (!key_of(&c->kp, o->ro_parent))
+	if (!eng_key_of(&c->kp, o->ro_parent))
 		return reject(d, RULES_R_BAD_ORDER, "invalid parent id");
-	if (htab_find(&e->e_clid_ix, c->kc.k_s, c->kc.k_len, c->kc.k_h) != HTAB_NONE)
+	prefetch_check(e, c);
+	if (htab_find(&e->e_clid_ix, &c->kc) != HTAB_NONE)
 		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
 	if (resolve(e, c, acct) != 0)
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err));
 	p = c->p;
+	if (p->p_ring_cap != 0) /* where rate_full() reads and rate_push() writes */
+		__builtin_prefetch(&p->p_ring[p->p_ring_head], 1);
 	if (!p->p_registered) {
 		if (p->p_declared) {
 			if (!c->force && o->ro_declared_qty != 0 &&
 			    o->ro_declared_qty != p->p_declared_qty)
 				return reject(d, RULES_R_DECLARED_QTY_CHANGED,
 				    "parent %s declared quantity %" PRId64 " was %" PRId64,
-				    p->p_id, o->ro_declared_qty, p->p_declared_qty);
+				    c->pc->p_id, o->ro_declared_qty, p->p_declared_qty);
 		} else if (!c->force && o->ro_allow_declare && o->ro_declared_qty > 0) {
 			int64_t cap;
 			bool t;
@@ -1071,15 +1055,29 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	}
 	if (c->force)
 		goto book;
-	if (strcmp(p->p_reg.rp_symbol, o->ro_symbol) != 0)
+	/* Symbol and account: by table index once known (p_sym, p_acct; the
+	 * same string is the same index), else by string. */
+	if (p->p_sym != NONE ? p->p_sym != c->si :
+			       strcmp(c->pc->p_reg.rp_symbol, o->ro_symbol) != 0)
 		return reject(d, RULES_R_PARENT_MISMATCH, "symbol %s differs from parent %s's %s",
-		    o->ro_symbol, p->p_id, p->p_reg.rp_symbol);
-	if (is_buy(p->p_reg.rp_side) != is_buy(o->ro_side))
+		    o->ro_symbol, c->pc->p_id, c->pc->p_reg.rp_symbol);
+	if (is_buy(p->p_side) != is_buy(o->ro_side))
 		return reject(d, RULES_R_PARENT_MISMATCH, "side %c differs from parent %s's %c",
-		    o->ro_side, p->p_id, p->p_reg.rp_side);
-	if (acct[0] != '\0' && strcmp(acct, p->p_reg.rp_account) != 0)
-		return reject(d, RULES_R_PARENT_MISMATCH, "account %s differs from parent %s's %s",
-		    acct, p->p_id, p->p_reg.rp_account);
+		    o->ro_side, c->pc->p_id, p->p_side);
+	if (c->has_ka) {
+		/* Most often the parent's own account, which resolve() found:
+		 * one compare with its key instead of a lookup. */
+		if (p->p_acct != NONE && p->p_acct == c->ai && htab_key_eq(c->ac->a_id, &c->ka))
+			child_ai = c->ai;
+		else
+			child_ai = find_account(e, &c->ka);
+		if (p->p_acct != NONE ? p->p_acct != child_ai :
+					strcmp(acct, c->pc->p_reg.rp_account) != 0)
+			return reject(d, RULES_R_PARENT_MISMATCH,
+			    "account %s differs from parent %s's %s", acct, c->pc->p_id,
+			    c->pc->p_reg.rp_account);
+	}
+	matched = true;
 
 	if (price_checks(c, e, o, &vpx, &acc)) {
 		if (rules_mul_ovf(o->ro_qty, vpx, &notional))
@@ -1098,9 +1096,15 @@ book:
 		return reject(d, RULES_R_CAPACITY, "engine order table full");
 	rate = parent_rate(e, c);
 	if (rate > 0 && rate_reserve(p, rate) != 0)
-		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window", p->p_id);
+		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window",
+		    c->pc->p_id);
 	commit_entities(e, c);
 	p = c->p;
+	if (matched) {
+		p->p_sym = c->si;
+		if (child_ai != NONE)
+			p->p_acct = child_ai;
+	}
 
 	oi = (uint32_t)e->e_norders++;
 	ord = &e->e_orders[oi];
@@ -1115,9 +1119,9 @@ book:
 	ord->o_qty = o->ro_qty;
 	ord->o_px = vpx;
 	ord->o_tag = o->ro_tag;
-	ord->o_clid = add_clid_k(e, &c->kc, oi, CL_NEW);
+	ord->o_clid = eng_add_clid_k(e, &c->kc, oi, CL_NEW);
 	set_live(e, ord, O_LIVE);
-	recount(e, ord);
+	eng_recount(e, ord);
 	if (vpx == 0) /* restored market order with no reference price: fail closed */
 		p->p_expo.pinned = true;
 	p->p_expo.orders++;
@@ -1134,17 +1138,20 @@ book:
 static enum rules_verdict check_replace(struct rules_engine *e, const struct rules_order *o,
     struct ctx *c, struct rules_decision *d)
 {
-	struct acc acc = {d, false};
+	struct acc acc;
 	struct order *ord;
 	struct parent *p;
+	const struct parent_cold *pc;
 	uint32_t oi, ci;
 	int64_t vpx, notional, new_q, new_n, dq, dn, rate;
 
+	acc.d = d;
+	acc.have = false;
 	if (!id_ok(o->ro_origclordid))
 		return reject(d, RULES_R_BAD_ORDER, "invalid or missing OrigClOrdID");
-	if (htab_find(&e->e_clid_ix, c->kc.k_s, c->kc.k_len, c->kc.k_h) != HTAB_NONE)
+	if (htab_find(&e->e_clid_ix, &c->kc) != HTAB_NONE)
 		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
-	ci = find_clid(e, o->ro_origclordid);
+	ci = eng_find_clid(e, o->ro_origclordid);
 	if (ci == HTAB_NONE)
 		return reject(d, RULES_R_UNKNOWN_ORIG, "no order has ClOrdID %s",
 		    o->ro_origclordid);
@@ -1156,30 +1163,30 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	if (ord->o_pend_clid != NONE)
 		return reject(d, RULES_R_REPLACE_PENDING, "order %s already has a replace pending",
 		    o->ro_origclordid);
-	p = &e->e_parents[ord->o_parent];
-	if (o->ro_parent != NULL && o->ro_parent[0] != '\0' && strcmp(o->ro_parent, p->p_id) != 0)
+	pc = &e->e_pcold[ord->o_parent];
+	if (o->ro_parent != NULL && o->ro_parent[0] != '\0' && strcmp(o->ro_parent, pc->p_id) != 0)
 		return reject(d, RULES_R_PARENT_MISMATCH, "replace names parent %s, order has %s",
-		    o->ro_parent, p->p_id);
-	if (strcmp(o->ro_symbol, e->e_symbols[ord->o_symbol].s_id) != 0 ||
+		    o->ro_parent, pc->p_id);
+	if (strcmp(o->ro_symbol, e->e_scold[ord->o_symbol].s_id) != 0 ||
 	    is_buy(o->ro_side) != is_buy(ord->o_side))
 		return reject(d, RULES_R_PARENT_MISMATCH,
 		    "a replace cannot change the symbol or the side");
 	if (o->ro_account != NULL && o->ro_account[0] != '\0' &&
-	    strcmp(o->ro_account, p->p_reg.rp_account) != 0)
+	    strcmp(o->ro_account, pc->p_reg.rp_account) != 0)
 		return reject(d, RULES_R_PARENT_MISMATCH, "account %s differs from parent %s's %s",
-		    o->ro_account, p->p_id, p->p_reg.rp_account);
+		    o->ro_account, pc->p_id, pc->p_reg.rp_account);
 	if (o->ro_qty <= ord->o_cum)
 		return reject(d, RULES_R_BAD_ORDER,
 		    "replace quantity %" PRId64 " is not above the filled %" PRId64, o->ro_qty,
 		    ord->o_cum);
-	(void)key_of(&c->kp, p->p_id); /* an id from the table: valid */
+	(void)eng_key_of(&c->kp, pc->p_id); /* an id from the table: valid */
 	if (resolve(e, c, "") != 0)
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err));
 	p = c->p; /* the same parent, now with current records */
 	if (!c->force && !p->p_registered && !p->p_declared)
 		return reject(d, RULES_R_UNKNOWN_PARENT, "parent %s is no longer registered",
-		    p->p_id);
+		    c->pc->p_id);
 
 	if (c->force) {
 		vpx = restore_px(c, o);
@@ -1200,11 +1207,12 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 		return reject(d, RULES_R_CAPACITY, "engine ClOrdID table full");
 	rate = parent_rate(e, c);
 	if (rate > 0 && rate_reserve(p, rate) != 0)
-		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window", p->p_id);
-	ord->o_pend_clid = add_clid_k(e, &c->kc, oi, CL_REPLACE);
+		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window",
+		    c->pc->p_id);
+	ord->o_pend_clid = eng_add_clid_k(e, &c->kc, oi, CL_REPLACE);
 	ord->o_pend_qty = o->ro_qty;
 	ord->o_pend_px = vpx;
-	recount(e, ord);
+	eng_recount(e, ord);
 	if (vpx == 0)
 		p->p_expo.pinned = true;
 	p->p_expo.orders++;
@@ -1248,249 +1256,4 @@ int rules_restore(struct rules_engine *e, const struct rules_order *o,
     struct rules_decision *d)
 {
 	return run(e, o, d, true) == RULES_ACCEPT ? 0 : RULES_EINVAL;
-}
-
-/* ---- accounting ------------------------------------------------------------------- */
-
-static struct order *order_of(struct rules_engine *e, const char *clordid,
-    const char *origclordid, uint32_t *ci)
-{
-	*ci = HTAB_NONE;
-	if (id_ok(clordid))
-		*ci = find_clid(e, clordid);
-	if (*ci == HTAB_NONE && id_ok(origclordid))
-		*ci = find_clid(e, origclordid);
-	return *ci == HTAB_NONE ? NULL : &e->e_orders[e->e_clids[*ci].c_order];
-}
-
-static bool terminal_status(char s)
-{
-	/* 2 filled, 4 cancelled, 8 rejected, C expired, 3 done for day */
-	return s == '2' || s == '4' || s == '8' || s == 'C' || s == '3';
-}
-
-static int apply_fill(struct rules_engine *e, struct order *o, const struct rules_exec *x)
-{
-	int64_t cum = -1, delta, px, n;
-	struct parent *p = &e->e_parents[o->o_parent];
-	int rc = 0;
-
-	if (x->re_cum_qty >= 0)
-		cum = x->re_cum_qty;
-	else if (x->re_last_qty > 0)
-		cum = sat_add(o->o_cum, x->re_last_qty);
-	if (cum <= o->o_cum)
-		return 0;
-	delta = cum - o->o_cum;
-	px = x->re_last_px > 0 ? x->re_last_px : o->o_px;
-	if (rules_mul_ovf(delta, px, &n)) {
-		n = INT64_MAX;
-		rc = RULES_ERANGE;
-	}
-	o->o_cum = cum;
-	expo_bump(&p->p_expo, &p->p_expo.filled_qty, delta);
-	expo_bump(&p->p_expo, &p->p_expo.filled_notional, n);
-	if (p->p_expo.pinned)
-		rc = RULES_ERANGE;
-	if (o->o_account != NONE) {
-		struct account *a = &e->e_accounts[o->o_account];
-
-		expo_bump(&a->a_expo, &a->a_expo.filled_qty, delta);
-		expo_bump(&a->a_expo, &a->a_expo.filled_notional, n);
-		if (a->a_expo.pinned)
-			rc = RULES_ERANGE;
-	}
-	return rc;
-}
-
-int rules_on_exec(struct rules_engine *e, const struct rules_exec *x)
-{
-	struct order *o;
-	uint32_t ci;
-	int rc;
-	char et = x->re_exec_type;
-
-	if (x->re_last_qty < -1 || x->re_last_px < -1 || x->re_cum_qty < -1 ||
-	    x->re_leaves_qty < -1 || x->re_order_qty < -1 || x->re_px < -1)
-		return RULES_EINVAL;
-	o = order_of(e, x->re_clordid, x->re_origclordid, &ci);
-	if (o == NULL)
-		return RULES_ENOTFOUND;
-
-	rc = apply_fill(e, o, x);
-
-	if (et == '5') {
-		/* Replaced: the pending replace this report names is now the
-		 * order, at the venue's quantity and price. Any other (an
-		 * unsolicited replace, or the confirmation of an earlier one
-		 * resent) may raise the order's quantity and price, never lower
-		 * them, and leaves a pending replace pending: open falls only on
-		 * a terminal report or a confirmed replace down. */
-		if (o->o_pend_clid != NONE && ci == o->o_pend_clid) {
-			o->o_qty = o->o_pend_qty;
-			o->o_px = o->o_pend_px;
-			o->o_clid = o->o_pend_clid;
-			o->o_pend_clid = NONE;
-			if (x->re_order_qty > 0)
-				o->o_qty = x->re_order_qty;
-			if (x->re_px > 0)
-				o->o_px = x->re_px;
-		} else {
-			o->o_qty = max64(o->o_qty, x->re_order_qty);
-			o->o_px = max64(o->o_px, x->re_px);
-		}
-		o->o_vleaves = x->re_leaves_qty >= 0 ? x->re_leaves_qty : 0;
-		if (terminal_status(x->re_ord_status))
-			set_live(e, o, O_DONE);
-	} else if (et == '8' && e->e_clids[ci].c_kind != CL_NEW) {
-		/* The venue rejected a replace (or cancel) request with an
-		 * execution report, now or in a resend: the order stays as it
-		 * was, unless its status (39) says it is finished. Only the
-		 * pending replace this report names is dropped: a resent
-		 * reject of an earlier replace leaves a newer one pending. */
-		if (ci == o->o_pend_clid)
-			o->o_pend_clid = NONE;
-		if (terminal_status(x->re_ord_status) && x->re_ord_status != '8') {
-			set_live(e, o, O_DONE);
-			o->o_pend_clid = NONE;
-		}
-	} else if (et == '4' || et == '8' || et == 'C' || et == '3' ||
-		   terminal_status(x->re_ord_status)) {
-		set_live(e, o, O_DONE);
-		o->o_pend_clid = NONE;
-	} else if (x->re_leaves_qty >= 0) {
-		/* New, pending, partial fill, restated, status: the venue's
-		 * open quantity is a floor for ours. */
-		o->o_vleaves = x->re_leaves_qty;
-	}
-	recount(e, o);
-	return rc;
-}
-
-int rules_on_cancel_sent(struct rules_engine *e, const char *clordid, const char *origclordid)
-{
-	uint32_t ci;
-
-	if (!id_ok(clordid) || !id_ok(origclordid))
-		return RULES_EINVAL;
-	if (find_clid(e, clordid) != HTAB_NONE)
-		return RULES_EEXIST;
-	ci = find_clid(e, origclordid);
-	if (ci == HTAB_NONE)
-		return RULES_ENOTFOUND;
-	if (add_clid(e, clordid, e->e_clids[ci].c_order, CL_CANCEL) == HTAB_NONE)
-		return RULES_ECAPACITY;
-	return 0;
-}
-
-int rules_on_cancel_reject(struct rules_engine *e, const char *clordid, const char *origclordid,
-    char response_to)
-{
-	uint32_t ci;
-	struct order *o = order_of(e, clordid, origclordid, &ci);
-
-	if (o == NULL)
-		return RULES_ENOTFOUND;
-	/* Only a reject of the pending replace itself: a resent reject of an
-	 * earlier replace must not drop a newer one. */
-	if (response_to == '2' && o->o_pend_clid != NONE && ci == o->o_pend_clid) {
-		o->o_pend_clid = NONE;
-		recount(e, o);
-	}
-	return 0;
-}
-
-/* ---- queries ---------------------------------------------------------------------- */
-
-static void expo_out(const struct expo *x, struct rules_exposure *out)
-{
-	out->ex_open_qty = x->open_qty;
-	out->ex_filled_qty = x->filled_qty;
-	out->ex_open_notional = x->open_notional;
-	out->ex_filled_notional = x->filled_notional;
-	out->ex_orders = x->orders;
-	out->ex_live = x->live;
-}
-
-int rules_parent_exposure(struct rules_engine *e, const char *parent, struct rules_exposure *out)
-{
-	uint32_t i;
-	struct parent *p;
-	struct key k;
-
-	if (!key_of(&k, parent))
-		return RULES_EINVAL;
-	p = find_parent(e, &k, &i);
-	if (p == NULL)
-		return RULES_ENOTFOUND;
-	expo_out(&p->p_expo, out);
-	return 0;
-}
-
-int rules_account_exposure(struct rules_engine *e, const char *account,
-    struct rules_exposure *out)
-{
-	uint32_t i;
-	struct account *a;
-	struct key k;
-
-	if (!key_of(&k, account))
-		return RULES_EINVAL;
-	a = find_account(e, &k, &i);
-	if (a == NULL)
-		return RULES_ENOTFOUND;
-	expo_out(&a->a_expo, out);
-	return 0;
-}
-
-int rules_foreach_live(struct rules_engine *e, rules_live_cb *cb, void *arg)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < e->e_norders; i++) {
-		const struct order *o = &e->e_orders[i];
-		struct rules_live l;
-
-		if (o->o_state != O_LIVE)
-			continue;
-		l.rl_clordid = e->e_clids[o->o_clid].c_id;
-		l.rl_symbol = e->e_symbols[o->o_symbol].s_id;
-		l.rl_parent = e->e_parents[o->o_parent].p_id;
-		l.rl_account = o->o_account != NONE ? e->e_accounts[o->o_account].a_id : "";
-		l.rl_side = o->o_side;
-		l.rl_qty = o->o_qty;
-		l.rl_cum = o->o_cum;
-		l.rl_open = o->o_cnt_qty;
-		l.rl_tag = o->o_tag;
-		l.rl_replace_pending = o->o_pend_clid != NONE;
-		if ((rc = cb(arg, &l)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
-int rules_foreach_parent(struct rules_engine *e, size_t from, rules_parent_info_cb *cb,
-    void *arg)
-{
-	size_t i;
-	int rc;
-
-	for (i = from; i < e->e_parent_ix.ht_count; i++) {
-		const struct parent *p = &e->e_parents[i];
-		struct rules_parent_info pi;
-
-		pi.rpi_id = p->p_id;
-		pi.rpi_account = p->p_reg.rp_account;
-		pi.rpi_symbol = p->p_reg.rp_symbol;
-		pi.rpi_side = p->p_reg.rp_side;
-		pi.rpi_qty = p->p_reg.rp_qty;
-		pi.rpi_registered = p->p_registered;
-		pi.rpi_declared = p->p_declared;
-		pi.rpi_pinned = p->p_expo.pinned;
-		expo_out(&p->p_expo, &pi.rpi_expo);
-		if ((rc = cb(arg, i, &pi)) != 0)
-			return rc;
-	}
-	return 0;
 }

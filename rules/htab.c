@@ -5,32 +5,36 @@
 
 #include "htab.h"
 
+#include "bigmem.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-int htab_init(struct htab *t, size_t cap, const void *base, size_t stride)
+int htab_init(struct htab *t, size_t cap, const void *base, size_t stride, size_t key_size)
 {
 	size_t slots = 16;
 
 	memset(t, 0, sizeof(*t));
-	if (cap == 0 || cap > (UINT32_C(1) << 30) || base == NULL || stride == 0)
+	if (cap == 0 || cap > (UINT32_C(1) << 30) || base == NULL || stride == 0 ||
+	    key_size % 8 != 1 || key_size > stride)
 		return -EINVAL;
 	while (slots < 2 * cap)
 		slots <<= 1;
-	t->ht_slots = calloc(slots, sizeof(*t->ht_slots));
+	t->ht_slots = bigmem_calloc(slots, sizeof(*t->ht_slots));
 	if (t->ht_slots == NULL)
 		return -ENOMEM;
 	t->ht_mask = (uint32_t)(slots - 1);
 	t->ht_cap = (uint32_t)cap;
 	t->ht_base = base;
 	t->ht_stride = stride;
+	t->ht_key_size = (uint32_t)key_size;
 	return 0;
 }
 
 void htab_free(struct htab *t)
 {
-	free(t->ht_slots);
+	bigmem_free(t->ht_slots);
 	t->ht_slots = NULL;
 }
 
@@ -50,58 +54,11 @@ uint64_t htab_hash(const char *key, size_t *len)
 uint64_t htab_hash_n(const char *key, size_t n)
 {
 	size_t i;
-	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ (n * UINT64_C(0xff51afd7ed558ccd));
+	uint64_t h = htab_hash_start();
 
-	for (i = 0; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, key + i, 8);
-		h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
-		h ^= h >> 31;
-	}
-	if (i < n) {
-		uint64_t w = 0;
-
-		memcpy(&w, key + i, n - i);
-		h = (h ^ w) * UINT64_C(0x94d049bb133111eb);
-	}
-	h ^= h >> 29;
-	h *= UINT64_C(0xbf58476d1ce4e5b9);
-	h ^= h >> 32;
-	return h;
-}
-
-uint32_t htab_find(const struct htab *t, const char *key, size_t len, uint64_t h)
-{
-	uint64_t tag = h & UINT64_C(0xffffffff00000000);
-	uint32_t i = (uint32_t)h & t->ht_mask;
-
-	for (;;) {
-		uint64_t s = t->ht_slots[i];
-
-		if (s == 0)
-			return HTAB_NONE;
-		if ((s & UINT64_C(0xffffffff00000000)) == tag) {
-			uint32_t idx = (uint32_t)s - 1;
-			const char *k = t->ht_base + (size_t)idx * t->ht_stride;
-
-			if (memcmp(k, key, len + 1) == 0)
-				return idx;
-		}
-		i = (i + 1) & t->ht_mask;
-	}
-}
-
-uint32_t htab_add(struct htab *t, uint64_t h)
-{
-	uint32_t i = (uint32_t)h & t->ht_mask;
-	uint32_t idx;
-
-	if (t->ht_count >= t->ht_cap)
-		return HTAB_NONE;
-	while (t->ht_slots[i] != 0)
-		i = (i + 1) & t->ht_mask;
-	idx = t->ht_count++;
-	t->ht_slots[i] = (h & UINT64_C(0xffffffff00000000)) | ((uint64_t)idx + 1);
-	return idx;
+	for (i = 0; i + 8 <= n; i += 8)
+		h = htab_hash_word(h, htab_load64(key + i));
+	if (i < n)
+		h = htab_hash_tail(h, htab_tail(key, n));
+	return htab_hash_end(h, n);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -647,6 +648,73 @@ static void test_limits_unavailable(void **state)
 	fail_rd_begin = 0;
 }
 
+/* The ids are read 8 bytes at a time: an id that ends just before an
+ * unmapped page is still read only up to its NUL, and checked in full. */
+static void test_ids_at_page_end(void **state)
+{
+	struct fx *f = *state;
+	long pg = sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	char *end, *clid, *par, *sym, *bad;
+	char name[16];
+	size_t n;
+
+	assert_true(m != MAP_FAILED);
+	assert_int_equal(mprotect(m + pg, (size_t)pg, PROT_NONE), 0);
+	end = m + pg;
+	put_parent(f, "P1", "IBM", 1000000);
+	par = end - 3;
+	memcpy(par, "P1", 3);
+	sym = par - 4;
+	memcpy(sym, "IBM", 4);
+	for (n = 1; n <= RULES_ID_MAX + 1; n++) {
+		struct rules_order o;
+
+		/* a ClOrdID of n bytes ending at the unmapped page */
+		clid = sym - 8 - n - 1;
+		memset(clid, 'A' + (char)(n % 26), n);
+		snprintf(name, sizeof(name), "%zu", n);
+		memcpy(clid, name, strlen(name));
+		clid[n] = '\0';
+		o = order(clid, par, sym, 1, PX(10));
+		if (n <= RULES_ID_MAX)
+			ACCEPTS(f, check(f, &o));
+		else
+			DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+		/* the same id again, at the very end of the page */
+		memmove(end - n - 1 - 8, clid, n + 1);
+		o.ro_clordid = end - n - 1 - 8;
+		o.ro_parent = "P1";
+		o.ro_symbol = "IBM";
+		if (n <= RULES_ID_MAX)
+			DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_DUP_CLORDID);
+		else
+			DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+		memmove(end - n - 1, end - n - 1 - 8, n + 1);
+		o.ro_clordid = end - n - 1;
+		if (n <= RULES_ID_MAX)
+			DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_DUP_CLORDID);
+		else
+			DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+		memcpy(par, "P1", 3);
+		memcpy(sym, "IBM", 4);
+	}
+	/* a bad byte in the last word, just before the page end */
+	bad = end - 10;
+	memcpy(bad, "CLORD\x7f" "ID", 9);
+	{
+		struct rules_order o = order(bad, "P1", "IBM", 1, PX(10));
+
+		DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+		bad[5] = ' ';
+		DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+		bad[5] = '_';
+		ACCEPTS(f, check(f, &o));
+	}
+	munmap(m, (size_t)pg * 2);
+}
+
 static void test_trip_wins_over_reject(void **state)
 {
 	struct fx *f = *state;
@@ -1267,6 +1335,7 @@ int main(void)
 		T(test_overflow),
 		T(test_capacity),
 		T(test_limits_unavailable),
+		T(test_ids_at_page_end),
 		T(test_trip_wins_over_reject),
 		T(test_declared_parent),
 		T(test_replace_checks),

@@ -1,0 +1,59 @@
+/*
+ * bigmem.c - zeroed arrays for the engine's tables (see bigmem.h).
+ *
+ * Every block starts with a 64-byte header that holds its mapped size (0 for
+ * a calloc()ed block), so that the array after it is cache-line aligned.
+ */
+#include "config.h"
+
+#include "bigmem.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define HDR 64
+#define BIG ((size_t)2 << 20)
+
+void *bigmem_calloc(size_t n, size_t size)
+{
+	size_t bytes;
+	char *p;
+
+	if (size != 0 && n > (SIZE_MAX - HDR) / size)
+		return NULL;
+	bytes = n * size + HDR;
+	if (bytes < BIG) {
+		p = aligned_alloc(HDR, (bytes + HDR - 1) / HDR * HDR);
+		if (p == NULL)
+			return NULL;
+		memset(p, 0, bytes);
+		*(size_t *)p = 0;
+		return p + HDR;
+	}
+	bytes = (bytes + BIG - 1) / BIG * BIG;
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only */
+#endif
+	*(size_t *)p = bytes;
+	return p + HDR;
+}
+
+void bigmem_free(void *q)
+{
+	char *p;
+	size_t bytes;
+
+	if (q == NULL)
+		return;
+	p = (char *)q - HDR;
+	bytes = *(size_t *)p;
+	if (bytes == 0)
+		free(p);
+	else
+		munmap(p, bytes);
+}

@@ -1,0 +1,301 @@
+/*
+ * engine_impl.h - what engine.c (the checks, the limits cache) and
+ * engine_book.c (the order accounting, the queries) share: the engine's
+ * tables and their entities, and a few helpers. Not installed.
+ */
+#ifndef RULES_ENGINE_IMPL_H
+#define RULES_ENGINE_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "engine.h"
+#include "fixed.h"
+#include "htab.h"
+
+#define NSEC_PER_SEC INT64_C(1000000000)
+#define NONE UINT32_MAX
+
+/* ---- entities ---------------------------------------------------------------- */
+
+/* Sums of one parent or account. An overflow pins the sums (ex_pinned): every
+ * later check then sees INT64_MAX and rejects. */
+struct expo {
+	int64_t open_qty, filled_qty, open_notional, filled_notional;
+	int64_t orders, live;
+	bool pinned;
+};
+
+/*
+ * Each entity is split in two arrays of the same index: a hot part with what
+ * a check reads (cache-line aligned: a parent is four lines, all fetched at
+ * once, see prefetch_check()) and a cold part with its key, the strings and
+ * the raw limit records, read only to match a key, to refresh the cache or
+ * to word a reject. The tables' indexes key on the cold parts.
+ */
+struct account {
+	uint64_t a_txnid;                 /* store txn the limits were read at */
+	bool a_has_limits;
+	struct expo a_expo;
+};
+
+struct account_cold {
+	char a_id[RULES_ID_MAX + 1];      /* key: first member (htab) */
+	struct rules_limits a_limits;
+};
+
+struct symbol {
+	uint64_t s_txnid;
+	int64_t s_refpx;
+	bool s_has_limits, s_restricted, s_has_refpx;
+};
+
+struct symbol_cold {
+	char s_id[RULES_ID_MAX + 1];
+	struct rules_limits s_limits;
+};
+
+/* The effective limits of a check: the limit records of its parent, symbol,
+ * account and global merged (merge_limits()). Each parent caches the merge
+ * of its last check, for the store txn and the symbol and account it was
+ * made for. */
+struct eff {
+	uint64_t f_txnid;                 /* UINT64_MAX: none */
+	uint32_t f_symbol, f_account;     /* table indexes (f_account NONE: no account) */
+	uint32_t f_set, f_trip;           /* RULES_BIT(l): limit l is set / trips */
+	int64_t f_val[RULES_LIM_COUNT];
+};
+
+struct parent {
+	/* the registration (or declaration): the numbers of pc->p_reg */
+	_Alignas(64) uint64_t p_txnid;
+	int64_t p_qty, p_limit_px, p_max_notional, p_max_rate;
+	uint32_t p_trip;
+	char p_side;
+	bool p_registered;                /* p_reg holds a registration from the store */
+	bool p_declared;                  /* declared on a child (p_declared_qty) */
+	bool p_has_limits;
+	uint32_t p_account;               /* accounts[] index */
+	/* Table indexes of the registration's symbol and account once a child
+	 * matched them (NONE before): the checks compare indexes, not strings. */
+	uint32_t p_sym, p_acct;
+	int64_t p_declared_qty;
+	struct expo p_expo;
+	/* Rate window: the times of the last p_ring_cap accepted children. */
+	int64_t *p_ring;
+	uint32_t p_ring_cap, p_ring_head; /* head: where the next time goes */
+	uint64_t p_ring_n;                /* times ever pushed */
+	struct eff p_eff;                 /* the limits of its last check */
+};
+
+struct parent_cold {
+	char p_id[RULES_ID_MAX + 1];      /* key: first member (htab) */
+	struct rules_parent p_reg;        /* registration, or the declared parent */
+	struct rules_limits p_limits;     /* parent-scope limit record */
+};
+
+enum ostate { O_LIVE = 0, O_DONE = 1 };
+
+struct order {
+	uint32_t o_parent, o_account, o_symbol;
+	uint32_t o_pend_clid;             /* clid of the pending replace, or NONE */
+	uint8_t o_state;
+	char o_side, o_ordtype;
+	int64_t o_qty, o_px;              /* px: limit price, or reference price for market */
+	int64_t o_cum;                    /* filled, by the venue's CumQty */
+	int64_t o_vleaves;                /* LeavesQty the venue last reported */
+	int64_t o_pend_qty, o_pend_px;    /* the pending replace */
+	int64_t o_cnt_qty, o_cnt_notional; /* open exposure counted in the sums */
+	uint32_t o_clid;                  /* its current (last confirmed) ClOrdID */
+	uint32_t o_tag;                   /* the caller's ro_tag */
+};
+
+/* What a ClOrdID named when it was taken. */
+enum clkind { CL_NEW = 0, CL_REPLACE = 1, CL_CANCEL = 2 };
+
+struct clid {
+	char c_id[RULES_ID_MAX + 1];
+	uint8_t c_kind;                   /* enum clkind */
+	uint32_t c_order;
+};
+
+struct rules_engine {
+	struct rules_store *e_store;
+	uint64_t e_txnid;                 /* newest store txn id seen */
+	bool e_snap;                      /* a read snapshot is open in this call */
+	int e_store_err;                  /* first store error in this call */
+
+	uint64_t e_g_txnid;
+	bool e_g_has;
+	struct rules_limits e_global;
+
+	struct order *e_orders;
+	size_t e_norders, e_max_orders;
+	struct clid *e_clids;
+	struct htab e_clid_ix;
+	struct parent *e_parents;
+	struct parent_cold *e_pcold;
+	struct htab e_parent_ix;          /* on e_pcold */
+	struct account *e_accounts;
+	struct account_cold *e_acold;
+	struct htab e_account_ix;
+	struct symbol *e_symbols;
+	struct symbol_cold *e_scold;
+	struct htab e_symbol_ix;
+};
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+static inline int64_t sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (rules_add_ovf(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+/* x += d, pinning the sums on overflow. */
+static inline void expo_bump(struct expo *x, int64_t *field, int64_t d)
+{
+	if (rules_add_ovf(*field, d, field) || *field == INT64_MAX)
+		x->pinned = true;
+}
+
+/* open + filled + d, as a check sees it. */
+static inline int64_t expo_total(const struct expo *x, int64_t open, int64_t filled, int64_t d)
+{
+	if (x->pinned)
+		return INT64_MAX;
+	return sat_add(sat_add(open, filled), d);
+}
+
+/* a*b, pinned at INT64_MAX on overflow (both are >= 0 here). */
+static inline int64_t sat_mul(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (rules_mul_ovf(a, b, &r))
+		return INT64_MAX;
+	return r;
+}
+
+static inline int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+static inline bool is_buy(char side)
+{
+	return side == '1';
+}
+
+static inline bool id_ok(const char *s)
+{
+	return s != NULL && rules_id_valid(s);
+}
+
+/* Table index of the entity with key k, or NONE. */
+static inline uint32_t find_parent(const struct rules_engine *e, const struct htab_key *k)
+{
+	return htab_find(&e->e_parent_ix, k);
+}
+
+static inline uint32_t find_account(const struct rules_engine *e, const struct htab_key *k)
+{
+	return htab_find(&e->e_account_ix, k);
+}
+
+static inline uint32_t find_symbol(const struct rules_engine *e, const struct htab_key *k)
+{
+	return htab_find(&e->e_symbol_ix, k);
+}
+
+/* engine.c: rules_id_valid() and the table key of s (htab_key_set()) in one
+ * pass; false if s is not a valid id. */
+bool eng_key_of(struct htab_key *k, const char *s);
+
+/* engine_book.c */
+uint32_t eng_find_clid(const struct rules_engine *e, const char *id);
+
+static inline void expo_add(struct expo *x, int64_t dq, int64_t dn)
+{
+	expo_bump(x, &x->open_qty, dq);
+	expo_bump(x, &x->open_notional, dn);
+}
+
+/* Recomputes what the order counts as open and moves the difference into
+ * its parent's and account's sums. */
+static inline void eng_recount(struct rules_engine *e, struct order *o)
+{
+	int64_t q = 0, n = 0, dq, dn;
+
+	if (o->o_state == O_LIVE) {
+		int64_t old_q = max64(max64(o->o_qty - o->o_cum, o->o_vleaves), 0);
+		int64_t old_n = sat_mul(old_q, o->o_px);
+
+		q = old_q;
+		n = old_n;
+		if (o->o_pend_clid != NONE) {
+			int64_t new_q = max64(o->o_pend_qty - o->o_cum, 0);
+
+			q = max64(q, new_q);
+			n = max64(n, sat_mul(new_q, o->o_pend_px));
+		}
+	}
+	/* Both sides are in [0, INT64_MAX]: the differences cannot overflow. */
+	dq = q - o->o_cnt_qty;
+	dn = n - o->o_cnt_notional;
+	if (n == INT64_MAX) {
+		e->e_parents[o->o_parent].p_expo.pinned = true;
+		if (o->o_account != NONE)
+			e->e_accounts[o->o_account].a_expo.pinned = true;
+	}
+	if (dq == 0 && dn == 0)
+		return;
+	expo_add(&e->e_parents[o->o_parent].p_expo, dq, dn);
+	if (o->o_account != NONE)
+		expo_add(&e->e_accounts[o->o_account].a_expo, dq, dn);
+	o->o_cnt_qty = q;
+	o->o_cnt_notional = n;
+}
+
+/* Takes the ClOrdID k for order (kind: what it named); its index, or HTAB_NONE
+ * when the table is full. The id is written a word at a time, zero padded
+ * (as htab.h wants the keys). */
+static inline uint32_t eng_add_clid_k(struct rules_engine *e, const struct htab_key *k,
+    uint32_t order, enum clkind kind)
+{
+	uint32_t i = htab_add(&e->e_clid_ix, k->k_h);
+	char *id;
+	size_t j;
+
+	if (i == HTAB_NONE)
+		return i;
+	id = e->e_clids[i].c_id;
+	for (j = 0; j + 8 <= k->k_len; j += 8)
+		memcpy(id + j, k->k_s + j, 8);
+	if (j < k->k_len)
+		memcpy(id + j, &k->k_tail, 8);
+	else
+		id[j] = '\0';
+	e->e_clids[i].c_order = order;
+	e->e_clids[i].c_kind = (uint8_t)kind;
+	return i;
+}
+
+static inline void set_live(struct rules_engine *e, struct order *o, uint8_t state)
+{
+	int64_t d;
+
+	if (o->o_state == state)
+		return;
+	d = state == O_LIVE ? 1 : -1;
+	o->o_state = state;
+	e->e_parents[o->o_parent].p_expo.live += d;
+	if (o->o_account != NONE)
+		e->e_accounts[o->o_account].a_expo.live += d;
+}
+
+#endif
