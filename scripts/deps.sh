@@ -11,6 +11,7 @@ PACKAGES=(
 	libjansson-dev
 	libcmocka-dev
 	valgrind
+	python3		# integration tests and the demo read JSON stats with it
 	libquickfix-dev	# tests/interop: QuickFIX (C++, g++ from build-essential)
 )
 
