@@ -11,6 +11,7 @@ PACKAGES=(
 	libjansson-dev
 	libcmocka-dev
 	valgrind
+	haproxy		# tests/bench/run-gw-bench.sh: the plain TLS relay riskgwd is measured against
 	libquickfix-dev	# tests/interop: QuickFIX (C++, g++ from build-essential)
 )
 
