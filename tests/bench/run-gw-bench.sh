@@ -26,6 +26,9 @@
 # Pinning (default on, 2 vCPUs): router-sim and venue-sim on CPU 0, the
 # process in the middle (haproxy or riskgwd) alone on CPU 1; in the direct
 # case CPU 1 stays idle. --no-pin lets the scheduler place everything.
+# GWBENCH_PERF=DIR: perf record -e cpu-clock -g the process in the middle
+# during each router-sim run, into DIR/perf-SETUP-TEST-REP.data.
+# GWBENCH_GW_WRAP="valgrind --tool=callgrind ...": a command riskgwd runs under.
 # Journal and rules.mdb live in $TMPDIR (default /tmp: must be the real disk
 # for gw-sync to mean anything; a tmpfs makes every fsync free).
 set -euo pipefail
@@ -217,16 +220,25 @@ run1() {
 		done ;;
 	gw-async|gw-sync)
 		[ "$setup" = gw-sync ] && write_conf yes "$vport" || write_conf no "$vport"
-		$cpu_mid "$GWD" -d -P "$T/gw.port" -c "$T/gw.conf" 2>"$T/gw.log" &
+		$cpu_mid ${GWBENCH_GW_WRAP:-} "$GWD" -d -P "$T/gw.port" -c "$T/gw.conf" 2>"$T/gw.log" &
 		mpid=$!
 		PIDS="$PIDS $mpid"
-		wait_file "$T/gw.port" . 15
-		wait_file "$T/gw.log" "logged on to" 15
+		wait_file "$T/gw.port" . 60
+		wait_file "$T/gw.log" "logged on to" 60
 		port=$(cat "$T/gw.port")
 		target=RISKGW ;;
 	esac
 	load=$(cut -d' ' -f1 /proc/loadavg)
+	[ -n "${GWBENCH_PIDFILE:-}" ] && echo "${mpid:-}" >"$GWBENCH_PIDFILE"
 	[ -n "$mpid" ] && c0=$(cputicks "$mpid")
+	local perfpid=
+	if [ -n "${GWBENCH_PERF:-}" ] && [ -n "$mpid" ]; then # profile the middle process
+		perf record -q -e cpu-clock -g -p "$mpid" -o "$GWBENCH_PERF/perf-$setup-$test-$rep.data" \
+		    >/dev/null 2>&1 &
+		perfpid=$!
+		PIDS="$PIDS $perfpid"
+		sleep 0.3
+	fi
 	$cpu_router "$ROUTER" --connect "127.0.0.1:$port" --server-name localhost \
 	    --ca "$PKI/ca.crt" --cert "$PKI/router1.crt" --key "$PKI/router1.key" \
 	    --sender ROUTER1 --target "$target" --fix 4.4 --parents "$T/parents.csv" \
@@ -238,6 +250,7 @@ run1() {
 		exit 1
 	}
 	[ -n "$mpid" ] && c1=$(cputicks "$mpid")
+	if [ -n "$perfpid" ]; then kill -INT "$perfpid"; wait "$perfpid" || true; fi
 	[ -n "$mpid" ] && stop "$mpid"
 	stop "$vpid"
 	[ -f "$T/gw.log" ] && cp "$T/gw.log" "$T/gw-$setup-$test-$rep.log"
