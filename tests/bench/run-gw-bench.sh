@@ -190,7 +190,7 @@ CONF
 # ---- one measurement -----------------------------------------------------
 # run1 REP SETUP TEST ARGS...: fresh venue-sim and middle process, one
 # router-sim run; appends a line to $T/raw.tsv.
-printf 'rep\tsetup\ttest\tload1\torders_per_s\tp50_us\tp99_us\tp999_us\tmid_cpu_us_per_order\tsent\tacks\trejects\tno_answer\n' >"$T/raw.tsv"
+printf 'rep\tsetup\ttest\tload1\torders_per_s\tp50_us\tp99_us\tp999_us\tmid_cpu_us_per_order\tsent\tacks\trejects\tno_answer\treject_reasons\n' >"$T/raw.tsv"
 run1() {
 	local rep=$1 setup=$2 test=$3
 	shift 3
@@ -266,7 +266,7 @@ if c0 and c1 and acks:
     cpu = "%.2f" % ((int(c1) - int(c0)) * 1e6 / int(hz) / acks)
 print("\t".join(str(x) for x in [rep, setup, test, load, "%.0f" % j["orders_per_s"],
       lat["p50"], lat["p99"], lat["p99.9"], cpu, j["sent"], acks, j["rejects"],
-      j["no_answer"]]))
+      j["no_answer"], json.dumps(j.get("reject_reasons", {}), separators=(",", ":"))]))
 PY
 	tail -n 1 "$T/raw.tsv" >&2
 }
