@@ -21,7 +21,9 @@
 #
 # usage: tests/bench/run-gw-bench.sh [--build DIR] [--reps N] [--count N]
 #        [--duration S] [--rates "R1 R2 ..."] [--setups "direct haproxy gw-async gw-sync"]
-#        [--no-pin] [--busy-poll] [--keep] [--raw FILE]
+#        [--no-pin] [--busy-poll] [--keep] [--raw FILE] [--table FILE]
+# --raw FILE keeps the per-run lines (TSV); --table FILE prints the table of
+# such a file again, running nothing.
 #
 # Pinning (default on, 2 vCPUs): router-sim and venue-sim on CPU 0, the
 # process in the middle (haproxy or riskgwd) alone on CPU 1; in the direct
@@ -44,6 +46,7 @@ pin=1
 busy=
 keep=
 raw=
+table=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) b=$2; shift ;;
@@ -56,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--busy-poll) busy=--busy-poll ;;
 	--keep) keep=1 ;;
 	--raw) raw=$2; shift ;;
+	--table) table=$2; shift ;;
 	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) echo "run-gw-bench.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -274,7 +278,7 @@ PY
 echo "run-gw-bench.sh: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"\
      "pin=${pin:-no}, reps=$reps, count=$count, rates=[$rates] x ${dur}s, $(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3)" >&2
 echo "run-gw-bench.sh: load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-for rep in $(seq 1 "$reps"); do
+[ -z "$table" ] && for rep in $(seq 1 "$reps"); do
 	for s in $setups; do
 		run1 "$rep" "$s" tput --window 64 --count "$count" --drain-ms 3000
 	done
@@ -287,7 +291,8 @@ done
 [ -n "$raw" ] && cp "$T/raw.tsv" "$raw"
 
 # ---- the table: medians over the repetitions ----------------------------
-python3 - "$T/raw.tsv" "$setups" "$rates" <<'PY'
+summary() {
+python3 - "$1" "$setups" "$rates" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 setups = sys.argv[2].split()
@@ -317,8 +322,22 @@ for s in setups:
     line = [s, f(med(s, "tput", "orders_per_s")), f(med(s, "tput", "mid_cpu_us_per_order"), 2)]
     for r in rates:
         t = "r" + r
-        line.append("%s / %s / %s" % (f(med(s, t, "p50_us")), f(med(s, t, "p99_us")), f(med(s, t, "p999_us"))))
+        sat = any(x["setup"] == s and x["test"] == t and
+                  (x["rejects"] != "0" or x["no_answer"] != "0" or x["acks"] != x["sent"]) for x in rows)
+        line.append("%s / %s / %s%s" % (f(med(s, t, "p50_us")), f(med(s, t, "p99_us")),
+                                         f(med(s, t, "p999_us")), " (!)" if sat else ""))
     print("| " + " | ".join(line) + " |")
+print()
+print("(!): in at least one repetition not every order was acknowledged (rejects or no answer: see the warnings)")
+print()
+hdr = ["middle CPU us/order (utime+stime)", "window 64"] + ["%sk/s" % (int(r) // 1000) for r in rates]
+print("| " + " | ".join(hdr) + " |")
+print("|" + "---|" * len(hdr))
+for s in setups:
+    if s == "direct":
+        continue
+    print("| " + " | ".join([s, f(med(s, "tput", "mid_cpu_us_per_order"), 1)] +
+                            [f(med(s, "r" + r, "mid_cpu_us_per_order"), 1) for r in rates]) + " |")
 print()
 # the issue's targets, per repetition (same run) and on the medians
 if "haproxy" in setups:
@@ -343,5 +362,9 @@ if "haproxy" in setups:
                   % (g, gt / ht, g99 / h99, "MET" if ok else "NOT MET"))
 bad = [r for r in rows if r["rejects"] != "0" or r["no_answer"] != "0"]
 for r in bad:
-    print("warning: rep %s %s %s: %s rejects, %s with no answer" % (r["rep"], r["setup"], r["test"], r["rejects"], r["no_answer"]))
+    print("warning: rep %s %s %s: %s acks of %s sent, %s rejects %s, %s with no answer"
+          % (r["rep"], r["setup"], r["test"], r["acks"], r["sent"], r["rejects"],
+             r.get("reject_reasons", ""), r["no_answer"]))
 PY
+}
+summary "${table:-$T/raw.tsv}"
