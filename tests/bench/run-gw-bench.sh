@@ -328,7 +328,8 @@ for s in setups:
                                          f(med(s, t, "p999_us")), " (!)" if sat else ""))
     print("| " + " | ".join(line) + " |")
 print()
-print("(!): in at least one repetition not every order was acknowledged (rejects or no answer: see the warnings)")
+if any(r["rejects"] != "0" or r["no_answer"] != "0" or r["acks"] != r["sent"] for r in rows):
+    print("(!): in at least one repetition not every order was acknowledged (rejects or no answer: see the warnings)")
 print()
 hdr = ["middle CPU us/order (utime+stime)", "window 64"] + ["%sk/s" % (int(r) // 1000) for r in rates]
 print("| " + " | ".join(hdr) + " |")
