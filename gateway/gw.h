@@ -34,10 +34,14 @@ struct route_counters {
 	uint64_t rc_refused_types;/* application types the route does not allow */
 };
 
-/* The argument of a session store: which session of which daemon. */
+/* The argument of a session store: which session of which daemon. The
+ * sequence numbers of the turn's last message wait in js_next_in/out and go
+ * to the journal once per turn (route_store_flush), not once per message. */
 struct jstore {
 	struct gw *js_gw;
 	const char *js_name;
+	bool js_dirty;
+	uint64_t js_next_in, js_next_out;
 };
 
 struct route {
@@ -95,5 +99,9 @@ void gw_make_id(struct gw *, char *buf, size_t len);
 
 /* the session stores, backed by journal.mdb */
 extern const struct session_store route_store_template;
+/* Writes the sequence numbers the sessions saved this turn into the turn;
+ * call before journal_commit(). 0 or the journal's error (the turn is then
+ * lost, as for a failed commit). */
+int route_store_flush(struct gw *, char err[RULES_ERRLEN]);
 
 #endif

@@ -75,8 +75,10 @@ static void before_sleep(struct loop *l, void *arg)
 	int rc;
 
 	(void)l;
-	if (journal_in_turn(g->g_journal)) {
-		rc = journal_commit(g->g_journal, err);
+	rc = route_store_flush(g, err); /* the sessions' seqnums join the turn */
+	if (rc != 0 || journal_in_turn(g->g_journal)) {
+		if (rc == 0)
+			rc = journal_commit(g->g_journal, err);
 		if (rc != 0) {
 			/* What this turn queued is not durable: it must not leave.
 			 * Exiting drops it with the process; the journal holds the
@@ -782,7 +784,8 @@ int main(int argc, char **argv)
 	}
 	if (loop_run(g->g_loop) != 0)
 		log_warn("event loop");
-	(void)journal_commit(g->g_journal, err);
+	if (route_store_flush(g, err) == 0)
+		(void)journal_commit(g->g_journal, err);
 	gw_ctl_stop(g);
 	conn_set_free(g->g_conns);
 	for (i = 0; i < g->g_nroutes; i++) {

@@ -22,12 +22,37 @@
 
 /* ---- the journal-backed session store ------------------------------------------- */
 
+/* Kept for the end of the turn: a session saves its numbers after every
+ * message, and only the last ones of the turn reach the commit anyway. */
 static int js_save_seq(void *arg, uint64_t next_in, uint64_t next_out)
 {
 	struct jstore *j = arg;
-	struct journal_session js = {next_in, next_out, j->js_gw->g_day};
 
-	return journal_session_put(j->js_gw->g_journal, j->js_name, &js, NULL);
+	j->js_next_in = next_in;
+	j->js_next_out = next_out;
+	j->js_dirty = true;
+	return 0;
+}
+
+static int js_flush_seq(struct jstore *j, char err[RULES_ERRLEN])
+{
+	struct journal_session js = {j->js_next_in, j->js_next_out, j->js_gw->g_day};
+
+	if (!j->js_dirty)
+		return 0;
+	j->js_dirty = false;
+	return journal_session_put(j->js_gw->g_journal, j->js_name, &js, err);
+}
+
+int route_store_flush(struct gw *g, char err[RULES_ERRLEN])
+{
+	int rc;
+
+	for (int i = 0; i < g->g_nroutes; i++)
+		if ((rc = js_flush_seq(&g->g_routes[i].r_rstore, err)) != 0 ||
+		    (rc = js_flush_seq(&g->g_routes[i].r_vstore, err)) != 0)
+			return rc;
+	return 0;
 }
 
 static int js_save_out(void *arg, uint64_t seq, const char *msg, size_t len)

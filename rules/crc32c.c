@@ -1,5 +1,11 @@
 /*
- * crc32c.c - CRC-32C (Castagnoli), bytewise table-driven.
+ * crc32c.c - CRC-32C (Castagnoli): the SSE4.2 crc32 instruction where the
+ * CPU has it (x86-64; checked at each call, one load of libgcc's CPU
+ * model), else bytewise table-driven. Both give the same value.
+ *
+ * riskgwd seals every journal record with it (about a dozen records, ~1.6
+ * KB, per order): bytewise that was ~8,000 instructions and ~12 % of
+ * riskgwd's CPU per order; the instruction takes 8 bytes a step.
  *
  * The table is for the reflected polynomial 0x82f63b78 and was generated
  * once (see the loop in the comment below); it is const so that there is no
@@ -15,6 +21,13 @@
 #include "config.h"
 
 #include "crc32c.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CRC32C_HW 1
+#include <nmmintrin.h>
+#endif
 
 static const uint32_t crc32c_table[256] = {
 	0x00000000u, 0xf26b8303u, 0xe13b70f7u, 0x1350f3f4u, 0xc79a971fu, 0x35f1141cu,
@@ -62,11 +75,37 @@ static const uint32_t crc32c_table[256] = {
 	0xbe2da0a5u, 0x4c4623a6u, 0x5f16d052u, 0xad7d5351u,
 };
 
+#ifdef CRC32C_HW
+/* crc is already inverted, as in the table loop. */
+__attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc,
+    const unsigned char *p, size_t len)
+{
+	uint64_t c = crc;
+
+	while (len >= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, sizeof(v));
+		c = _mm_crc32_u64(c, v);
+		p += 8;
+		len -= 8;
+	}
+	crc = (uint32_t)c;
+	while (len-- > 0)
+		crc = _mm_crc32_u8(crc, *p++);
+	return crc;
+}
+#endif
+
 uint32_t rules_crc32c(uint32_t crc, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
 
 	crc = ~crc;
+#ifdef CRC32C_HW
+	if (__builtin_cpu_supports("sse4.2"))
+		return ~crc32c_hw(crc, p, len);
+#endif
 	while (len-- > 0)
 		crc = crc32c_table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
 	return ~crc;

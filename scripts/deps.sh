@@ -12,6 +12,7 @@ PACKAGES=(
 	libcmocka-dev
 	valgrind
 	python3		# integration tests and the demo read JSON stats with it
+	haproxy		# tests/bench/run-gw-bench.sh: the plain TLS relay riskgwd is measured against
 	libquickfix-dev	# tests/interop: QuickFIX (C++, g++ from build-essential)
 )
 

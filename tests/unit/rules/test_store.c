@@ -215,6 +215,30 @@ static void test_crc32c(void **state)
 	assert_int_equal(rules_crc32c(0, "", 0), 0);
 	/* incremental == one shot */
 	assert_int_equal(rules_crc32c(rules_crc32c(0, "1234", 4), "56789", 5), 0xe3069283u);
+	/* every length and alignment (the 8-byte steps and the tail of the
+	 * instruction path) against a bitwise reference */
+	{
+		unsigned char buf[80];
+		uint32_t x = 12345;
+
+		for (size_t i = 0; i < sizeof(buf); i++) {
+			x = x * 1103515245u + 12345u;
+			buf[i] = (unsigned char)(x >> 16);
+		}
+		for (size_t off = 0; off < 8; off++)
+			for (size_t len = 0; off + len <= sizeof(buf); len++) {
+				uint32_t c = 0xffffffffu;
+
+				for (size_t i = 0; i < len; i++) {
+					c ^= buf[off + i];
+					for (int k = 0; k < 8; k++)
+						c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+				}
+				assert_int_equal(rules_crc32c(0, buf + off, len), ~c);
+				assert_int_equal(rules_crc32c(rules_crc32c(0, buf + off, len / 3),
+				    buf + off + len / 3, len - len / 3), ~c);
+			}
+	}
 }
 
 static void test_missing_file(void **state)
