@@ -34,6 +34,23 @@ char *tu_mkdtemp(const char *tag)
 	return p;
 }
 
+char *tu_mkpki(const char *tag, int routers)
+{
+	const char *src = getenv("top_srcdir");
+	char *dir = tu_mkdtemp(tag), cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "sh '%s/certs/mkcerts.sh' '%s' %d >/dev/null 2>&1",
+	    src != NULL ? src : ".", dir, routers);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "testutil: certs/mkcerts.sh failed (top_srcdir=%s)\n",
+		    src != NULL ? src : "(unset)");
+		tu_rmtree(dir);
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
 void tu_rmtree(const char *path)
 {
 	DIR *d = opendir(path);

@@ -11,6 +11,11 @@
  * is malloc'ed). Aborts the test program on failure. */
 char *tu_mkdtemp(const char *tag);
 
+/* Makes the dev PKI of certs/mkcerts.sh (routers router1..N) in a fresh
+ * temporary directory and returns its path (malloc'ed), or NULL with a
+ * message on stderr. Finds the script through $top_srcdir. */
+char *tu_mkpki(const char *tag, int routers);
+
 /* Removes a directory tree made by tu_mkdtemp(). */
 void tu_rmtree(const char *path);
 

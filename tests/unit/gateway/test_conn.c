@@ -30,14 +30,9 @@ static char *pki;
 
 static int gsetup(void **state)
 {
-	const char *src = getenv("top_srcdir");
-	char cmd[1024];
-
 	(void)state;
-	pki = tu_mkdtemp("conn");
-	snprintf(cmd, sizeof(cmd), "sh '%s/certs/mkcerts.sh' '%s' 2 >/dev/null 2>&1",
-	    src != NULL ? src : ".", pki);
-	return system(cmd) == 0 ? 0 : -1;
+	pki = tu_mkpki("conn", 2);
+	return pki != NULL ? 0 : -1;
 }
 
 static int gteardown(void **state)

@@ -34,18 +34,9 @@ static char *pf(const char *name)
 
 static int group_setup(void **state)
 {
-	const char *src = getenv("top_srcdir");
-	char cmd[1024];
-
 	(void)state;
-	pki = tu_mkdtemp("tls");
-	snprintf(cmd, sizeof(cmd), "sh '%s/certs/mkcerts.sh' '%s' 2 >/dev/null 2>&1",
-	    src != NULL ? src : ".", pki);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "mkcerts.sh failed (top_srcdir=%s)\n", src ? src : "(unset)");
-		return -1;
-	}
-	return 0;
+	pki = tu_mkpki("tls", 2);
+	return pki != NULL ? 0 : -1;
 }
 
 static int group_teardown(void **state)
