@@ -51,102 +51,71 @@ const char *fix_strerror(int err)
 /* ---- tag classes ---------------------------------------------------------------- */
 
 /*
- * Bit index for each standard header and trailer tag (bits 0..31), so that
- * duplicates are found with one 64-bit mask; -1 for any other tag. The hop
- * group's member tags (628 629 630) are header tags without a bit: they
- * repeat once per hop.
+ * Every tag below CLASS_TAGS has an entry; every tag at or above it is a
+ * plain body tag (the standard header, trailer and length/data tags are all
+ * below 1024). One table lookup per field instead of three switch calls.
+ *
+ * tc_bit: the duplicate-check bit of a standard header tag (0..27) or
+ * trailer tag (32..34), so that duplicates are found with one 64-bit mask.
+ * The hop group's member tags (628 629 630) are header tags without a bit:
+ * they repeat once per hop. tc_pair: the data tag of a length tag, or the
+ * length tag of a data tag.
  */
-#define HOP_MEMBER (-2)
-static int hdr_bit(int tag)
-{
-	switch (tag) {
-	case 8:
-		return 0;
-	case 9:
-		return 1;
-	case 35:
-		return 2;
-	case 49:
-		return 3;
-	case 56:
-		return 4;
-	case 115:
-		return 5;
-	case 128:
-		return 6;
-	case 90:
-		return 7;
-	case 91:
-		return 8;
-	case 34:
-		return 9;
-	case 50:
-		return 10;
-	case 142:
-		return 11;
-	case 57:
-		return 12;
-	case 143:
-		return 13;
-	case 116:
-		return 14;
-	case 144:
-		return 15;
-	case 129:
-		return 16;
-	case 145:
-		return 17;
-	case 43:
-		return 18;
-	case 97:
-		return 19;
-	case 52:
-		return 20;
-	case 122:
-		return 21;
-	case 212:
-		return 22;
-	case 213:
-		return 23;
-	case 347:
-		return 24;
-	case 369:
-		return 25;
-	case 370:
-		return 26;
-	case 627:
-		return 27;
-	case 628:
-	case 629:
-	case 630:
-		return HOP_MEMBER;
-	default:
-		return -1;
-	}
-}
+#define CLASS_TAGS 1024
+enum { TC_BODY = 0, TC_HDR = 1, TC_TRL = 2, TC_HOP = 3 };
+enum { TC_LEN = 4, TC_DATA = 8 };
+struct tag_class {
+	uint8_t tc_kind; /* TC_BODY/HDR/TRL/HOP | TC_LEN or TC_DATA */
+	uint8_t tc_bit;
+	uint16_t tc_pair;
+};
 
-static int trl_bit(int tag)
+#define HDR(b) {TC_HDR, (b), 0}
+#define LENF(d) {TC_LEN, 0, (d)}
+#define DATAF(l) {TC_DATA, 0, (l)}
+static const struct tag_class tag_class[CLASS_TAGS] = {
+	[8] = HDR(0), [9] = HDR(1), [35] = HDR(2), [49] = HDR(3), [56] = HDR(4),
+	[115] = HDR(5), [128] = HDR(6), [90] = {TC_HDR | TC_LEN, 7, 91},
+	[91] = {TC_HDR | TC_DATA, 8, 90}, [34] = HDR(9), [50] = HDR(10), [142] = HDR(11),
+	[57] = HDR(12), [143] = HDR(13), [116] = HDR(14), [144] = HDR(15), [129] = HDR(16),
+	[145] = HDR(17), [43] = HDR(18), [97] = HDR(19), [52] = HDR(20), [122] = HDR(21),
+	[212] = {TC_HDR | TC_LEN, 22, 213}, [213] = {TC_HDR | TC_DATA, 23, 212},
+	[347] = HDR(24), [369] = HDR(25), [370] = HDR(26), [627] = HDR(27),
+	[628] = {TC_HOP, 0, 0}, [629] = {TC_HOP, 0, 0}, [630] = {TC_HOP, 0, 0},
+	[93] = {TC_TRL | TC_LEN, 32, 89}, [89] = {TC_TRL | TC_DATA, 33, 93},
+	[10] = {TC_TRL, 34, 0},
+	/* SecureDataLen/SecureData, SignatureLength/Signature and XmlData are
+	 * above; RawDataLength/RawData and the Encoded* pairs are body tags. */
+	[95] = LENF(96), [96] = DATAF(95),
+	[348] = LENF(349), [349] = DATAF(348), [350] = LENF(351), [351] = DATAF(350),
+	[352] = LENF(353), [353] = DATAF(352), [354] = LENF(355), [355] = DATAF(354),
+	[356] = LENF(357), [357] = DATAF(356), [358] = LENF(359), [359] = DATAF(358),
+	[360] = LENF(361), [361] = DATAF(360), [362] = LENF(363), [363] = DATAF(362),
+	[364] = LENF(365), [365] = DATAF(364),
+	[445] = LENF(446), [446] = DATAF(445), [618] = LENF(619), [619] = DATAF(618),
+	[621] = LENF(622), [622] = DATAF(621),
+};
+#undef HDR
+#undef LENF
+#undef DATAF
+
+static inline struct tag_class class_of(int tag)
 {
-	switch (tag) {
-	case 93:
-		return 32;
-	case 89:
-		return 33;
-	case 10:
-		return 34;
-	default:
-		return -1;
-	}
+	static const struct tag_class body = {TC_BODY, 0, 0};
+
+	return tag > 0 && tag < CLASS_TAGS ? tag_class[tag] : body;
 }
 
 bool fix_tag_is_header(int tag)
 {
-	return hdr_bit(tag) != -1;
+	unsigned k = class_of(tag).tc_kind & 3;
+
+	return k == TC_HDR || k == TC_HOP;
 }
 
 bool fix_tag_is_trailer(int tag)
 {
-	return trl_bit(tag) != -1;
+	return (class_of(tag).tc_kind & 3) == TC_TRL;
 }
 
 bool fix_tags_has(const struct fix_tags *set, int tag)
@@ -170,63 +139,16 @@ static int tags_index(const struct fix_tags *set, int tag)
 
 int fix_tag_data_of(int len_tag)
 {
-	switch (len_tag) {
-	case 90:
-		return 91; /* SecureDataLen, SecureData */
-	case 93:
-		return 89; /* SignatureLength, Signature */
-	case 95:
-		return 96; /* RawDataLength, RawData */
-	case 212:
-		return 213; /* XmlDataLen, XmlData */
-	case 348:
-	case 350:
-	case 352:
-	case 354:
-	case 356:
-	case 358:
-	case 360:
-	case 362:
-	case 364:
-		return len_tag + 1; /* EncodedIssuerLen .. EncodedUnderlyingSecurityDescLen */
-	case 445:
-		return 446; /* EncodedListStatusTextLen */
-	case 618:
-		return 619; /* EncodedLegIssuerLen */
-	case 621:
-		return 622; /* EncodedLegSecurityDescLen */
-	default:
-		return 0;
-	}
+	struct tag_class c = class_of(len_tag);
+
+	return c.tc_kind & TC_LEN ? c.tc_pair : 0;
 }
 
 int fix_tag_length_of(int data_tag)
 {
-	switch (data_tag) {
-	case 89:
-		return 93;
-	case 91:
-		return 90;
-	case 96:
-		return 95;
-	case 213:
-		return 212;
-	case 349:
-	case 351:
-	case 353:
-	case 355:
-	case 357:
-	case 359:
-	case 361:
-	case 363:
-	case 365:
-	case 446:
-	case 619:
-	case 622:
-		return data_tag - 1;
-	default:
-		return 0;
-	}
+	struct tag_class c = class_of(data_tag);
+
+	return c.tc_kind & TC_DATA ? c.tc_pair : 0;
 }
 
 /* ---- MsgType -------------------------------------------------------------------- */
@@ -308,6 +230,45 @@ static long len_value(const char *s, size_t n)
 	return v;
 }
 
+/* The offset of the first SOH in buf[i..len), or len: eight bytes at a time
+ * (no call per field: most values are a few bytes long). */
+static inline size_t find_soh(const char *buf, size_t i, size_t len)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	const uint64_t highs = UINT64_C(0x8080808080808080);
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, buf + i, 8);
+		w ^= ones; /* an SOH byte becomes 0 */
+		w = (w - ones) & ~w & highs;
+		if (w != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)(__builtin_ctzll(w) >> 3);
+#else
+			break;
+#endif
+		}
+	}
+	for (; i < len; i++)
+		if (buf[i] == FIX_SOH)
+			return i;
+	return len;
+}
+
+/* Appends a field and indexes its first occurrence (fix_find). */
+static inline void add_field(struct fix_msg *m, int tag, size_t off, size_t len)
+{
+	struct fix_field *f = &m->fm_f[m->fm_nfields++];
+
+	f->ff_tag = (uint32_t)tag;
+	f->ff_off = (uint32_t)off;
+	f->ff_len = (uint32_t)len;
+	if (tag < FIX_FIRST_TAGS && m->fm_first[tag] == 0)
+		m->fm_first[tag] = (uint16_t)m->fm_nfields;
+}
+
 /*
  * Splits buf into fields. Errors: a malformed tag (0), an empty value (4), a
  * data field whose length field is missing (1), malformed (6) or wrong (5),
@@ -317,32 +278,33 @@ static int tokenize(struct fix_msg *m, const char *buf, size_t len, struct fix_r
 {
 	size_t i = 0;
 	int prev_tag = 0;
+	struct tag_class prev = class_of(0);
 
 	m->fm_nfields = 0;
 	while (i < len) {
-		struct fix_field *f;
 		size_t start = i, vlen;
 		int tag = 0;
-		const char *soh;
+		struct tag_class c;
 
 		for (; i < len && buf[i] >= '0' && buf[i] <= '9' && i - start < 7; i++)
 			tag = tag * 10 + (buf[i] - '0');
 		if (i == start || i == len || buf[i] != '=' || buf[start] == '0' ||
 		    tag > FIX_TAG_MAX) {
-			if (memchr(buf + start, FIX_SOH, len - start) == NULL)
+			if (find_soh(buf, start, len) == len)
 				return FIX_EFRAME;
 			return reject(rej, FIX_R_INVALID_TAG, 0);
 		}
 		i++; /* '=' */
 		if (m->fm_nfields == FIX_MAX_FIELDS)
 			return reject(rej, FIX_R_OTHER, 0);
-		if (fix_tag_length_of(tag) != 0) {
+		c = class_of(tag);
+		if (c.tc_kind & TC_DATA) {
 			/* A data field: its length field must come right before. */
 			const struct fix_field *lf;
 			long dl;
 
-			if (prev_tag != fix_tag_length_of(tag))
-				return reject(rej, FIX_R_REQUIRED_MISSING, fix_tag_length_of(tag));
+			if (prev_tag != c.tc_pair)
+				return reject(rej, FIX_R_REQUIRED_MISSING, c.tc_pair);
 			lf = &m->fm_f[m->fm_nfields - 1];
 			dl = len_value(buf + lf->ff_off, lf->ff_len);
 			if (dl < 0)
@@ -353,25 +315,24 @@ static int tokenize(struct fix_msg *m, const char *buf, size_t len, struct fix_r
 				return reject(rej, FIX_R_VALUE_INCORRECT, prev_tag);
 			vlen = (size_t)dl;
 		} else {
-			if (fix_tag_data_of(prev_tag) != 0)
-				return reject(rej, FIX_R_REQUIRED_MISSING,
-				              fix_tag_data_of(prev_tag));
-			soh = memchr(buf + i, FIX_SOH, len - i);
-			if (soh == NULL)
+			size_t soh;
+
+			if (prev.tc_kind & TC_LEN)
+				return reject(rej, FIX_R_REQUIRED_MISSING, prev.tc_pair);
+			soh = find_soh(buf, i, len);
+			if (soh == len)
 				return FIX_EFRAME;
-			vlen = (size_t)(soh - (buf + i));
+			vlen = soh - i;
 			if (vlen == 0)
 				return reject(rej, FIX_R_NO_VALUE, tag);
 		}
-		f = &m->fm_f[m->fm_nfields++];
-		f->ff_tag = (uint32_t)tag;
-		f->ff_off = (uint32_t)i;
-		f->ff_len = (uint32_t)vlen;
+		add_field(m, tag, i, vlen);
 		i += vlen + 1;
 		prev_tag = tag;
+		prev = c;
 	}
-	if (fix_tag_data_of(prev_tag) != 0)
-		return reject(rej, FIX_R_REQUIRED_MISSING, fix_tag_data_of(prev_tag));
+	if (prev.tc_kind & TC_LEN)
+		return reject(rej, FIX_R_REQUIRED_MISSING, prev.tc_pair);
 	return 0;
 }
 
@@ -391,34 +352,40 @@ static int check_order(struct fix_msg *m, const struct fix_tags *unique, struct 
 	m->fm_body = m->fm_trailer = m->fm_nfields;
 	for (unsigned i = 0; i < m->fm_nfields; i++) {
 		int tag = (int)m->fm_f[i].ff_tag, bit;
+		struct tag_class c = class_of(tag);
 
-		if ((bit = hdr_bit(tag)) != -1) {
+		switch (c.tc_kind & 3) {
+		case TC_HOP:
 			if (part != HDR)
 				return reject(rej, FIX_R_OUT_OF_ORDER, tag);
-		} else if ((bit = trl_bit(tag)) != -1) {
+			continue;
+		case TC_HDR:
+			if (part != HDR)
+				return reject(rej, FIX_R_OUT_OF_ORDER, tag);
+			break;
+		case TC_TRL:
 			if (part != TRL)
 				m->fm_trailer = i;
 			if (part == HDR)
 				m->fm_body = i;
 			part = TRL;
-		} else {
+			break;
+		default:
 			if (part == TRL)
 				return reject(rej, FIX_R_OUT_OF_ORDER, tag);
 			if (part == HDR)
 				m->fm_body = i;
 			part = BODY;
-			if ((bit = tags_index(unique, tag)) != -1) {
+			if (unique != NULL && (bit = tags_index(unique, tag)) != -1) {
 				if (seen_body & (UINT64_C(1) << bit))
 					return reject(rej, FIX_R_DUPLICATE, tag);
 				seen_body |= UINT64_C(1) << bit;
 			}
 			continue;
 		}
-		if (bit >= 0) {
-			if (seen & (UINT64_C(1) << bit))
-				return reject(rej, FIX_R_DUPLICATE, tag);
-			seen |= UINT64_C(1) << bit;
-		}
+		if (seen & (UINT64_C(1) << c.tc_bit))
+			return reject(rej, FIX_R_DUPLICATE, tag);
+		seen |= UINT64_C(1) << c.tc_bit;
 	}
 	return 0;
 }
@@ -484,6 +451,7 @@ int fix_parse(struct fix_msg *m, const char *buf, size_t len, const struct fix_t
 	m->fm_buf = buf;
 	m->fm_len = len;
 	m->fm_nfields = m->fm_body = m->fm_trailer = 0;
+	memset(m->fm_first, 0, sizeof(m->fm_first));
 
 	/* The trailer "10=NNN<SOH>" is the last 7 bytes, after an SOH: it is
 	 * taken as it stands, so that no data field can run into it. */
@@ -506,7 +474,7 @@ int fix_parse(struct fix_msg *m, const char *buf, size_t len, const struct fix_t
 		return rc;
 	if (m->fm_nfields == FIX_MAX_FIELDS)
 		return reject(rej, FIX_R_OTHER, 0);
-	m->fm_f[m->fm_nfields++] = (struct fix_field){10, (uint32_t)len - 4, 3};
+	add_field(m, 10, len - 4, 3);
 
 	if ((rc = check_order(m, unique, rej)) != 0)
 		return rc;
@@ -520,6 +488,8 @@ int fix_parse(struct fix_msg *m, const char *buf, size_t len, const struct fix_t
 
 int fix_find(const struct fix_msg *m, int tag)
 {
+	if (tag > 0 && tag < FIX_FIRST_TAGS)
+		return (int)m->fm_first[tag] - 1;
 	for (unsigned i = 0; i < m->fm_nfields; i++)
 		if (m->fm_f[i].ff_tag == (uint32_t)tag)
 			return (int)i;

@@ -100,6 +100,10 @@ enum {
  */
 int fix_frame(const char *buf, size_t len, size_t max_msg, size_t *n, int *why);
 
+/* The FIX CheckSum of buf[0..len): the sum of its bytes mod 256 (16 bytes at
+ * a time where the CPU has SSE2). */
+unsigned fix_checksum(const char *buf, size_t len);
+
 /* ---- parsing ------------------------------------------------------------------ */
 
 /* Field capacity of a struct fix_msg (about 6 KiB per struct). */
@@ -112,11 +116,16 @@ struct fix_field {
 	uint32_t ff_len;
 };
 
+/* Tags below this are indexed by fix_parse(): fix_find() is one load. */
+#define FIX_FIRST_TAGS 256
+
 /*
  * A parsed message: a view into the caller's buffer, valid while that buffer
  * is unchanged. Fields are in wire order: fm_f[0..fm_body) is the standard
  * header (8, 9, 35 first), fm_f[fm_body..fm_trailer) the body, and
- * fm_f[fm_trailer..fm_nfields) the trailer (10 last).
+ * fm_f[fm_trailer..fm_nfields) the trailer (10 last). fm_first[tag] is 1 +
+ * the index of tag's first field, 0 if absent (tags < FIX_FIRST_TAGS): only
+ * fix_parse() fills a fix_msg.
  */
 struct fix_msg {
 	const char *fm_buf;
@@ -125,6 +134,7 @@ struct fix_msg {
 	unsigned fm_nfields;
 	unsigned fm_body;
 	unsigned fm_trailer;
+	uint16_t fm_first[FIX_FIRST_TAGS];
 	struct fix_field fm_f[FIX_MAX_FIELDS];
 };
 

@@ -157,26 +157,61 @@ int fix_add_raw(struct fix_builder *b, const char *bytes, size_t len)
 	return put(b, bytes, len);
 }
 
-static bool compid_ok(const char *s)
+/* Appends "<tag>=" (tag_eq, tl bytes) and a value already known to be
+ * valid (non-empty, no SOH), then SOH. */
+static int put_known(struct fix_builder *b, const char *tag_eq, size_t tl, const char *val,
+    size_t len)
 {
-	return s != NULL && s[0] != '\0' && strchr(s, FIX_SOH) == NULL;
+	char *p;
+
+	if (b->fb_err != 0)
+		return b->fb_err;
+	if (tl + len + 1 > b->fb_cap - b->fb_len)
+		return fail(b, FIX_ENOSPC);
+	p = b->fb_buf + b->fb_len;
+	memcpy(p, tag_eq, tl);
+	memcpy(p + tl, val, len);
+	p[tl + len] = FIX_SOH;
+	b->fb_len += tl + len + 1;
+	return 0;
+}
+
+/* A CompID: non-empty, no SOH. Returns its length, or 0 if it is not valid. */
+static size_t compid_len(const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	return n > 0 && memchr(s, FIX_SOH, n) == NULL ? n : 0;
 }
 
 int fix_add_header(struct fix_builder *b, const struct fix_hdr *h)
 {
+	char v[FIX_TIME_LEN > 21 ? FIX_TIME_LEN : 21];
+	size_t sl, tl, n;
+
 	if (b->fb_err != 0)
 		return b->fb_err;
-	if (h == NULL || !compid_ok(h->fh_sender) || !compid_ok(h->fh_target) || h->fh_seq == 0 ||
-	    h->fh_seq > INT64_MAX)
+	if (h == NULL || (sl = compid_len(h->fh_sender)) == 0 ||
+	    (tl = compid_len(h->fh_target)) == 0 || h->fh_seq == 0 || h->fh_seq > INT64_MAX)
 		return fail(b, FIX_EINVAL);
-	fix_add_str(b, 49, h->fh_sender, strlen(h->fh_sender));
-	fix_add_str(b, 56, h->fh_target, strlen(h->fh_target));
-	fix_add_int(b, 34, (int64_t)h->fh_seq);
+	/* The values are checked above or made here: no per-field checks. */
+	put_known(b, "49=", 3, h->fh_sender, sl);
+	put_known(b, "56=", 3, h->fh_target, tl);
+	n = put_u64(v, h->fh_seq);
+	put_known(b, "34=", 3, v, n);
 	if (h->fh_possdup)
-		fix_add_char(b, 43, 'Y');
-	fix_add_time(b, 52, h->fh_sending_ns);
-	if (h->fh_possdup)
-		fix_add_time(b, 122, h->fh_orig_ns);
+		put_known(b, "43=", 3, "Y", 1);
+	if (fix_time_format(h->fh_sending_ns, v) != 0)
+		return fail(b, FIX_ERANGE);
+	put_known(b, "52=", 3, v, FIX_TIME_LEN);
+	if (h->fh_possdup) {
+		if (fix_time_format(h->fh_orig_ns, v) != 0)
+			return fail(b, FIX_ERANGE);
+		put_known(b, "122=", 4, v, FIX_TIME_LEN);
+	}
 	return b->fb_err;
 }
 
@@ -202,9 +237,7 @@ int fix_build_finish(struct fix_builder *b, size_t *len)
 	p = b->fb_buf;
 	memmove(p + BEGIN_LEN + nl, p + b->fb_body, body_len);
 	memcpy(p + BEGIN_LEN, nine, nl);
-	for (size_t i = 0; i < total - TRAILER_LEN; i++)
-		sum += (unsigned char)p[i];
-	sum %= 256;
+	sum = fix_checksum(p, total - TRAILER_LEN);
 	p += total - TRAILER_LEN;
 	memcpy(p, "10=", 3);
 	p[3] = (char)('0' + sum / 100);
@@ -240,6 +273,26 @@ static bool removed(const struct fix_msg *in, unsigned i, const struct fix_tags 
 	return false;
 }
 
+/* Whether no body field of in is dropped by remove: true when remove is
+ * empty, or when none of its tags, nor the other field of a length/data pair
+ * it names, is anywhere in the message (a cheap test through the index; a
+ * false answer only means the exact walk below). */
+static bool keeps_all(const struct fix_msg *in, const struct fix_tags *remove)
+{
+	if (remove == NULL)
+		return true;
+	for (size_t i = 0; i < remove->ft_n; i++) {
+		int t = remove->ft_tags[i], other;
+
+		if (fix_find(in, t) >= 0)
+			return false;
+		if (((other = fix_tag_data_of(t)) != 0 || (other = fix_tag_length_of(t)) != 0) &&
+		    fix_find(in, other) >= 0)
+			return false;
+	}
+	return true;
+}
+
 int fix_relay(const struct fix_msg *in, const struct fix_hdr *h, const struct fix_tags *remove,
               char *out, size_t cap, size_t *len)
 {
@@ -254,8 +307,16 @@ int fix_relay(const struct fix_msg *in, const struct fix_hdr *h, const struct fi
 	f = &in->fm_f[2];
 	fix_build_begin(&b, out, cap, in->fm_version, in->fm_buf + f->ff_off, f->ff_len);
 	fix_add_header(&b, h);
-	/* Body fields are contiguous in the inbound buffer: copy each run of
-	 * kept fields between removed ones with one fix_add_raw(). */
+	if (in->fm_body == in->fm_trailer)
+		return fix_build_finish(&b, len);
+	if (keeps_all(in, remove)) {
+		/* The body is contiguous in the inbound buffer: one copy. */
+		run = field_start(&in->fm_f[in->fm_body]);
+		fix_add_raw(&b, in->fm_buf + run, field_start(&in->fm_f[in->fm_trailer]) - run);
+		return fix_build_finish(&b, len);
+	}
+	/* Copy each run of kept fields between removed ones with one
+	 * fix_add_raw(). */
 	for (unsigned i = in->fm_body; i < in->fm_trailer; i++) {
 		f = &in->fm_f[i];
 		if (!removed(in, i, remove)) {

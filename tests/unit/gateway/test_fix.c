@@ -960,6 +960,59 @@ static void test_relay_data_pair(void **state)
 	assert_memory_equal(out, want, wn);
 }
 
+/* ---- fix_checksum and the tag index --------------------------------------------------- */
+
+/* The vector sum against the bytewise one, every length 0..300 at every
+ * alignment 0..15, bytes of every value (high bit set included). */
+static void test_checksum_lengths(void **state)
+{
+	static unsigned char buf[320];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (unsigned char)(i * 151u + 7u);
+	for (size_t al = 0; al < 16; al++)
+		for (size_t n = 0; n + al <= 300; n++)
+			assert_int_equal(fix_checksum((const char *)buf + al, n),
+			    checksum((const char *)buf + al, n));
+	memset(buf, 0xff, sizeof(buf)); /* the largest sums */
+	assert_int_equal(fix_checksum((const char *)buf, sizeof(buf)),
+	    checksum((const char *)buf, sizeof(buf)));
+}
+
+/* fix_find() through the index (tags < FIX_FIRST_TAGS) and by scan agree
+ * with a linear walk for every tag of a message with repeating groups, and
+ * an absent tag is -1 also after a message that had it. */
+static void test_find_index(void **state)
+{
+	static struct fix_msg m;
+	char buf[MAXMSG];
+	struct fix_reject rej;
+	size_t n = mk(buf, "FIX.4.4", NOS44_BODY);
+
+	(void)state;
+	assert_int_equal(parse(&m, buf, n, &rej), 0);
+	for (int tag = 1; tag < 1100; tag++) {
+		int want = -1;
+
+		for (unsigned i = 0; i < m.fm_nfields; i++)
+			if (m.fm_f[i].ff_tag == (uint32_t)tag) {
+				want = (int)i;
+				break;
+			}
+		assert_int_equal(fix_find(&m, tag), want);
+	}
+	assert_int_equal(fix_find(&m, 448), 13); /* first of the group's two */
+	assert_int_equal(fix_find(&m, 10), (int)m.fm_nfields - 1);
+	n = mk(buf, "FIX.4.2", NOS42_BODY); /* no 115, 97, 453 */
+	assert_int_equal(parse(&m, buf, n, &rej), 0);
+	assert_int_equal(fix_find(&m, 115), -1);
+	assert_int_equal(fix_find(&m, 97), -1);
+	assert_int_equal(fix_find(&m, 0), -1);
+	assert_int_equal(fix_find(&m, -5), -1);
+	assert_int_equal(fix_find(&m, 5001), (int)m.fm_body + 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -990,6 +1043,8 @@ int main(void)
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_relay),
 	    cmocka_unit_test(test_relay_data_pair),
+	    cmocka_unit_test(test_checksum_lengths),
+	    cmocka_unit_test(test_find_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
