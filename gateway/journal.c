@@ -405,8 +405,12 @@ static int open_env(struct journal *j, const struct journal_config *cfg, char *e
 	MDB_stat ms;
 	int rc, dead = 0;
 
+	/* Without syncs, the map is written in place (MDB_WRITEMAP): a commit
+	 * then writes nothing but its meta page into the shared mapping, instead
+	 * of a pwrite of every dirty page; the page cache holds it either way,
+	 * which is what survives a crash of riskgwd. */
 	if (!cfg->jc_sync)
-		flags |= MDB_NOSYNC | MDB_NOMETASYNC;
+		flags |= MDB_NOSYNC | MDB_NOMETASYNC | MDB_WRITEMAP;
 	if ((rc = mdb_env_create(&j->j_env)) != 0) {
 		j->j_env = NULL;
 		goto fail_mdb;

@@ -1453,6 +1453,51 @@ static void test_lmdb_without_journal(void **state)
 
 /* ---- new trading day ------------------------------------------------------------------ */
 
+/* sync-commit off maps the file writable (MDB_WRITEMAP): a journal written
+ * that way, also with a turn left open at close, reopens with syncs on and
+ * back, every committed record there and nothing of the open turn. */
+static void test_writemap_either_way(void **state)
+{
+	struct fx *fx = *state;
+	struct journal *j = jopen(fx->path, &cfg_nosync);
+	struct journal_session s = {7, 8, 20240102}, got;
+	struct journal_event ev;
+	struct got_msgs g;
+	struct evs out;
+	char err[RULES_ERRLEN];
+
+	for (uint64_t i = 1; i <= 50; i++) {
+		ev = order_ev(i);
+		assert_int_equal(journal_append(j, &ev, err), 0);
+		put_msg(j, "r1/venue", i);
+		if (i % 10 == 0)
+			commit_ok(j);
+	}
+	assert_int_equal(journal_session_put(j, "r1/venue", &s, err), 0);
+	commit_ok(j);
+	ev = order_ev(51);
+	assert_int_equal(journal_append(j, &ev, err), 0); /* open, never committed */
+	put_msg(j, "r1/venue", 51);
+	journal_close(j);
+	for (int round = 0; round < 2; round++) {
+		j = jopen(fx->path, round == 0 ? &cfg_sync : &cfg_nosync);
+		assert_true(journal_last_event(j) == 50);
+		memset(&out, 0, sizeof(out));
+		assert_int_equal(journal_replay(j, collect, &out), 0);
+		assert_int_equal(out.n, 50);
+		memset(&g, 0, sizeof(g));
+		assert_int_equal(journal_msg_range(j, "r1/venue", 1, 0, collect_msg, &g), 0);
+		assert_int_equal(g.n, 50);
+		assert_true(g.seq[49] == 50);
+		assert_int_equal(journal_session_get(j, "r1/venue", &got), 0);
+		assert_true(got.js_next_in == 7 && got.js_next_out == 8);
+		ev = order_ev(51);
+		assert_int_equal(journal_append(j, &ev, err), 0);
+		journal_abort(j);
+		journal_close(j);
+	}
+}
+
 static void test_new_day(void **state)
 {
 	struct fx *fx = *state;
@@ -1542,6 +1587,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_and_forged_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lmdb_without_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_day, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writemap_either_way, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
