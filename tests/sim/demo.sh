@@ -113,7 +113,9 @@ EOF
 GPID=$!
 PIDS="$PIDS $GPID"
 n=0
-while [ "$(grep -c 'venue: logged on' "$T/riskgwd.log" 2>/dev/null)" -lt 3 ]; do
+# The log may not exist yet (the shell opens it in the background job):
+# grep then prints nothing, which counts as 0.
+while on=$(grep -c 'venue: logged on' "$T/riskgwd.log" 2>/dev/null); [ "${on:-0}" -lt 3 ]; do
 	n=$((n + 1)); [ $n -lt 150 ] || { cat "$T/riskgwd.log"; die "riskgwd did not log on to the venue"; }
 	sleep 0.1
 done
