@@ -47,6 +47,26 @@ static const char *const jdb_names[JDB_COUNT] = {
 #define META_DAY "trading_day"
 #define KILL_KEY "state"
 
+/*
+ * The outbound messages of one session in the current turn, gathered into
+ * one MSGS record (journal_rec.h) that journal_commit() (or a read of that
+ * session, or a full buffer) writes with one put: one LMDB insert per
+ * session and turn instead of one per message. jp_top is the highest seq
+ * stored for the session, committed or pending (0: none, JP_UNKNOWN: not
+ * looked up since the last abort), so that a seq at or below it, which
+ * must replace a stored message, takes the slow path.
+ */
+#define JP_CAP ((size_t)256 << 10)
+#define JP_UNKNOWN UINT64_MAX
+struct jpend {
+	char jp_name[JOURNAL_NAME_MAX + 1];
+	uint8_t *jp_buf;    /* JP_CAP bytes: header room, then the entries */
+	size_t jp_len;      /* bytes used, JOURNAL_MSGS_HDR when empty */
+	uint32_t jp_count;
+	uint64_t jp_first;
+	uint64_t jp_top;
+};
+
 struct journal {
 	MDB_env *j_env;
 	MDB_dbi j_dbi[JDB_COUNT];
@@ -58,6 +78,8 @@ struct journal {
 	uint64_t j_last_ev_done; /* last committed event number */
 	unsigned j_readers_cleared;
 	char *j_path;            /* for messages */
+	struct jpend *j_pend;    /* per session seen, in first-use order */
+	unsigned j_npend;
 };
 
 static void seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -96,9 +118,15 @@ static bool key_name(const MDB_val *k, char name[JOURNAL_NAME_MAX + 1])
 	return journal_name_valid(name);
 }
 
-/* Decodes one record of db. *seq carries the event numbering: the number
- * the next event must have. */
-static int check_record(enum jdb db, const MDB_val *k, const MDB_val *v, uint64_t *next_ev,
+/* What verification carries from one record to the next. */
+struct vstate {
+	uint64_t vs_next_ev;    /* the number the next event must have */
+	MDB_val vs_prev;        /* the previous msgs key */
+	uint64_t vs_prev_last;  /* the last seq of the previous msgs record */
+};
+
+/* Decodes one record of db. */
+static int check_record(enum jdb db, const MDB_val *k, const MDB_val *v, struct vstate *vs,
     const char **why)
 {
 	char name[JOURNAL_NAME_MAX + 1];
@@ -130,17 +158,25 @@ static int check_record(enum jdb db, const MDB_val *k, const MDB_val *v, uint64_
 		return journal_rec_dec_session(v->mv_data, v->mv_size, &s, why);
 	}
 	case JDB_MSGS: {
-		const uint8_t *msg;
-		uint64_t kseq, vseq;
-		size_t len;
+		struct journal_msgs_it it;
+		uint64_t kseq;
 
 		if ((rc = journal_rec_msg_key_dec(k->mv_data, k->mv_size, NULL, &kseq, why)) != 0 ||
-		    (rc = journal_rec_dec_msg(v->mv_data, v->mv_size, &vseq, &msg, &len, why)) != 0)
+		    (rc = journal_rec_dec_msgs(v->mv_data, v->mv_size, &it, why)) != 0)
 			return rc;
-		if (kseq != vseq) {
+		if (kseq != it.mi_first) {
 			*why = "message under another seq's key";
 			return RULES_ECORRUPT;
 		}
+		/* one session's records follow each other: no overlap */
+		if (vs->vs_prev.mv_size == k->mv_size &&
+		    memcmp(vs->vs_prev.mv_data, k->mv_data, k->mv_size - 8) == 0 &&
+		    kseq <= vs->vs_prev_last) {
+			*why = "message batches overlap";
+			return RULES_ECORRUPT;
+		}
+		vs->vs_prev = *k;
+		vs->vs_prev_last = it.mi_last;
 		return 0;
 	}
 	case JDB_EVENTS: {
@@ -154,11 +190,11 @@ static int check_record(enum jdb db, const MDB_val *k, const MDB_val *v, uint64_
 			*why = "event under another number's key";
 			return RULES_ECORRUPT;
 		}
-		if (seq != *next_ev) {
+		if (seq != vs->vs_next_ev) {
 			*why = "gap in the event log";
 			return RULES_ECORRUPT;
 		}
-		(*next_ev)++;
+		vs->vs_next_ev++;
 		return 0;
 	}
 	case JDB_KILL: {
@@ -179,7 +215,7 @@ static int check_record(enum jdb db, const MDB_val *k, const MDB_val *v, uint64_
 /* Walks every record of every database and decodes it; sets j_last_ev. */
 static int verify_records(struct journal *j, MDB_txn *txn, char *err)
 {
-	uint64_t next_ev = 1;
+	struct vstate vs = {1, {0, NULL}, 0};
 
 	for (int db = 0; db < JDB_COUNT; db++) {
 		MDB_cursor *cur;
@@ -196,7 +232,7 @@ static int verify_records(struct journal *j, MDB_txn *txn, char *err)
 			const char *why = "bad record";
 
 			nrec++;
-			if (check_record((enum jdb)db, &k, &v, &next_ev, &why) != 0) {
+			if (check_record((enum jdb)db, &k, &v, &vs, &why) != 0) {
 				mdb_cursor_close(cur);
 				seterr(err, "%s: corrupt: database '%s': %s (record #%zu)", j->j_path,
 				    jdb_names[db], why, nrec);
@@ -210,7 +246,7 @@ static int verify_records(struct journal *j, MDB_txn *txn, char *err)
 			return rules_mdb_err(rc);
 		}
 	}
-	j->j_last_ev = j->j_last_ev_done = next_ev - 1;
+	j->j_last_ev = j->j_last_ev_done = vs.vs_next_ev - 1;
 	return 0;
 }
 
@@ -284,7 +320,7 @@ static int verify(struct journal *j, char *err)
 		rc = RULES_ESCHEMA;
 		goto fail;
 	}
-	if (version != JOURNAL_SCHEMA_VERSION) {
+	if (version != JOURNAL_SCHEMA_VERSION && version != 1) {
 		seterr(err, "%s: corrupt: schema_version %u", j->j_path, (unsigned)version);
 		rc = RULES_ECORRUPT;
 		goto fail;
@@ -302,6 +338,25 @@ static int verify(struct journal *j, char *err)
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
 		return rules_mdb_err(rc);
+	}
+	if (version != JOURNAL_SCHEMA_VERSION) {
+		/* Schema 1 (one record per message) reads as it is; the next
+		 * writes are schema 2's, so the file says 2 from now on. */
+		uint8_t buf[RULES_REC_BUFLEN];
+
+		v.mv_data = buf;
+		v.mv_size = rules_rec_enc_u32(buf, JOURNAL_SCHEMA_VERSION);
+		if ((rc = mdb_txn_begin(j->j_env, NULL, 0, &txn)) == 0) {
+			if ((rc = mdb_put(txn, j->j_dbi[JDB_META], &k, &v, 0)) != 0)
+				mdb_txn_abort(txn);
+			else
+				rc = mdb_txn_commit(txn);
+		}
+		if (rc != 0) {
+			seterr(err, "%s: cannot upgrade the schema to %u: %s", j->j_path,
+			    (unsigned)JOURNAL_SCHEMA_VERSION, mdb_strerror(rc));
+			return rules_mdb_err(rc);
+		}
 	}
 	return 0;
 fail:
@@ -519,6 +574,9 @@ void journal_close(struct journal *j)
 		mdb_txn_abort(j->j_rtxn);
 	if (j->j_env != NULL)
 		mdb_env_close(j->j_env); /* closes the fd: the flock goes with it */
+	for (unsigned i = 0; i < j->j_npend; i++)
+		free(j->j_pend[i].jp_buf);
+	free(j->j_pend);
 	free(j->j_path);
 	free(j);
 }
@@ -526,6 +584,46 @@ void journal_close(struct journal *j)
 unsigned journal_readers_cleared(const struct journal *j)
 {
 	return j->j_readers_cleared;
+}
+
+/* ---- outbound messages gathered per session and turn ------------------------------ */
+
+/* Empties the pending batch of session name (NULL: of every session) and
+ * sets what is known of its top seq. */
+static void pend_discard(struct journal *j, const char *name, uint64_t top)
+{
+	for (unsigned i = 0; i < j->j_npend; i++) {
+		struct jpend *p = &j->j_pend[i];
+
+		if (name != NULL && strcmp(p->jp_name, name) != 0)
+			continue;
+		p->jp_len = JOURNAL_MSGS_HDR;
+		p->jp_count = 0;
+		p->jp_top = top;
+	}
+}
+
+/* The pending batch of session name, made on its first use (one allocation
+ * per session for the life of the journal); NULL if out of memory. */
+static struct jpend *pend_get(struct journal *j, const char *name)
+{
+	struct jpend *p, *v;
+
+	for (unsigned i = 0; i < j->j_npend; i++)
+		if (strcmp(j->j_pend[i].jp_name, name) == 0)
+			return &j->j_pend[i];
+	if ((v = realloc(j->j_pend, (j->j_npend + 1) * sizeof(*v))) == NULL)
+		return NULL;
+	j->j_pend = v;
+	p = &v[j->j_npend];
+	memset(p, 0, sizeof(*p));
+	if ((p->jp_buf = malloc(JP_CAP)) == NULL)
+		return NULL;
+	j->j_npend++;
+	snprintf(p->jp_name, sizeof(p->jp_name), "%s", name);
+	p->jp_len = JOURNAL_MSGS_HDR;
+	p->jp_top = JP_UNKNOWN;
+	return p;
 }
 
 /* ---- turns -------------------------------------------------------------------------- */
@@ -572,13 +670,64 @@ static int turn_fail(struct journal *j, int rc, const char *what, char *err)
 	j->j_wtxn = NULL;
 	j->j_dead = code;
 	j->j_last_ev = j->j_last_ev_done;
+	pend_discard(j, NULL, JP_UNKNOWN);
 	return code;
+}
+
+/* Writes session p's pending batch into the turn (one put). 0 or a turn
+ * failure. */
+static int pend_flush(struct journal *j, struct jpend *p, char *err)
+{
+	uint8_t key[JOURNAL_MSGKEY_LEN];
+	MDB_val k, v;
+	MDB_txn *txn;
+	int rc;
+
+	if (p->jp_count == 0)
+		return 0;
+	if ((rc = turn_txn(j, &txn, err)) != 0)
+		return rc;
+	k.mv_size = journal_rec_msg_key(key, p->jp_name, p->jp_first);
+	k.mv_data = key;
+	journal_rec_seal_msgs(p->jp_buf, p->jp_len, p->jp_count);
+	v.mv_size = p->jp_len;
+	v.mv_data = p->jp_buf;
+	p->jp_len = JOURNAL_MSGS_HDR;
+	p->jp_count = 0;
+	/* Its first seq is above every stored one: never an existing key. */
+	if ((rc = mdb_put(txn, j->j_dbi[JDB_MSGS], &k, &v, MDB_NOOVERWRITE)) != 0)
+		return turn_fail(j, rc, "outbound messages", err);
+	return 0;
+}
+
+static int pend_flush_all(struct journal *j, char *err)
+{
+	int rc;
+
+	for (unsigned i = 0; i < j->j_npend; i++)
+		if ((rc = pend_flush(j, &j->j_pend[i], err)) != 0)
+			return rc;
+	return 0;
+}
+
+/* Before a read of session name's messages inside a turn. */
+static int pend_flush_name(struct journal *j, const char *name)
+{
+	for (unsigned i = 0; i < j->j_npend; i++)
+		if (j->j_pend[i].jp_count > 0 && strcmp(j->j_pend[i].jp_name, name) == 0)
+			return pend_flush(j, &j->j_pend[i], NULL);
+	return 0;
 }
 
 int journal_commit(struct journal *j, char err[RULES_ERRLEN])
 {
 	int rc;
 
+	if (j->j_dead == 0 && j->j_wtxn != NULL && (rc = pend_flush_all(j, err)) != 0) {
+		/* turn_fail() said why; the turn is over */
+		j->j_dead = 0;
+		return rc;
+	}
 	if (j->j_dead != 0) {
 		rc = j->j_dead;
 		seterr(err, "journal turn failed earlier (%s): nothing committed",
@@ -613,6 +762,7 @@ void journal_abort(struct journal *j)
 	j->j_wtxn = NULL;
 	j->j_dead = 0;
 	j->j_last_ev = j->j_last_ev_done;
+	pend_discard(j, NULL, JP_UNKNOWN);
 }
 
 bool journal_in_turn(const struct journal *j)
@@ -676,84 +826,137 @@ int journal_session_get(struct journal *j, const char *name, struct journal_sess
 	return rc;
 }
 
-int journal_msg_get(struct journal *j, const char *name, uint64_t seq, void *buf, size_t cap,
-    size_t *len)
+/*
+ * Puts cur on the record of session key[0..plen) (prefix: length byte and
+ * name) that holds seq, or else on the session's first record above seq.
+ * The record holding seq is the one with the greatest first seq <= seq.
+ * 0 with *k, *v set, MDB_NOTFOUND (nothing at or after seq), or an LMDB code.
+ */
+static int msgs_seek(MDB_cursor *cur, const uint8_t *key, size_t plen, MDB_val *k, MDB_val *v)
 {
-	uint8_t key[JOURNAL_MSGKEY_LEN];
-	const uint8_t *msg;
-	const char *why;
-	uint64_t vseq;
-	size_t n = 0;
-	MDB_txn *txn;
-	MDB_val v;
-	int rc;
+	MDB_val want = {plen + 8, (void *)key};
+	int rc, at;
 
-	if (!journal_name_valid(name) || seq == 0)
-		return RULES_ENOTFOUND;
-	if ((rc = rd_begin(j, &txn)) != 0)
+	*k = want;
+	at = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+	if (at != 0 && at != MDB_NOTFOUND)
+		return at;
+	if (at == 0 && k->mv_size == want.mv_size && memcmp(k->mv_data, key, want.mv_size) == 0)
+		return 0; /* a record starts at seq */
+	rc = mdb_cursor_get(cur, k, v, at == 0 ? MDB_PREV : MDB_LAST);
+	if (rc == 0 && k->mv_size == plen + 8 && memcmp(k->mv_data, key, plen) == 0)
+		return 0; /* the session's last record before seq */
+	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
-	rc = rd_get(j, txn, JDB_MSGS, key, journal_rec_msg_key(key, name, seq), &v);
-	if (rc == 0)
-		rc = journal_rec_dec_msg(v.mv_data, v.mv_size, &vseq, &msg, &n, &why);
-	if (rc == 0 && vseq != seq)
-		rc = RULES_ECORRUPT;
-	if (rc == 0) {
-		*len = n;
-		if (n > cap)
-			rc = RULES_ERANGE;
-		else
-			memcpy(buf, msg, n);
-	}
-	rd_end(j, txn);
-	return rc;
+	if (at == MDB_NOTFOUND)
+		return MDB_NOTFOUND;
+	*k = want;
+	return mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
 }
 
-int journal_msg_range(struct journal *j, const char *name, uint64_t from, uint64_t to,
-    journal_msg_cb *cb, void *arg)
+/* Walks session name's messages from <= seq <= to (to 0: no bound) in the
+ * transaction txn. cb as journal_msg_range. */
+static int msgs_walk(struct journal *j, MDB_txn *txn, const char *name, uint64_t from,
+    uint64_t to, journal_msg_cb *cb, void *arg)
 {
 	uint8_t key[JOURNAL_MSGKEY_LEN];
-	size_t plen; /* the session's key prefix: length byte and name */
+	size_t plen = 1 + strlen(name); /* the session's key prefix */
 	MDB_cursor *cur;
-	MDB_txn *txn;
 	MDB_val k, v;
 	int rc, ret = 0;
 
-	if (!journal_name_valid(name) || from == 0 || (to != 0 && to < from))
-		return RULES_EINVAL;
-	plen = 1 + strlen(name);
-	if ((rc = rd_begin(j, &txn)) != 0)
-		return rc;
-	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_MSGS], &cur)) != 0) {
-		rd_end(j, txn);
+	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_MSGS], &cur)) != 0)
 		return rules_mdb_err(rc);
-	}
-	k.mv_size = journal_rec_msg_key(key, name, from);
-	k.mv_data = key;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	(void)journal_rec_msg_key(key, name, from);
+	for (rc = msgs_seek(cur, key, plen, &k, &v); rc == 0 && ret == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct journal_msgs_it it;
 		const uint8_t *msg;
-		uint64_t kseq, vseq;
+		uint64_t kseq, seq;
 		const char *why;
 		size_t len;
 
 		if (k.mv_size != plen + 8 || memcmp(k.mv_data, key, plen) != 0)
 			break; /* past the session's messages */
 		if (journal_rec_msg_key_dec(k.mv_data, k.mv_size, name, &kseq, &why) != 0 ||
-		    journal_rec_dec_msg(v.mv_data, v.mv_size, &vseq, &msg, &len, &why) != 0 ||
-		    kseq != vseq) {
+		    journal_rec_dec_msgs(v.mv_data, v.mv_size, &it, &why) != 0 ||
+		    kseq != it.mi_first) {
 			ret = RULES_ECORRUPT;
 			break;
 		}
 		if (to != 0 && kseq > to)
 			break;
-		if ((ret = cb(arg, kseq, msg, len)) != 0)
-			break;
+		while (ret == 0 && journal_rec_msgs_next(&it, &seq, &msg, &len)) {
+			if (seq < from)
+				continue;
+			if (to != 0 && seq > to)
+				break;
+			ret = cb(arg, seq, msg, len);
+		}
 	}
 	mdb_cursor_close(cur);
-	rd_end(j, txn);
 	if (ret != 0)
 		return ret;
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : rules_mdb_err(rc);
+}
+
+struct msg_copy {
+	uint64_t mc_seq;
+	void *mc_buf;
+	size_t mc_cap;
+	size_t *mc_len;
+	bool mc_found;
+};
+
+static int copy_one(void *arg, uint64_t seq, const void *msg, size_t len)
+{
+	struct msg_copy *c = arg;
+
+	if (seq != c->mc_seq)
+		return 1; /* past it: not stored */
+	c->mc_found = true;
+	*c->mc_len = len;
+	if (len > c->mc_cap)
+		return RULES_ERANGE;
+	memcpy(c->mc_buf, msg, len);
+	return 1;
+}
+
+int journal_msg_get(struct journal *j, const char *name, uint64_t seq, void *buf, size_t cap,
+    size_t *len)
+{
+	struct msg_copy c = {seq, buf, cap, len, false};
+	MDB_txn *txn;
+	int rc;
+
+	if (!journal_name_valid(name) || seq == 0)
+		return RULES_ENOTFOUND;
+	if ((rc = pend_flush_name(j, name)) != 0)
+		return rc;
+	if ((rc = rd_begin(j, &txn)) != 0)
+		return rc;
+	rc = msgs_walk(j, txn, name, seq, seq, copy_one, &c);
+	rd_end(j, txn);
+	if (rc == 1 || rc == 0)
+		return c.mc_found ? 0 : RULES_ENOTFOUND;
+	return rc;
+}
+
+int journal_msg_range(struct journal *j, const char *name, uint64_t from, uint64_t to,
+    journal_msg_cb *cb, void *arg)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if (!journal_name_valid(name) || from == 0 || (to != 0 && to < from))
+		return RULES_EINVAL;
+	if ((rc = pend_flush_name(j, name)) != 0)
+		return rc;
+	if ((rc = rd_begin(j, &txn)) != 0)
+		return rc;
+	rc = msgs_walk(j, txn, name, from, to, cb, arg);
+	rd_end(j, txn);
+	return rc;
 }
 
 uint64_t journal_last_event(const struct journal *j)
@@ -857,12 +1060,150 @@ int journal_session_put(struct journal *j, const char *name, const struct journa
 	    "session", err);
 }
 
+/* The highest seq stored for session name in txn (0: none). */
+static int msgs_top(struct journal *j, MDB_txn *txn, const char *name, uint64_t *top)
+{
+	uint8_t key[JOURNAL_MSGKEY_LEN];
+	size_t plen = 1 + strlen(name);
+	struct journal_msgs_it it;
+	MDB_cursor *cur;
+	const char *why;
+	MDB_val k, v;
+	int rc;
+
+	*top = 0;
+	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_MSGS], &cur)) != 0)
+		return rc;
+	(void)journal_rec_msg_key(key, name, UINT64_MAX);
+	rc = msgs_seek(cur, key, plen, &k, &v);
+	if (rc == 0 && k.mv_size == plen + 8 && memcmp(k.mv_data, key, plen) == 0) {
+		if (journal_rec_dec_msgs(v.mv_data, v.mv_size, &it, &why) != 0)
+			rc = MDB_CORRUPTED;
+		else
+			*top = it.mi_last;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Puts one MSGS record of one message. */
+static int put_single(struct journal *j, MDB_txn *txn, const char *name, uint64_t seq,
+    const void *msg, size_t len)
+{
+	uint8_t key[JOURNAL_MSGKEY_LEN];
+	MDB_val k = {journal_rec_msg_key(key, name, seq), key};
+	MDB_val v = {JOURNAL_MSGS_HDR + JOURNAL_MSGS_ENTRY + len, NULL};
+	uint8_t *p;
+	int rc;
+
+	/* MDB_RESERVE: the message is copied once, straight into the map. */
+	if ((rc = mdb_put(txn, j->j_dbi[JDB_MSGS], &k, &v, MDB_RESERVE)) != 0)
+		return rc;
+	p = v.mv_data;
+	journal_rec_msgs_entry(p + JOURNAL_MSGS_HDR, seq, len);
+	memcpy(p + JOURNAL_MSGS_HDR + JOURNAL_MSGS_ENTRY, msg, len);
+	journal_rec_seal_msgs(p, v.mv_size, 1);
+	return 0;
+}
+
+/* Appends the entries of it with seq in [lo, hi] to b (a MSGS value being
+ * built); returns how many. */
+static uint32_t copy_entries(struct journal_msgs_it it, uint64_t lo, uint64_t hi, uint8_t *b,
+    size_t *blen, uint64_t *first)
+{
+	const uint8_t *msg;
+	uint32_t n = 0;
+	uint64_t seq;
+	size_t len;
+
+	while (journal_rec_msgs_next(&it, &seq, &msg, &len)) {
+		if (seq < lo || seq > hi)
+			continue;
+		if (n++ == 0)
+			*first = seq;
+		*blen += journal_rec_msgs_entry(b + *blen, seq, len);
+		memcpy(b + *blen, msg, len);
+		*blen += len;
+	}
+	return n;
+}
+
+/*
+ * Stores seq, at or below the session's top, in place of what is stored
+ * there (the rare path: the session went back without a reset). The record
+ * whose range holds seq is split around it, so that one session's records
+ * keep increasing, non-overlapping seqs.
+ */
+static int msg_replace(struct journal *j, MDB_txn *txn, const char *name, uint64_t seq,
+    const void *msg, size_t len)
+{
+	uint8_t key[JOURNAL_MSGKEY_LEN], *copy = NULL;
+	size_t plen = 1 + strlen(name);
+	struct journal_msgs_it it;
+	MDB_cursor *cur;
+	const char *why;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_MSGS], &cur)) != 0)
+		return rc;
+	(void)journal_rec_msg_key(key, name, seq);
+	rc = msgs_seek(cur, key, plen, &k, &v);
+	if (rc == 0 && k.mv_size == plen + 8 && memcmp(k.mv_data, key, plen) == 0) {
+		if (journal_rec_dec_msgs(v.mv_data, v.mv_size, &it, &why) != 0) {
+			rc = MDB_CORRUPTED;
+		} else if (it.mi_first <= seq && seq <= it.mi_last) {
+			/* copied out: the record goes, its pages with it */
+			if ((copy = malloc(v.mv_size)) == NULL) {
+				rc = ENOMEM;
+			} else {
+				memcpy(copy, v.mv_data, v.mv_size);
+				(void)journal_rec_dec_msgs(copy, v.mv_size, &it, &why);
+				rc = mdb_cursor_del(cur, 0);
+			}
+		} else {
+			rc = MDB_NOTFOUND; /* seq is in no record's range */
+		}
+	}
+	mdb_cursor_close(cur);
+	if (rc == 0) {
+		/* the entries below seq, then those above it, each as a record */
+		uint8_t *b = malloc(JOURNAL_MSGS_HDR + (it.mi_end - it.mi_p) + 4);
+		uint64_t bounds[2][2] = {{0, seq - 1}, {seq + 1, UINT64_MAX}};
+
+		for (int part = 0; rc == 0 && part < 2 && b != NULL; part++) {
+			size_t blen = JOURNAL_MSGS_HDR;
+			uint64_t first = 0;
+			uint32_t n = copy_entries(it, bounds[part][0], bounds[part][1], b, &blen,
+			    &first);
+
+			if (n == 0)
+				continue;
+			journal_rec_seal_msgs(b, blen, n);
+			k.mv_size = journal_rec_msg_key(key, name, first);
+			k.mv_data = key;
+			v.mv_size = blen;
+			v.mv_data = b;
+			rc = mdb_put(txn, j->j_dbi[JDB_MSGS], &k, &v, 0);
+		}
+		if (b == NULL)
+			rc = ENOMEM;
+		free(b);
+	} else if (rc == MDB_NOTFOUND) {
+		rc = 0;
+	}
+	free(copy);
+	if (rc != 0)
+		return rc;
+	return put_single(j, txn, name, seq, msg, len);
+}
+
 int journal_msg_put(struct journal *j, const char *name, uint64_t seq, const void *msg,
     size_t len, char err[RULES_ERRLEN])
 {
-	uint8_t key[JOURNAL_MSGKEY_LEN];
-	MDB_val k, v;
+	struct jpend *p;
 	MDB_txn *txn;
+	uint8_t *e;
 	int rc;
 
 	if (!journal_name_valid(name) || seq == 0 || msg == NULL || len == 0 ||
@@ -873,14 +1214,37 @@ int journal_msg_put(struct journal *j, const char *name, uint64_t seq, const voi
 	}
 	if ((rc = turn_txn(j, &txn, err)) != 0)
 		return rc;
-	k.mv_size = journal_rec_msg_key(key, name, seq);
-	k.mv_data = key;
-	v.mv_size = JOURNAL_MSG_HDR + len;
-	/* MDB_RESERVE: the message is copied once, straight into the map. */
-	if ((rc = mdb_put(txn, j->j_dbi[JDB_MSGS], &k, &v, MDB_RESERVE)) != 0)
+	if ((p = pend_get(j, name)) == NULL) {
+		seterr(err, "journal_msg_put: out of memory");
+		return -ENOMEM;
+	}
+	if (p->jp_top == JP_UNKNOWN && (rc = msgs_top(j, txn, name, &p->jp_top)) != 0)
 		return turn_fail(j, rc, "outbound message", err);
-	memcpy((uint8_t *)v.mv_data + JOURNAL_MSG_HDR, msg, len);
-	journal_rec_seal_msg(v.mv_data, seq, len);
+	if (seq <= p->jp_top) {
+		if ((rc = pend_flush(j, p, err)) != 0)
+			return rc;
+		if ((rc = msg_replace(j, txn, name, seq, msg, len)) != 0)
+			return turn_fail(j, rc, "outbound message", err);
+		return 0;
+	}
+	if (JOURNAL_MSGS_ENTRY + len > JP_CAP - JOURNAL_MSGS_HDR) {
+		/* too big to gather: a record of its own */
+		if ((rc = pend_flush(j, p, err)) != 0)
+			return rc;
+		if ((rc = put_single(j, txn, name, seq, msg, len)) != 0)
+			return turn_fail(j, rc, "outbound message", err);
+		p->jp_top = seq;
+		return 0;
+	}
+	if (p->jp_len + JOURNAL_MSGS_ENTRY + len > JP_CAP && (rc = pend_flush(j, p, err)) != 0)
+		return rc;
+	if (p->jp_count++ == 0)
+		p->jp_first = seq;
+	e = p->jp_buf + p->jp_len;
+	journal_rec_msgs_entry(e, seq, len);
+	memcpy(e + JOURNAL_MSGS_ENTRY, msg, len);
+	p->jp_len += JOURNAL_MSGS_ENTRY + len;
+	p->jp_top = seq;
 	return 0;
 }
 
@@ -923,6 +1287,7 @@ int journal_msg_drop(struct journal *j, const char *name, char err[RULES_ERRLEN]
 	}
 	if ((rc = turn_txn(j, &txn, err)) != 0)
 		return rc;
+	pend_discard(j, name, 0);
 	if ((rc = drop_msgs(j, txn, name)) != 0)
 		return turn_fail(j, rc, "drop messages", err);
 	return 0;
@@ -1007,6 +1372,7 @@ int journal_new_day(struct journal *j, uint32_t day, char err[RULES_ERRLEN])
 		return rc;
 	if ((rc = mdb_drop(txn, j->j_dbi[JDB_EVENTS], 0)) != 0)
 		return turn_fail(j, rc, "new day: clear events", err);
+	pend_discard(j, NULL, 0);
 	if ((rc = mdb_drop(txn, j->j_dbi[JDB_MSGS], 0)) != 0)
 		return turn_fail(j, rc, "new day: clear messages", err);
 	if ((rc = reset_sessions(j, txn, day, &why)) != 0)

@@ -11,7 +11,9 @@
  *
  *   meta      "schema_version" -> u32, "trading_day" -> u32 (YYYYMMDD)
  *   sessions  session name     -> struct journal_session
- *   msgs      u8 len, session name, u64 seq big-endian -> raw message bytes
+ *   msgs      u8 len, session name, u64 seq big-endian -> the session's
+ *             outbound messages of one turn, from that seq (schema 2; a
+ *             schema 1 file, one message per record, is read and upgraded)
  *   events    u64 event number big-endian -> struct journal_event
  *   kill      "state"          -> struct journal_kill
  *
@@ -60,7 +62,7 @@
 #include "engine.h"
 #include "rules.h"
 
-#define JOURNAL_SCHEMA_VERSION 1
+#define JOURNAL_SCHEMA_VERSION 2
 #define JOURNAL_MAPSIZE_DEFAULT ((size_t)1 << 30) /* 1 GiB */
 /* A session name ("router1/router"): 1..JOURNAL_NAME_MAX printable ASCII
  * characters (0x21..0x7e). Route names in events are rules_id_valid(). */
@@ -130,8 +132,13 @@ int journal_session_put(struct journal *, const char *name, const struct journal
 /* ---- outbound messages (ResendRequest) -------------------------------------- */
 
 /* Stores msg[0..len) as sent with MsgSeqNum seq on session name (replacing
- * one stored under the same seq). 0, RULES_EINVAL (bad name, seq 0, len 0
- * or > JOURNAL_MSG_MAX), or a turn failure. */
+ * one stored under the same seq), in the current turn. The messages of one
+ * session and turn are gathered and written as one record when the turn
+ * commits (or when that session's messages are read, or 256 KiB gather):
+ * a map-full failure may then show at journal_commit() rather than here.
+ * Seqs above every stored one (the normal case) cost a copy; a seq at or
+ * below one takes a slower path. 0, RULES_EINVAL (bad name, seq 0, len 0 or
+ * > JOURNAL_MSG_MAX), -ENOMEM, or a turn failure. */
 int journal_msg_put(struct journal *, const char *name, uint64_t seq, const void *msg,
     size_t len, char err[RULES_ERRLEN]);
 /* Copies message seq of session name into buf[0..cap); *len is its length.

@@ -184,6 +184,23 @@ void journal_rec_seal_msg(uint8_t *buf, uint64_t seq, size_t len)
 	rules_rec_seal(buf, JOURNAL_MSG_HDR + len, JOURNAL_REC_MSG);
 }
 
+size_t journal_rec_msgs_entry(uint8_t *p, uint64_t seq, size_t len)
+{
+	struct enc e = {p, 0};
+
+	put_u64(&e, seq);
+	put_u32(&e, (uint32_t)len);
+	return JOURNAL_MSGS_ENTRY;
+}
+
+void journal_rec_seal_msgs(uint8_t *buf, size_t len, uint32_t count)
+{
+	struct enc e = {buf, RULES_REC_HDR_LEN};
+
+	put_u32(&e, count);
+	rules_rec_seal(buf, len, JOURNAL_REC_MSGS);
+}
+
 /* ---- decoding ---------------------------------------------------------------- */
 
 struct dec {
@@ -423,6 +440,106 @@ int journal_rec_dec_msg(const void *v, size_t n, uint64_t *seq, const uint8_t **
 	*msg = d.d_buf + d.d_off;
 	*len = d.d_len - d.d_off;
 	return 0;
+}
+
+static uint64_t le_at(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+int journal_rec_dec_msgs(const void *v, size_t n, struct journal_msgs_it *it, const char **why)
+{
+	const uint8_t *p, *end;
+	const char *why1;
+	uint64_t prev = 0;
+	size_t plen;
+	uint32_t count;
+
+	memset(it, 0, sizeof(*it));
+	if (rules_rec_open(v, n, JOURNAL_REC_MSGS, &p, &plen, &why1) != 0) {
+		const uint8_t *msg;
+		uint64_t seq;
+		size_t len;
+
+		/* schema 1: one message per record */
+		if (journal_rec_dec_msg(v, n, &seq, &msg, &len, why) != 0) {
+			if (strstr(*why, "type") != NULL)
+				*why = why1; /* neither type: say what MSGS said */
+			return RULES_ECORRUPT;
+		}
+		it->mi_p = msg;
+		it->mi_end = msg + len;
+		it->mi_first = it->mi_last = seq;
+		it->mi_count = 1;
+		it->mi_single = true;
+		return 0;
+	}
+	end = p + plen;
+	if (plen < 4 || (count = (uint32_t)le_at(p, 4)) == 0) {
+		*why = "message batch without messages";
+		return RULES_ECORRUPT;
+	}
+	it->mi_p = p + 4;
+	it->mi_end = end;
+	it->mi_count = count;
+	p += 4;
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t seq;
+		size_t len;
+
+		if ((size_t)(end - p) < JOURNAL_MSGS_ENTRY) {
+			*why = "record too short";
+			return RULES_ECORRUPT;
+		}
+		seq = le_at(p, 8);
+		len = (size_t)le_at(p + 8, 4);
+		p += JOURNAL_MSGS_ENTRY;
+		if (seq <= prev || len == 0 || len > JOURNAL_MSG_MAX) {
+			*why = "message batch entry fails validation";
+			return RULES_ECORRUPT;
+		}
+		if ((size_t)(end - p) < len) {
+			*why = "record too short";
+			return RULES_ECORRUPT;
+		}
+		p += len;
+		if (i == 0)
+			it->mi_first = seq;
+		prev = seq;
+	}
+	if (p != end) {
+		*why = "trailing bytes after the record";
+		return RULES_ECORRUPT;
+	}
+	it->mi_last = prev;
+	return 0;
+}
+
+bool journal_rec_msgs_next(struct journal_msgs_it *it, uint64_t *seq, const uint8_t **msg,
+    size_t *len)
+{
+	size_t n;
+
+	if (it->mi_count == 0)
+		return false;
+	it->mi_count--;
+	if (it->mi_single) {
+		*seq = it->mi_first;
+		*msg = it->mi_p;
+		*len = (size_t)(it->mi_end - it->mi_p);
+		it->mi_p = it->mi_end;
+		return true;
+	}
+	*seq = le_at(it->mi_p, 8);
+	n = (size_t)le_at(it->mi_p + 8, 4);
+	*msg = it->mi_p + JOURNAL_MSGS_ENTRY;
+	*len = n;
+	it->mi_p += JOURNAL_MSGS_ENTRY + n;
+	return true;
 }
 
 /* ---- validation shared by the writers and the decoders ------------------------- */

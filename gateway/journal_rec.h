@@ -8,7 +8,11 @@
  *
  *   META_U32   rules.mdb's RULES_REC_META_U32 record, reused as is
  *   SESSION    u64 next_in, u64 next_out, u32 day
- *   MSG        u64 seq, then the message bytes (the rest of the value)
+ *   MSG        u64 seq, then the message bytes (the rest of the value);
+ *              schema 1 wrote one per message, schema 2 reads them still
+ *   MSGS       u32 count >= 1, then count x (u64 seq, u32 len, len bytes):
+ *              the outbound messages of one session written in one turn,
+ *              seqs strictly increasing (schema 2)
  *   EVENT      u64 seq, u8 type, id route, then by type:
  *                ORDER   u8 kind, id clordid, id origclordid, id parent,
  *                        id account, id symbol, u8 side, u8 ordtype, i64 qty,
@@ -26,7 +30,8 @@
  * phrase.
  *
  * Keys: sessions = the name; msgs = u8 name length + name + u64 seq
- * big-endian (one session's messages are contiguous, in seq order); events =
+ * big-endian, the seq of the record's first message (one session's records
+ * are contiguous, in seq order, and their seqs do not overlap); events =
  * u64 seq big-endian (rules_rec_seq_key); meta and kill = a fixed name.
  */
 #ifndef GW_JOURNAL_REC_H
@@ -43,12 +48,16 @@ enum journal_rec_type {
 	JOURNAL_REC_MSG = RULES_REC_FOREIGN + 2,
 	JOURNAL_REC_EVENT = RULES_REC_FOREIGN + 3,
 	JOURNAL_REC_KILL = RULES_REC_FOREIGN + 4,
+	/* + 5 is kept for the kill log */
+	JOURNAL_REC_MSGS = RULES_REC_FOREIGN + 6,
 };
 
 /* Large enough for every record but MSG (whose payload is the message). */
 #define JOURNAL_REC_BUFLEN 1024
 #define JOURNAL_MSG_HDR (RULES_REC_HDR_LEN + 8) /* a MSG value before its bytes */
 #define JOURNAL_MSGKEY_LEN (1 + JOURNAL_NAME_MAX + 8)
+#define JOURNAL_MSGS_HDR (RULES_REC_HDR_LEN + 4) /* a MSGS value before its entries */
+#define JOURNAL_MSGS_ENTRY 12                     /* u64 seq, u32 len */
 
 /* Session names: 1..JOURNAL_NAME_MAX printable ASCII (0x21..0x7e). */
 bool journal_name_valid(const char *name);
@@ -77,6 +86,27 @@ int journal_rec_dec_kill(const void *v, size_t n, struct journal_kill *out, cons
 /* Points *msg / *len at the message bytes inside v; *seq gets the seq. */
 int journal_rec_dec_msg(const void *v, size_t n, uint64_t *seq, const uint8_t **msg,
     size_t *len, const char **why);
+
+/* A MSGS value in buf[0..len): the entries are at buf + JOURNAL_MSGS_HDR
+ * (each written with journal_rec_msgs_entry() then its bytes); writes the
+ * count and the header. */
+void journal_rec_seal_msgs(uint8_t *buf, size_t len, uint32_t count);
+/* Writes an entry's head (seq, len) at p; returns JOURNAL_MSGS_ENTRY. */
+size_t journal_rec_msgs_entry(uint8_t *p, uint64_t seq, size_t len);
+
+/* The messages of a msgs value, MSGS or (schema 1) MSG. dec checks the whole
+ * record (framing, every entry: seq >= 1 and increasing, 1..JOURNAL_MSG_MAX
+ * bytes, exact length) and sets the first and last seqs; next then gives
+ * the entries in order (true while there is one). */
+struct journal_msgs_it {
+	const uint8_t *mi_p, *mi_end;
+	uint64_t mi_first, mi_last;
+	uint32_t mi_count;
+	bool mi_single; /* a schema 1 MSG record */
+};
+int journal_rec_dec_msgs(const void *v, size_t n, struct journal_msgs_it *it, const char **why);
+bool journal_rec_msgs_next(struct journal_msgs_it *it, uint64_t *seq, const uint8_t **msg,
+    size_t *len);
 
 /* msgs keys: the encoder takes a valid name; the decoder checks name and
  * seq (>= 1) and, if want != NULL, that the name is want. */

@@ -1358,8 +1358,8 @@ static void test_schema_and_forged_records(void **state)
 
 	populate(fx->path);
 	/* a newer schema is refused by name */
-	raw_put(fx->path, "meta", "schema_version", 14, rec, rules_rec_enc_u32(rec, 2));
-	open_fails(fx->path, &cfg_sync, RULES_ESCHEMA, "newer than this binary's 1");
+	raw_put(fx->path, "meta", "schema_version", 14, rec, rules_rec_enc_u32(rec, 3));
+	open_fails(fx->path, &cfg_sync, RULES_ESCHEMA, "newer than this binary's 2");
 	raw_put(fx->path, "meta", "schema_version", 14, rec, rules_rec_enc_u32(rec, 0));
 	open_fails(fx->path, &cfg_sync, RULES_ECORRUPT, "schema_version 0");
 	raw_put(fx->path, "meta", "schema_version", 14, rec, rules_rec_enc_u32(rec, 1));
@@ -1423,9 +1423,16 @@ static void test_schema_and_forged_records(void **state)
 		raw_put(fx->path, "msgs", mk, journal_rec_msg_key(mk, "s", 7), mv,
 		    JOURNAL_MSG_HDR + 5);
 		open_fails(fx->path, &cfg_sync, RULES_ECORRUPT, "another seq's key");
+		/* a record inside the range of another of the same session */
 		journal_rec_seal_msg(mv, 7, 5);
 		raw_put(fx->path, "msgs", mk, journal_rec_msg_key(mk, "s", 7), mv,
 		    JOURNAL_MSG_HDR + 5);
+		open_fails(fx->path, &cfg_sync, RULES_ECORRUPT, "message batches overlap");
+		raw_put(fx->path, "msgs", mk, journal_rec_msg_key(mk, "s", 7), NULL, 0);
+		/* a schema 1 record (one message) of another session is fine */
+		raw_put(fx->path, "msgs", mk, journal_rec_msg_key(mk, "t", 7), mv,
+		    JOURNAL_MSG_HDR + 5);
+		journal_close(jopen(fx->path, &cfg_sync));
 	}
 	/* an unknown kill key, an unknown database */
 	raw_put(fx->path, "kill", "other", 5, rec, rules_rec_enc_u32(rec, 1));
@@ -1434,6 +1441,207 @@ static void test_schema_and_forged_records(void **state)
 	journal_close(jopen(fx->path, &cfg_sync));
 	raw_put(fx->path, "extra", "k", 1, "v", 1);
 	open_fails(fx->path, &cfg_sync, RULES_ECORRUPT, "unknown database 'extra'");
+}
+
+/* The seqs journal_msg_range gives for session name from..to, and checks
+ * each body is the one put_msg (or put_msg_v, version v) wrote. */
+static size_t range_seqs(struct journal *j, const char *name, uint64_t from, uint64_t to,
+    uint64_t *out, size_t cap)
+{
+	struct got_msgs g;
+
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(journal_msg_range(j, name, from, to, collect_msg, &g), 0);
+	assert_true(g.n <= cap && g.n <= 64);
+	for (size_t i = 0; i < g.n; i++) {
+		char body[64];
+
+		out[i] = g.seq[i];
+		if (i > 0)
+			assert_true(out[i] > out[i - 1]);
+		snprintf(body, sizeof(body), "34=%" PRIu64 "|s=%s|", g.seq[i], name);
+		assert_non_null(strstr(g.body[i], body));
+	}
+	return g.n;
+}
+
+static void put_msg_v(struct journal *j, const char *session, uint64_t seq, int v)
+{
+	char body[64], err[RULES_ERRLEN];
+	int n = snprintf(body, sizeof(body), "8=FIX.4.4|35=D|v=%d|34=%" PRIu64 "|s=%s|", v, seq,
+	    session);
+
+	assert_int_equal(journal_msg_put(j, session, seq, body, (size_t)n, err), 0);
+}
+
+/* Schema 2 gathers a session's messages of a turn into one record: ranges
+ * that start and end inside records, several records per turn (a read in
+ * the turn writes what was gathered so far), sessions interleaved, a seq
+ * stored again (inside a committed record, inside the turn's, in a gap),
+ * and all of it verified again at open. */
+static void test_msg_batches(void **state)
+{
+	struct fx *fx = *state;
+	struct journal *j = jopen(fx->path, &cfg_nosync);
+	uint64_t got[64];
+	char buf[128];
+	size_t n, len;
+
+	/* turn 1: a 1..10 (no 4), b 1..5; turn 2: a 11..20 with a read of a in
+	 * the middle (two records in one turn), b 6..7 */
+	for (uint64_t s = 1; s <= 10; s++) {
+		if (s != 4)
+			put_msg(j, "a", s);
+		if (s <= 5)
+			put_msg(j, "b", s);
+	}
+	commit_ok(j);
+	for (uint64_t s = 11; s <= 20; s++) {
+		put_msg(j, "a", s);
+		if (s == 15) {
+			n = range_seqs(j, "a", 14, 15, got, 64);
+			assert_true(n == 2 && got[0] == 14 && got[1] == 15);
+		}
+	}
+	put_msg(j, "b", 6);
+	put_msg(j, "b", 7);
+	/* the turn's own records are read before the commit */
+	n = range_seqs(j, "a", 9, 17, got, 64);
+	assert_int_equal(n, 9);
+	assert_true(got[0] == 9 && got[8] == 17);
+	commit_ok(j);
+	n = range_seqs(j, "a", 3, 0, got, 64);
+	assert_int_equal(n, 17); /* 3, 5..20 */
+	assert_true(got[0] == 3 && got[1] == 5 && got[16] == 20);
+	n = range_seqs(j, "b", 5, 6, got, 64);
+	assert_true(n == 2 && got[0] == 5 && got[1] == 6);
+	assert_int_equal(range_seqs(j, "a", 21, 0, got, 64), 0);
+	assert_int_equal(range_seqs(j, "a", 4, 4, got, 64), 0);
+	assert_int_equal(journal_msg_get(j, "a", 4, buf, sizeof(buf), &len), RULES_ENOTFOUND);
+	assert_int_equal(journal_msg_get(j, "a", 21, buf, sizeof(buf), &len), RULES_ENOTFOUND);
+	assert_int_equal(journal_msg_get(j, "a", 10, buf, sizeof(buf), &len), 0);
+	assert_int_equal(journal_msg_get(j, "a", 11, buf, sizeof(buf), &len), 0);
+	assert_int_equal(journal_msg_get(j, "b", 1, buf, sizeof(buf), &len), 0);
+
+	/* stored again: 5 (inside committed 1..10), 4 (a gap there), 21 then 21
+	 * again in the same turn, 12 (inside a record of turn 2) */
+	put_msg_v(j, "a", 5, 2);
+	put_msg_v(j, "a", 4, 2);
+	put_msg(j, "a", 21);
+	put_msg_v(j, "a", 21, 2);
+	put_msg_v(j, "a", 12, 2);
+	commit_ok(j);
+	journal_close(j);
+	j = jopen(fx->path, &cfg_sync); /* verified: no overlap */
+	n = range_seqs(j, "a", 1, 0, got, 64);
+	assert_int_equal(n, 21);
+	for (uint64_t s = 1; s <= 21; s++)
+		assert_true(got[s - 1] == s);
+	for (uint64_t s = 1; s <= 21; s++) {
+		char want[64];
+		int v = s == 4 || s == 5 || s == 12 || s == 21 ? 2 : 0;
+
+		assert_int_equal(journal_msg_get(j, "a", s, buf, sizeof(buf), &len), 0);
+		if (v != 0)
+			snprintf(want, sizeof(want), "8=FIX.4.4|35=D|v=%d|34=%" PRIu64 "|s=a|", v, s);
+		else
+			snprintf(want, sizeof(want), "8=FIX.4.4|35=D|34=%" PRIu64 "|s=a|", s);
+		assert_int_equal(len, strlen(want));
+		assert_memory_equal(buf, want, len);
+	}
+	n = range_seqs(j, "b", 1, 0, got, 64);
+	assert_int_equal(n, 7);
+
+	/* more than a gathering buffer in one turn, and one message bigger
+	 * than it: every byte back */
+	{
+		size_t big = 300 * 1024, each = 20000;
+		char *m = malloc(big), *back = malloc(big), err[RULES_ERRLEN];
+
+		for (size_t i = 0; i < big; i++)
+			m[i] = (char)('a' + i % 23);
+		for (uint64_t s = 100; s < 130; s++) {
+			m[0] = (char)('A' + s % 26);
+			assert_int_equal(journal_msg_put(j, "c", s, m, each, err), 0);
+		}
+		assert_int_equal(journal_msg_put(j, "c", 130, m, big, err), 0);
+		put_msg(j, "c", 131);
+		commit_ok(j);
+		journal_close(j);
+		j = jopen(fx->path, &cfg_nosync);
+		for (uint64_t s = 100; s < 130; s++) {
+			m[0] = (char)('A' + s % 26);
+			assert_int_equal(journal_msg_get(j, "c", s, back, big, &len), 0);
+			assert_int_equal(len, each);
+			assert_memory_equal(back, m, each);
+		}
+		m[0] = (char)('A' + 129 % 26);
+		assert_int_equal(journal_msg_get(j, "c", 130, back, big, &len), 0);
+		assert_int_equal(len, big);
+		assert_memory_equal(back, m, big);
+		assert_int_equal(journal_msg_get(j, "c", 131, back, big, &len), 0);
+		free(m);
+		free(back);
+	}
+	journal_close(j);
+}
+
+/* A schema 1 file (one MSG record per message) opens, reads, takes new
+ * messages after its own, and says schema 2 from then on: an older binary
+ * refuses it by name. */
+static void test_msgs_schema1(void **state)
+{
+	struct fx *fx = *state;
+	struct journal *j = jopen(fx->path, &cfg_sync);
+	uint8_t rec[RULES_REC_BUFLEN], mk[JOURNAL_MSGKEY_LEN], mv[128];
+	uint64_t got[64];
+	size_t n;
+
+	commit_ok(j);
+	journal_close(j);
+	raw_put(fx->path, "meta", "schema_version", 14, rec, rules_rec_enc_u32(rec, 1));
+	for (uint64_t s = 1; s <= 3; s++) {
+		int l = snprintf((char *)mv + JOURNAL_MSG_HDR, sizeof(mv) - JOURNAL_MSG_HDR,
+		    "8=FIX.4.4|35=D|34=%" PRIu64 "|s=a|", s);
+
+		journal_rec_seal_msg(mv, s, (size_t)l);
+		raw_put(fx->path, "msgs", mk, journal_rec_msg_key(mk, "a", s), mv,
+		    JOURNAL_MSG_HDR + (size_t)l);
+	}
+	j = jopen(fx->path, &cfg_sync);
+	n = range_seqs(j, "a", 2, 0, got, 64);
+	assert_true(n == 2 && got[0] == 2 && got[1] == 3);
+	put_msg(j, "a", 4);
+	put_msg(j, "a", 5);
+	put_msg_v(j, "a", 2, 2); /* replaces a schema 1 record */
+	commit_ok(j);
+	journal_close(j);
+	j = jopen(fx->path, &cfg_sync);
+	n = range_seqs(j, "a", 1, 0, got, 64);
+	assert_int_equal(n, 5);
+	for (uint64_t s = 1; s <= 5; s++)
+		assert_true(got[s - 1] == s);
+	journal_close(j);
+	/* the file now says 2 */
+	{
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		MDB_val k = {14, (void *)"schema_version"}, v;
+		const char *why;
+		uint32_t version = 0;
+
+		assert_int_equal(mdb_env_create(&env), 0);
+		assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+		assert_int_equal(mdb_env_open(env, fx->path, MDB_NOSUBDIR | MDB_RDONLY, 0600), 0);
+		assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+		assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+		assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+		assert_int_equal(rules_rec_dec_u32(v.mv_data, v.mv_size, &version, &why), 0);
+		assert_int_equal(version, 2);
+		mdb_txn_abort(txn);
+		mdb_env_close(env);
+	}
 }
 
 static void test_lmdb_without_journal(void **state)
@@ -1588,6 +1796,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lmdb_without_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_day, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writemap_either_way, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msg_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msgs_schema1, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
