@@ -16,6 +16,9 @@
 #define OBUF_CAP 65536
 #define NSEC INT64_C(1000000000)
 #define LOGOUT_WAIT_NS (2 * NSEC)
+/* A resend stops queuing while the conn's output buffer is more than half
+ * full and looks again this often (see resend_pump). */
+#define RESEND_POLL_NS (INT64_C(5) * 1000000)
 
 struct session {
 	uint32_t s_magic;
@@ -37,6 +40,13 @@ struct session {
 	struct loop_timer s_tick;         /* heartbeats, test requests (1 s) */
 	struct loop_timer s_deadline;     /* logon / logout timeout */
 	struct session_counters s_cnt;
+	/* A resend being served, paced by the conn's output buffer: the peer
+	 * asked for [s_rs_next .. s_rs_to]; application messages from
+	 * s_rs_held on are stored but not queued while it lasts, and go out
+	 * after it, in order. */
+	bool s_rs_active;
+	uint64_t s_rs_next, s_rs_to, s_rs_held;
+	struct loop_timer s_rs_timer;
 	char s_name[96];
 	char s_down_reason[160];          /* why it last went down (or detached) */
 	char *s_obuf;                     /* outbound scratch, OBUF_CAP */
@@ -132,6 +142,8 @@ static int send_msg(struct session *s, const char *type, session_fill_cb *fill, 
 	}
 	if (app && s->s_state != SESSION_ACTIVE)
 		return 0; /* stored for the peer's resend (sc_queue_when_down) */
+	if (app && s->s_rs_active)
+		return 0; /* stored: goes out after the resend being served */
 	rc = queue(s, s->s_obuf, len);
 	/* A stored application message has its number: a connection that is
 	 * closing (or was closed for a full buffer by conn_send) still gets it
@@ -173,6 +185,8 @@ int session_relay(struct session *s, const struct fix_msg *in, const struct fix_
 	}
 	if (s->s_state != SESSION_ACTIVE)
 		return 0; /* stored for the peer's resend */
+	if (s->s_rs_active)
+		return 0; /* stored: goes out after the resend being served */
 	(void)queue(s, s->s_obuf, len); /* stored: sent now or by a resend */
 	return 0;
 }
@@ -275,9 +289,23 @@ static int gap_fill(struct session *s, uint64_t seq, uint64_t new_seq)
 
 /* ---- resend ---------------------------------------------------------------------- */
 
+/*
+ * A ResendRequest is served by walking the store from s_rs_next, queuing
+ * each stored application message again (PossDupFlag=Y, OrigSendingTime)
+ * and a SequenceReset-GapFill over each run of numbers not stored (session
+ * messages). A range can be far larger than the conn's output buffer, so
+ * the walk stops while the buffer is more than half full and a timer
+ * resumes it when the socket has taken some (RESEND_POLL_NS). Until the
+ * walk is done, new application messages are stored and not queued: they
+ * follow the resent ones, as sent the first time (they were never on the
+ * wire), so that the peer sees every number in order.
+ */
+#define RESEND_PAUSE 1
+
 struct resend {
 	struct session *s;
 	uint64_t next;  /* first number not yet covered */
+	size_t floor;   /* pause while the conn has less room than this */
 	int rc;
 };
 
@@ -293,6 +321,25 @@ static int resend_one(void *arg, uint64_t seq, const char *msg, size_t len)
 
 	if (seq < r->next)
 		return 0;
+	if (conn_room(s->s_conn) < r->floor)
+		return RESEND_PAUSE; /* r->next is where to go on */
+	if (seq > s->s_rs_to) {
+		/* the asked range ends with session messages: fill them first */
+		if (r->next <= s->s_rs_to) {
+			if ((rc = gap_fill(s, r->next, s->s_rs_to + 1)) != 0)
+				return r->rc = rc;
+			r->next = s->s_rs_to + 1;
+		}
+		if (seq < s->s_rs_held)
+			return 0; /* sent before the request, not asked for */
+		/* held while the resend lasted: now on the wire for the first
+		 * time, as it was built; from now on it counts as sent */
+		if ((rc = queue(s, msg, len)) != 0)
+			return r->rc = rc;
+		r->next = seq + 1;
+		s->s_rs_held = seq + 1;
+		return 0;
+	}
 	if (seq > r->next && (rc = gap_fill(s, r->next, seq)) != 0)
 		return r->rc = rc;
 	if ((rc = fix_parse(&s->s_resend_msg, msg, len, NULL, &rej)) != 0)
@@ -310,21 +357,68 @@ static int resend_one(void *arg, uint64_t seq, const char *msg, size_t len)
 	return 0;
 }
 
+static void resend_end(struct session *s)
+{
+	s->s_rs_active = false;
+	loop_timer_cancel(s->s_loop, &s->s_rs_timer);
+}
+
+/* Queues as much of the resend as the conn's buffer takes (see above). */
+static void resend_pump(struct session *s)
+{
+	struct resend r = {s, s->s_rs_next, 0, 0};
+	size_t cap;
+	int rc;
+
+	if (!s->s_rs_active)
+		return;
+	if (s->s_conn == NULL || s->s_state != SESSION_ACTIVE) {
+		resend_end(s);
+		return;
+	}
+	cap = conn_room(s->s_conn) + conn_pending(s->s_conn);
+	r.floor = cap / 2;
+	rc = s->s_store.ss_each_out(s->s_store.ss_arg, r.next, s->s_next_out - 1, resend_one, &r);
+	if (rc == RESEND_PAUSE) {
+		s->s_rs_next = r.next;
+		(void)loop_timer_set(s->s_loop, &s->s_rs_timer, RESEND_POLL_NS);
+		return;
+	}
+	if (rc == 0 && r.rc == 0 && r.next <= s->s_rs_to)
+		r.rc = gap_fill(s, r.next, s->s_rs_to + 1);
+	resend_end(s);
+	if (r.rc == 0 && rc != 0)
+		r.rc = rc;
+	if (r.rc != 0 && s->s_conn != NULL)
+		conn_close(s->s_conn, false, "%s: resend failed: %s", s->s_name,
+		    fix_strerror(r.rc));
+}
+
+static void on_resend_timer(struct loop *l, void *arg)
+{
+	(void)l;
+	resend_pump(sess_of(arg));
+}
+
 static void serve_resend(struct session *s, uint64_t from, uint64_t to)
 {
-	struct resend r = {s, from, 0};
 	uint64_t last = s->s_next_out - 1;
 
 	if (to == 0 || to > last)
 		to = last;
+	/* A new request replaces one being served (the peer asks again from
+	 * where it is); messages held for the old one stay held, and were
+	 * never sent: not something to resend. */
+	if (s->s_rs_active && to >= s->s_rs_held)
+		to = s->s_rs_held - 1;
 	if (from > to)
 		return;
-	s->s_store.ss_each_out(s->s_store.ss_arg, from, to, resend_one, &r);
-	if (r.rc == 0 && r.next <= to)
-		r.rc = gap_fill(s, r.next, to + 1);
-	if (r.rc != 0 && s->s_conn != NULL)
-		conn_close(s->s_conn, false, "%s: resend failed: %s", s->s_name,
-		    fix_strerror(r.rc));
+	if (!s->s_rs_active)
+		s->s_rs_held = s->s_next_out;
+	s->s_rs_active = true;
+	s->s_rs_next = from;
+	s->s_rs_to = to;
+	resend_pump(s);
 }
 
 /* ---- state changes ---------------------------------------------------------------- */
@@ -339,6 +433,7 @@ static void go_down(struct session *s, bool clean, const char *reason)
 	loop_timer_cancel(s->s_loop, &s->s_deadline);
 	s->s_test_pending = false;
 	s->s_resend_until = 0;
+	resend_end(s);
 	if (was != SESSION_DOWN && s->s_ops.so_down != NULL)
 		s->s_ops.so_down(s, clean, reason, s->s_arg);
 }
@@ -752,6 +847,7 @@ int session_new(struct session **out, struct loop *l, const struct session_confi
 	snprintf(s->s_name, sizeof(s->s_name), "%s", cfg->sc_name ? cfg->sc_name : "session");
 	loop_timer_init(&s->s_tick, on_tick, s);
 	loop_timer_init(&s->s_deadline, on_deadline, s);
+	loop_timer_init(&s->s_rs_timer, on_resend_timer, s);
 	*out = s;
 	return 0;
 }
@@ -762,6 +858,7 @@ void session_free(struct session *s)
 		return;
 	loop_timer_cancel(s->s_loop, &s->s_tick);
 	loop_timer_cancel(s->s_loop, &s->s_deadline);
+	loop_timer_cancel(s->s_loop, &s->s_rs_timer);
 	free(s->s_obuf);
 	s->s_magic = 0;
 	free(s);

@@ -19,7 +19,10 @@
  * the bytes on the conn; the owner's commit-then-flush makes them leave.
  * Only application messages are stored: a resend replays them with
  * PossDupFlag=Y and OrigSendingTime, and fills admin numbers with
- * SequenceReset-GapFill.
+ * SequenceReset-GapFill. A resend is paced by the conn's output buffer (it
+ * stops while the buffer is half full and resumes on a 5 ms timer);
+ * application messages sent while one is being served are stored and
+ * queued after it, in order.
  */
 #ifndef GW_SESSION_H
 #define GW_SESSION_H

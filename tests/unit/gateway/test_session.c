@@ -46,7 +46,7 @@ static int gteardown(void **state)
 
 /* ---- an in-memory session store ------------------------------------------------ */
 
-#define MAXOUT 64
+#define MAXOUT 1024
 struct mstore {
 	uint64_t next_in, next_out;
 	char *msg[MAXOUT];
@@ -110,7 +110,7 @@ static void ms_free(struct mstore *m)
 
 /* ---- the world: loop, session (acceptor) and a raw peer (initiator) ------------ */
 
-#define MAXMSG 64
+#define MAXMSG 1400
 struct world {
 	struct loop *l;
 	struct conn_set *set;
@@ -559,6 +559,62 @@ static void test_resend_request_served(void **state)
 	world_free(&w);
 }
 
+static int fill_text(struct fix_builder *b, void *arg)
+{
+	char text[200];
+
+	(void)arg;
+	memset(text, 'x', sizeof(text));
+	return fix_add_str(b, 58, text, sizeof(text));
+}
+
+/* A ResendRequest for far more than the conn's output buffer holds (600
+ * messages of ~290 bytes, 16 KiB of buffer) is served a part at a time as
+ * the socket drains, not refused by closing the conn as too slow; an
+ * application message sent meanwhile waits and follows the resent ones,
+ * in order, as a first send. */
+static void test_resend_paced(void **state)
+{
+	struct world w;
+	int i, base, n = 600;
+	char want[24];
+
+	(void)state;
+	world_init(&w, FIX_44);
+	w.p.cp_out_cap = 16 * 1024;
+	logon(&w);                                     /* our Logon was 1 */
+	for (i = 0; i < n; i += 20) {
+		for (int k = 0; k < 20; k++)
+			assert_int_equal(session_send(w.s, "8", fill_text, NULL), 0);
+		RUN_UNTIL(&w, w.nrx >= 1 + i + 20);
+	}
+	assert_int_equal(session_next_out(w.s), 602);
+	base = w.nrx;
+	PEER_SEND(&w, "2", "7=1", "16=0", NULL);
+	RUN_UNTIL(&w, w.nrx >= base + 20);
+	assert_true(w.nrx < base + 1 + n); /* still going: paced */
+	assert_int_equal(session_send(w.s, "8", fill_text, NULL), 0); /* 602, held */
+	RUN_UNTIL(&w, w.nrx >= base + 1 + n + 1);
+	assert_non_null(w.sconn);
+	assert_string_equal(w.peer_closed, "");
+	/* 1 (Logon) gap-filled to 2, then 2..601 with PossDupFlag, then 602 */
+	assert_true(rx_is(&w, base, 35, "4"));
+	assert_true(rx_is(&w, base, 36, "2"));
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "%d", i + 2);
+		assert_true(rx_is(&w, base + 1 + i, 34, want));
+		assert_true(rx_is(&w, base + 1 + i, 43, "Y"));
+	}
+	assert_true(rx_is(&w, base + 1 + n, 34, "602"));
+	assert_int_equal(fix_find(rxmsg(&w, base + 1 + n), 43), -1);
+	assert_int_equal(session_counters(w.s)->sc_resends_served, n);
+	/* after it, messages go out at once again */
+	assert_int_equal(session_send(w.s, "8", NULL, NULL), 0);
+	RUN_UNTIL(&w, w.nrx >= base + 1 + n + 2);
+	assert_true(rx_is(&w, base + 1 + n + 1, 34, "603"));
+	world_free(&w);
+}
+
 static void test_reset_logon_and_sequence_reset(void **state)
 {
 	struct world w;
@@ -688,6 +744,7 @@ int main(void)
 		cmocka_unit_test(test_gap_resend_and_possdup),
 		cmocka_unit_test(test_gap_no_redundant_resend),
 		cmocka_unit_test(test_resend_request_served),
+		cmocka_unit_test(test_resend_paced),
 		cmocka_unit_test(test_reset_logon_and_sequence_reset),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_heartbeat_and_test_request),
