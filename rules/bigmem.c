@@ -57,3 +57,13 @@ void bigmem_free(void *q)
 	else
 		munmap(p, bytes);
 }
+
+void bigmem_prefault(void *q, size_t bytes)
+{
+	volatile char *p = q;
+
+	for (size_t i = 0; i < bytes; i += 4096)
+		p[i] = 0;
+	if (bytes > 0)
+		p[bytes - 1] = 0;
+}

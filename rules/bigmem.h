@@ -16,5 +16,9 @@
  * no memory. Free with bigmem_free(). */
 void *bigmem_calloc(size_t n, size_t size);
 void bigmem_free(void *p);
+/* Touches every page of p[0..bytes) (a block just returned by
+ * bigmem_calloc, all zero: zero is written), so that its page faults, 2 MiB
+ * of zeroing each on huge pages, happen now and not at the first probes. */
+void bigmem_prefault(void *p, size_t bytes);
 
 #endif
