@@ -52,8 +52,13 @@ static void put_u8(struct enc *e, uint8_t v)
 
 static void put_le(struct enc *e, uint64_t v, int n)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(e->e_buf + e->e_len, &v, (size_t)n); /* the low n bytes, in order */
+	e->e_len += (size_t)n;
+#else
 	for (int i = 0; i < n; i++)
 		put_u8(e, (uint8_t)(v >> (8 * i)));
+#endif
 }
 
 static void put_u16(struct enc *e, uint16_t v)
