@@ -749,6 +749,7 @@ int journal_commit(struct journal *j, char err[RULES_ERRLEN])
 		else
 			seterr(err, "journal commit: %s, nothing committed", mdb_strerror(rc));
 		j->j_last_ev = j->j_last_ev_done;
+		pend_discard(j, NULL, JP_UNKNOWN); /* the tops counted the lost turn */
 		return rules_mdb_err(rc);
 	}
 	j->j_last_ev_done = j->j_last_ev;
