@@ -7,6 +7,8 @@
 #             TLS, one thread) -> venue-sim
 #   gw-async  router-sim -> riskgwd (every check on, sync-commit = no) -> venue-sim
 #   gw-sync   the same with sync-commit = yes (fsync per loop turn)
+#   gw-base   as gw-async, but the riskgwd binary GWBENCH_BASE_GWD (another
+#             build, e.g. main's): before and after, interleaved in one run
 #
 # For each: max throughput (closed loop, --window 64, --count orders) and
 # open-loop latency at each --rates value for --duration seconds (p50, p99,
@@ -222,9 +224,11 @@ run1() {
 			n=$((n - 1)); [ $n -gt 0 ] || { cat "$T/haproxy.log" >&2; exit 1; }
 			sleep 0.05
 		done ;;
-	gw-async|gw-sync)
+	gw-async|gw-sync|gw-base)
 		[ "$setup" = gw-sync ] && write_conf yes "$vport" || write_conf no "$vport"
-		$cpu_mid ${GWBENCH_GW_WRAP:-} "$GWD" -d -P "$T/gw.port" -c "$T/gw.conf" 2>"$T/gw.log" &
+		local gwd=$GWD
+		[ "$setup" = gw-base ] && gwd=${GWBENCH_BASE_GWD:?gw-base needs GWBENCH_BASE_GWD}
+		$cpu_mid ${GWBENCH_GW_WRAP:-} "$gwd" -d -P "$T/gw.port" -c "$T/gw.conf" 2>"$T/gw.log" &
 		mpid=$!
 		PIDS="$PIDS $mpid"
 		wait_file "$T/gw.port" . 60
