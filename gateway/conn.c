@@ -22,7 +22,11 @@
 #include <unistd.h>
 
 #define CONN_MAGIC 0x636f6e6eu /* "conn" */
-#define READ_BUDGET (256 * 1024)
+/* Bytes read from one conn per loop turn before the others get a turn and
+ * the turn's output is committed and flushed. */
+#ifndef CONN_READ_BUDGET
+#define CONN_READ_BUDGET (256 * 1024)
+#endif
 
 struct conn {
 	uint32_t c_magic;
@@ -43,6 +47,7 @@ struct conn {
 	char *c_out;
 	size_t c_out_off, c_out_safe, c_out_len, c_out_cap;
 	struct loop_timer c_hs_timer;
+	struct loop_timer c_more;          /* input TLS holds after a read budget */
 	char c_reason[200];
 	char c_peer[128];
 	char c_addr[64];
@@ -155,7 +160,7 @@ static void deliver(struct conn *c)
 
 static void do_read(struct conn *c)
 {
-	size_t budget = READ_BUDGET;
+	size_t budget = CONN_READ_BUDGET;
 	char err[TLS_ERRLEN];
 
 	while (!c->c_closing && budget > 0) {
@@ -186,6 +191,19 @@ static void do_read(struct conn *c)
 		fail(c, "read", err);
 		return;
 	}
+	/* Out of budget: what is still in the socket wakes epoll again, but
+	 * plaintext TLS already holds would not; come back next turn. */
+	if (!c->c_closing && tls_pending(c->c_tls) > 0)
+		(void)loop_timer_set(c->c_set->s_loop, &c->c_more, 0);
+}
+
+static void on_more(struct loop *l, void *arg)
+{
+	struct conn *c = conn_of(arg);
+
+	(void)l;
+	if (!c->c_closing && c->c_state == CONN_OPEN)
+		do_read(c);
 }
 
 static void handshake(struct conn *c)
@@ -313,6 +331,7 @@ static int make(struct conn_set *s, int fd, bool server, const struct conn_param
 	c->c_ops = ops;
 	c->c_arg = arg;
 	loop_timer_init(&c->c_hs_timer, on_hs_timeout, c);
+	loop_timer_init(&c->c_more, on_more, c);
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->c_next = s->s_all;
 	if (s->s_all != NULL)
@@ -505,6 +524,7 @@ void conn_close(struct conn *c, bool graceful, const char *fmt, ...)
 	va_end(ap);
 	watch(c, 0);
 	loop_timer_cancel(c->c_set->s_loop, &c->c_hs_timer);
+	loop_timer_cancel(c->c_set->s_loop, &c->c_more);
 	c->c_next_dead = c->c_set->s_dead;
 	c->c_set->s_dead = c;
 }
@@ -527,6 +547,7 @@ static void teardown(struct conn *c)
 		tls_shutdown(c->c_tls);
 	}
 	loop_timer_cancel(s->s_loop, &c->c_hs_timer);
+	loop_timer_cancel(s->s_loop, &c->c_more);
 	loop_unwatch(s->s_loop, c->c_fd);
 	close(c->c_fd);
 	c->c_fd = -1;

@@ -261,6 +261,34 @@ static void test_output_waits_for_flush(void **state)
 	world_free(&w);
 }
 
+/* A read turn ends after a budget of bytes (256 KiB). When it ends inside
+ * the last TLS record the peer sent, the rest of that record is plaintext
+ * in TLS and nothing is left in the socket for epoll to report: the conn
+ * must come back for it by itself. Records here: 10,000 bytes, then 16 of
+ * 16 KiB; read 1,000 bytes at a time, the budget runs out 6,384 bytes into
+ * the last one. */
+static void test_read_budget_inside_last_record(void **state)
+{
+	struct world w;
+	static char buf[10000 + 16 * 16384];
+
+	(void)state;
+	world_init(&w, true);
+	w.p.cp_in_cap = 1000;
+	w.p.cp_out_cap = 512 * 1024;
+	world_connect(&w, "localhost");
+	RUN_UNTIL(&w, w.cli_open && w.srv != NULL && conn_state(w.srv) == CONN_OPEN);
+	w.auto_flush = false;
+	memset(buf, 'r', sizeof(buf));
+	assert_int_equal(conn_send(w.cli, buf, 10000), 0);
+	conn_set_flush(w.s);
+	assert_int_equal(conn_send(w.cli, buf + 10000, sizeof(buf) - 10000), 0);
+	conn_set_flush(w.s);
+	assert_int_equal(conn_pending(w.cli), 0);
+	RUN_UNTIL(&w, w.srv_got == sizeof(buf));
+	world_free(&w);
+}
+
 static void test_slow_peer_is_closed(void **state)
 {
 	struct world w;
@@ -341,6 +369,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_echo_one_mib),
 		cmocka_unit_test(test_output_waits_for_flush),
+		cmocka_unit_test(test_read_budget_inside_last_record),
 		cmocka_unit_test(test_slow_peer_is_closed),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_bad_certificate_and_name),
