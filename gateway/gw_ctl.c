@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,25 +33,6 @@ static struct ctl_server *srv;
 static int64_t started_rt, started_mono;
 
 /* ---- helpers ------------------------------------------------------------------------- */
-
-static const char *ksrc_name(enum journal_kill_source s)
-{
-	switch (s) {
-	case JOURNAL_KSRC_NONE:
-		return "none";
-	case JOURNAL_KSRC_BREACH:
-		return "breach";
-	case JOURNAL_KSRC_HTTP:
-		return "http";
-	case JOURNAL_KSRC_GPIO:
-		return "gpio";
-	case JOURNAL_KSRC_SIGNAL:
-		return "signal";
-	case JOURNAL_KSRC_CLI:
-		return "cli";
-	}
-	return "unknown";
-}
 
 /* CLOCK_REALTIME ns as "2024-01-02T14:30:00.123Z". */
 static json_t *iso_time(int64_t ns)
@@ -85,10 +67,50 @@ static json_t *u64(uint64_t v)
 static json_t *kill_json(const struct journal_kill *k)
 {
 	bool tripped = k->jk_state == JOURNAL_KILL_TRIPPED;
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o}", "state", tripped ? "tripped" : "armed",
+	                      "reason", k->jk_reason, "source", kill_source_name(k->jk_source), "who",
+	                      k->jk_who, "time", iso_time(k->jk_time_ns));
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "state", tripped ? "tripped" : "armed",
-	                 "reason", k->jk_reason, "source", ksrc_name(k->jk_source), "who",
-	                 k->jk_who, "time", iso_time(k->jk_time_ns));
+	if (j != NULL)
+		json_object_set_new(j, "reset_request",
+		                    k->jk_req_who[0] == '\0'
+		                        ? json_null()
+		                        : json_pack("{s:s, s:s, s:o}", "who", k->jk_req_who, "reason",
+		                                    k->jk_req_reason, "time",
+		                                    iso_time(k->jk_req_time_ns)));
+	return j;
+}
+
+/* The whole kill switch: the global state (as "kill" always was), the
+ * tripped scopes, and the sweep. */
+static json_t *kill_all_json(const struct gw *g)
+{
+	json_t *scopes = json_array(), *j;
+
+	for (int i = 0; scopes != NULL && i < g->g_ks.k_nscoped; i++) {
+		json_t *e = kill_json(&g->g_ks.k_scoped[i].ke_k);
+
+		if (e != NULL)
+			json_object_set_new(e, "scope", json_string(g->g_ks.k_scoped[i].ke_scope));
+		if (e == NULL || json_array_append_new(scopes, e) != 0) {
+			json_decref(scopes);
+			return NULL;
+		}
+	}
+	j = kill_json(&g->g_ks.k_global.ke_k);
+	if (j == NULL || scopes == NULL) {
+		json_decref(j);
+		json_decref(scopes);
+		return NULL;
+	}
+	json_object_set_new(j, "scopes", scopes);
+	json_object_set_new(j, "open_orders", u64(g->g_kill_open));
+	json_object_set_new(j, "cancels_sent", u64(g->g_kill_cancels));
+	json_object_set_new(j, "orders_refused", u64(g->g_kill_refused));
+	json_object_set_new(j, "all_closed_ms",
+	                    g->g_kill_done_ns >= 0 ? json_real((double)g->g_kill_done_ns / 1e6)
+	                                           : json_null());
+	return j;
 }
 
 /* ---- STATUS ------------------------------------------------------------------------- */
@@ -111,7 +133,7 @@ static int do_status(struct gw *g, json_t **reply)
 	    "{s:s, s:i, s:o, s:I, s:o, s:I, s:o, s:i, s:i, s:i, s:i, s:b, s:I}", "version",
 	    PACKAGE_VERSION, "pid", (int)getpid(), "started", iso_time(started_rt), "uptime_s",
 	    (json_int_t)(((int64_t)ts.tv_sec * NSEC + ts.tv_nsec - started_mono) / NSEC), "kill",
-	    kill_json(&g->g_kill), "trading_day", (json_int_t)g->g_day, "journal_last_event",
+	    kill_all_json(g), "trading_day", (json_int_t)g->g_day, "journal_last_event",
 	    u64(journal_last_event(g->g_journal)), "routes", g->g_nroutes, "routes_up", both,
 	    "routers_up", rup, "venues_up", vup, "stopping", g->g_stopping, "control_clients",
 	    (json_int_t)ctl_server_clients(srv));
@@ -268,37 +290,201 @@ static int do_parents(struct gw *g, struct ctl_job *j, json_t **reply)
 	return c.full ? CTL_SERVE_MORE : CTL_SERVE_DONE;
 }
 
-/* ---- KILL --------------------------------------------------------------------------- */
+/* ---- KILL and the reset ------------------------------------------------------------------ */
+
+static uid_t delegates[CONF_MAX_NAMES];
+static int ndelegates;
+
+/*
+ * Who a request names must be who asks: the peer's own user name, unless
+ * the peer runs as one of the control-delegates (the admin UI, which
+ * authenticates its users and names them). Without this, anyone on the
+ * socket could play both people of the two-person reset.
+ */
+static int check_who(struct ctl_job *j, const char *who, char err[CTL_ERRLEN])
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	for (int i = 0; i < ndelegates; i++)
+		if (delegates[i] == j->cj_uid)
+			return 0;
+	if (getpwuid_r(j->cj_uid, &pw, buf, sizeof(buf), &res) != 0 || res == NULL) {
+		snprintf(err, CTL_ERRLEN, "uid %u has no user name: it cannot act as \"%s\"",
+		         (unsigned)j->cj_uid, who);
+		return -EPERM;
+	}
+	if (strcmp(pw.pw_name, who) != 0) {
+		snprintf(err, CTL_ERRLEN,
+		         "user %s cannot act as \"%s\" (only control-delegates name other users)",
+		         pw.pw_name, who);
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int64_t now_rt(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+static int kill_refused(struct ctl_job *j, int rc, const char *err)
+{
+	j->cj_errname = kill_errname(rc);
+	log_warnx("control: %s refused: %s", ctl_type_name(j->cj_type), err);
+	return rc == KILL_ESAMEPERSON || rc == KILL_EOPERATOR ? -EPERM : -EINVAL;
+}
 
 enum { KILL_TRIPPED_NOW = 1, KILL_WAS_TRIPPED = 2 };
 
 static int do_kill(struct gw *g, struct ctl_job *j, json_t **reply, char err[CTL_ERRLEN])
 {
+	char scope[JOURNAL_SCOPE_MAX + 1], kerr[RULES_ERRLEN];
 	struct ctl_kill_req k;
 	struct journal_kill jk;
 	int rc;
 
+	if ((rc = ctl_req_get(CTL_T_KILL, j->cj_body, &k, err)) != 0)
+		return rc;
+	if (kill_parse_scope(k.ck_scope[0] ? k.ck_scope : "global", scope, kerr) != 0) {
+		snprintf(err, CTL_ERRLEN, "%s", kerr);
+		return kill_refused(j, KILL_ESCOPE, kerr);
+	}
 	if (!j->cj_committed) {
-		if ((rc = ctl_kill_get(j->cj_body, &k, err)) != 0)
+		if ((rc = check_who(j, k.ck_who, err)) != 0)
 			return rc;
-		log_notice("control: kill requested by %s (uid %u pid %d): %s", k.ck_who,
+		log_notice("control: kill (%s) requested by %s (uid %u pid %d): %s", scope, k.ck_who,
 		           (unsigned)j->cj_uid, (int)j->cj_pid, k.ck_reason);
-		j->cj_state = gw_killed(g) ? KILL_WAS_TRIPPED : KILL_TRIPPED_NOW;
-		gw_trip(g, JOURNAL_KSRC_CLI, k.ck_who, k.ck_reason);
+		j->cj_state = kill_find(&g->g_ks, scope) != NULL ? KILL_WAS_TRIPPED : KILL_TRIPPED_NOW;
+		rc = gw_kill_trip(g, scope,
+		                  strcmp(k.ck_source, "http") == 0 ? JOURNAL_KSRC_HTTP : JOURNAL_KSRC_CLI,
+		                  k.ck_who, k.ck_reason);
+		if (rc < 0 && kill_find(&g->g_ks, scope) == NULL) {
+			snprintf(err, CTL_ERRLEN, "%s", kill_strerror(rc));
+			return kill_refused(j, rc, err);
+		}
 		return CTL_SERVE_DEFER;
 	}
 	/* after the commit: tell what the journal holds, not what memory says */
-	rc = journal_kill_get(g->g_journal, &jk);
-	if (rc != 0 || jk.jk_state != JOURNAL_KILL_TRIPPED) {
-		snprintf(err, CTL_ERRLEN,
-		         "the kill switch is tripped in riskgwd but the journal does not hold it "
-		         "(%s): it would not survive a restart",
-		         rc != 0 ? rules_strerror(rc) : "armed there");
-		return -EIO;
+	if (strcmp(scope, "global") == 0) {
+		rc = journal_kill_get(g->g_journal, &jk);
+		if (rc != 0 || jk.jk_state != JOURNAL_KILL_TRIPPED) {
+			snprintf(err, CTL_ERRLEN,
+			         "the kill switch is tripped in riskgwd but the journal does not hold "
+			         "it (%s): it would not survive a restart",
+			         rc != 0 ? rules_strerror(rc) : "armed there");
+			return -EIO;
+		}
+	} else {
+		jk = kill_find(&g->g_ks, scope)->ke_k;
 	}
-	*reply = json_pack("{s:b, s:o}", "already_tripped", j->cj_state == KILL_WAS_TRIPPED, "kill",
-	                   kill_json(&jk));
+	*reply = json_pack("{s:b, s:s, s:o, s:o}", "already_tripped", j->cj_state == KILL_WAS_TRIPPED,
+	                   "scope", scope, "kill", kill_json(&jk), "state", kill_all_json(g));
 	return *reply != NULL ? CTL_SERVE_DONE : -ENOMEM;
+}
+
+/* RESET_REQUEST, RESET_APPROVE, RESET_WITHDRAW: done in the turn, answered
+ * after the commit with the whole kill state. */
+static int do_reset(struct gw *g, struct ctl_job *j, json_t **reply, char err[CTL_ERRLEN])
+{
+	char kerr[RULES_ERRLEN], requester[JOURNAL_ID_SIZE] = "";
+	const struct kill_entry *e;
+	struct ctl_kill_req k;
+	const char *scope;
+	int rc;
+
+	if (j->cj_committed) {
+		*reply = json_pack("{s:o}", "kill", kill_all_json(g));
+		return *reply != NULL ? CTL_SERVE_DONE : -ENOMEM;
+	}
+	if ((rc = ctl_req_get(j->cj_type, j->cj_body, &k, err)) != 0)
+		return rc;
+	if ((rc = check_who(j, k.ck_who, err)) != 0)
+		return rc;
+	scope = k.ck_scope[0] ? k.ck_scope : "global";
+	if ((e = kill_find(&g->g_ks, scope)) != NULL)
+		snprintf(requester, sizeof(requester), "%s", e->ke_k.jk_req_who);
+	if (j->cj_type == CTL_T_RESET_REQUEST)
+		rc = kill_reset_request(&g->g_ks, scope, k.ck_who, k.ck_reason, now_rt(), kerr);
+	else if (j->cj_type == CTL_T_RESET_APPROVE)
+		rc = kill_reset_approve(&g->g_ks, scope, k.ck_who, now_rt(), kerr);
+	else
+		rc = kill_reset_withdraw(&g->g_ks, scope, k.ck_who, now_rt(), kerr);
+	if (rc != 0) {
+		snprintf(err, CTL_ERRLEN, "%s", kerr);
+		if (rc > KILL_EBASE + 100 || rc < KILL_EBASE) /* a journal error */
+			return -EIO;
+		return kill_refused(j, rc, kerr);
+	}
+	if (j->cj_type == CTL_T_RESET_APPROVE) {
+		log_alert("kill switch %s RESET: requested by %s, approved by %s (uid %u)", scope,
+		          requester, k.ck_who, (unsigned)j->cj_uid);
+		gw_kill_reset_done(g);
+	} else {
+		log_notice("control: %s of the kill switch %s by %s (uid %u)%s%s",
+		           ctl_type_name(j->cj_type), scope, k.ck_who, (unsigned)j->cj_uid,
+		           k.ck_reason[0] ? ": " : "", k.ck_reason);
+	}
+	return CTL_SERVE_DEFER;
+}
+
+/* KILL_LOG: the lines from "from" on, in chunks. */
+#define LOG_PER_CHUNK 256
+
+struct log_chunk {
+	json_t *list;
+	size_t n;
+	uint64_t next;
+};
+
+static int add_log(void *arg, const struct journal_kill_log *l)
+{
+	struct log_chunk *c = arg;
+	json_t *e;
+
+	if (c->n == LOG_PER_CHUNK) {
+		c->next = l->kl_seq;
+		return 1;
+	}
+	e = json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:s}", "seq", u64(l->kl_seq), "time",
+	              iso_time(l->kl_time_ns), "action", kill_action_name(l->kl_action), "source",
+	              kill_source_name(l->kl_source), "scope", l->kl_scope, "who", l->kl_who,
+	              "reason", l->kl_reason);
+	if (e == NULL || json_array_append_new(c->list, e) != 0)
+		return -ENOMEM;
+	c->n++;
+	return 0;
+}
+
+static int do_kill_log(struct gw *g, struct ctl_job *j, json_t **reply, char err[CTL_ERRLEN])
+{
+	struct log_chunk c = {json_array(), 0, 0};
+	struct ctl_kill_req k;
+	int rc;
+
+	if (c.list == NULL)
+		return -ENOMEM;
+	if (j->cj_cursor == 0) {
+		if ((rc = ctl_req_get(CTL_T_KILL_LOG, j->cj_body, &k, err)) != 0) {
+			json_decref(c.list);
+			return rc;
+		}
+		j->cj_cursor = k.ck_from > 0 ? (uint64_t)k.ck_from : 1;
+	}
+	rc = journal_kill_log_range(g->g_journal, j->cj_cursor, add_log, &c);
+	if (rc < 0) {
+		json_decref(c.list);
+		snprintf(err, CTL_ERRLEN, "kill log: %s", rules_strerror(rc));
+		return rc;
+	}
+	j->cj_cursor = c.next;
+	*reply = json_pack("{s:o, s:b}", "log", c.list, "more", c.next != 0);
+	if (*reply == NULL)
+		return -ENOMEM;
+	return c.next != 0 ? CTL_SERVE_MORE : CTL_SERVE_DONE;
 }
 
 /* ---- the server ---------------------------------------------------------------------- */
@@ -318,6 +504,12 @@ static int handler(void *arg, struct ctl_job *j, json_t **reply, char err[CTL_ER
 		return do_counters(g, reply);
 	case CTL_T_KILL:
 		return do_kill(g, j, reply, err);
+	case CTL_T_RESET_REQUEST:
+	case CTL_T_RESET_APPROVE:
+	case CTL_T_RESET_WITHDRAW:
+		return do_reset(g, j, reply, err);
+	case CTL_T_KILL_LOG:
+		return do_kill_log(g, j, reply, err);
 	default:
 		snprintf(err, CTL_ERRLEN, "%s is not served", ctl_type_name(j->cj_type));
 		return CTL_ETYPE;
@@ -352,6 +544,14 @@ void gw_ctl_start(struct gw *g)
 			fatalx("control-group %s: no such group", g->g_conf->c_control_group);
 		cfg.cs_have_gid = true;
 		cfg.cs_gid = gr->gr_gid;
+	}
+	ndelegates = 0;
+	for (int i = 0; i < g->g_conf->c_delegates.cn_count; i++) {
+		const struct passwd *pw = getpwnam(g->g_conf->c_delegates.cn_name[i]);
+
+		if (pw == NULL)
+			fatalx("control-delegates: %s: no such user", g->g_conf->c_delegates.cn_name[i]);
+		delegates[ndelegates++] = pw->pw_uid;
 	}
 	if (ctl_server_open(&srv, g->g_loop, &cfg, handler, on_event, g, err) != 0)
 		fatalx("control socket: %s", err);

@@ -40,32 +40,6 @@ static void usage(void)
 	exit(2);
 }
 
-/* ---- kill switch (the minimal state: issue 4 builds the rest) --------------------------- */
-
-bool gw_killed(const struct gw *g)
-{
-	return g->g_kill.jk_state == JOURNAL_KILL_TRIPPED;
-}
-
-void gw_trip(struct gw *g, enum journal_kill_source src, const char *who, const char *reason)
-{
-	char err[RULES_ERRLEN];
-	struct timespec ts;
-
-	if (gw_killed(g))
-		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	memset(&g->g_kill, 0, sizeof(g->g_kill));
-	g->g_kill.jk_state = JOURNAL_KILL_TRIPPED;
-	g->g_kill.jk_source = src;
-	snprintf(g->g_kill.jk_reason, sizeof(g->g_kill.jk_reason), "%s", reason);
-	snprintf(g->g_kill.jk_who, sizeof(g->g_kill.jk_who), "%s", who);
-	g->g_kill.jk_time_ns = (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
-	if (journal_kill_put(g->g_journal, &g->g_kill, err) != 0)
-		log_warnx("kill switch: journal: %s", err);
-	log_alert("KILL SWITCH TRIPPED: %s", reason);
-}
-
 /* ---- the loop hook: commit, then flush ------------------------------------------------------ */
 
 static void before_sleep(struct loop *l, void *arg)
@@ -88,7 +62,7 @@ static void before_sleep(struct loop *l, void *arg)
 			    err);
 			exit(1);
 		}
-		if (gw_killed(g) && (rc = journal_flush(g->g_journal)) != 0)
+		if (kill_any_tripped(&g->g_ks) && (rc = journal_flush(g->g_journal)) != 0)
 			log_warnx("journal flush: %s", strerror(-rc));
 	}
 	gw_ctl_committed(g); /* control replies, KILLs included, after the commit */
@@ -651,11 +625,15 @@ static void open_state(struct gw *g)
 		log_notice("trading day %" PRIu32 ": sequence numbers and orders start afresh",
 		    g->g_day);
 	}
-	if (journal_kill_get(g->g_journal, &g->g_kill) != 0)
-		memset(&g->g_kill, 0, sizeof(g->g_kill));
+	gw_kill_init(g);
+	if (kill_init(&g->g_ks, g->g_journal, err) != 0)
+		fatalx("%s", err); /* fail closed: riskgwd does not guess a kill state */
 	if (gw_killed(g))
 		log_alert("kill switch is TRIPPED (since before this start): %s",
-		    g->g_kill.jk_reason);
+		    g->g_ks.k_global.ke_k.jk_reason);
+	for (int i = 0; i < g->g_ks.k_nscoped; i++)
+		log_alert("kill switch %s is TRIPPED (since before this start): %s",
+		    g->g_ks.k_scoped[i].ke_scope, g->g_ks.k_scoped[i].ke_k.jk_reason);
 	g->g_idseq = journal_last_event(g->g_journal) * 4 + 1000;
 	rc = journal_replay(g->g_journal, replay_one, &rp);
 	if (rc != 0)
