@@ -628,6 +628,14 @@ static void open_state(struct gw *g)
 	gw_kill_init(g);
 	if (kill_init(&g->g_ks, g->g_journal, err) != 0)
 		fatalx("%s", err); /* fail closed: riskgwd does not guess a kill state */
+	{
+		const char *ops[CONF_MAX_NAMES];
+
+		for (int i = 0; i < c->c_reset_ops.cn_count; i++)
+			ops[i] = c->c_reset_ops.cn_name[i];
+		if (kill_set_operators(&g->g_ks, ops, c->c_reset_ops.cn_count, err) != 0)
+			fatalx("reset-operators: %s", err);
+	}
 	if (gw_killed(g))
 		log_alert("kill switch is TRIPPED (since before this start): %s",
 		    g->g_ks.k_global.ke_k.jk_reason);
