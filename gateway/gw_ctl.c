@@ -107,6 +107,14 @@ static json_t *kill_all_json(const struct gw *g)
 	json_object_set_new(j, "open_orders", u64(g->g_kill_open));
 	json_object_set_new(j, "cancels_sent", u64(g->g_kill_cancels));
 	json_object_set_new(j, "orders_refused", u64(g->g_kill_refused));
+	json_object_set_new(j, "forwarded_at_trip", u64(g->g_kill_fwd_at_trip));
+	json_object_set_new(j, "block_us", g->g_kill_trip_mono > 0
+	                                      ? json_real((double)g->g_kill_block_ns / 1e3)
+	                                      : json_null());
+	json_object_set_new(j, "sweep_cancels", u64(g->g_kill_sweep_sent));
+	json_object_set_new(j, "sweep_ms", g->g_kill_trip_mono > 0
+	                                      ? json_real((double)g->g_kill_sweep_ns / 1e6)
+	                                      : json_null());
 	json_object_set_new(j, "all_closed_ms",
 	                    g->g_kill_done_ns >= 0 ? json_real((double)g->g_kill_done_ns / 1e6)
 	                                           : json_null());

@@ -37,6 +37,14 @@ static int64_t realtime_ns(void)
 	return (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
 static const char *route_name(const struct gw *g, uint32_t tag)
 {
 	return tag < (uint32_t)g->g_nroutes ? g->g_routes[tag].r_cfg->cr_name : "";
@@ -61,9 +69,10 @@ static bool want_cancel(void *arg, const struct rules_live *l)
 
 static void all_closed(struct gw *g)
 {
-	int64_t ms = (loop_now(g->g_loop) - g->g_kill_trip_mono) / 1000000;
+	int64_t ms;
 
-	g->g_kill_done_ns = loop_now(g->g_loop) - g->g_kill_trip_mono;
+	g->g_kill_done_ns = mono_ns() - g->g_kill_trip_mono;
+	ms = g->g_kill_done_ns / 1000000;
 	loop_timer_cancel(g->g_loop, &g->g_kill_retry);
 	log_alert("kill switch: no order is open at any venue in the killed scopes any more "
 	          "(%" PRId64 " ms after the trip)",
@@ -71,8 +80,8 @@ static void all_closed(struct gw *g)
 }
 
 /* Sends a cancel for every covered open order without one in flight and
- * counts the covered open orders. */
-static void sweep(struct gw *g, const char *why)
+ * counts the covered open orders. Returns the cancels sent. */
+static int sweep(struct gw *g, const char *why)
 {
 	size_t down = 0;
 	int sent;
@@ -91,6 +100,7 @@ static void sweep(struct gw *g, const char *why)
 	} else if (g->g_kill_done_ns < 0) {
 		all_closed(g);
 	}
+	return sent;
 }
 
 static void on_retry(struct loop *l, void *arg)
@@ -104,7 +114,7 @@ static void on_retry(struct loop *l, void *arg)
 		log_alert("kill switch: %" PRIu64 " orders still open at venues after 10 s of "
 		          "cancels; check the venues",
 		    g->g_kill_open);
-	sweep(g, "kill switch: retry");
+	(void)sweep(g, "kill switch: retry");
 }
 
 void gw_kill_init(struct gw *g)
@@ -128,12 +138,22 @@ int gw_kill_trip(struct gw *g, const char *scope, enum journal_kill_source src, 
 	} else if (rc == 0) {
 		return 0; /* tripped already */
 	}
-	g->g_kill_trip_mono = loop_now(g->g_loop);
+	/* blocked from here on: the order path reads g_ks for the next message */
+	g->g_kill_trip_mono = mono_ns();
+	g->g_kill_block_ns = g->g_kill_trip_mono - loop_now(g->g_loop);
 	g->g_kill_done_ns = -1;
 	g->g_kill_retries = 0;
+	g->g_kill_fwd_at_trip = 0;
+	for (int i = 0; i < g->g_nroutes; i++)
+		g->g_kill_fwd_at_trip += g->g_routes[i].r_cnt.rc_forwarded;
+	g->g_kill_sweep_sent = (uint64_t)sweep(g, "kill switch");
+	g->g_kill_sweep_ns = mono_ns() - g->g_kill_trip_mono;
 	log_alert("KILL SWITCH TRIPPED (%s, by %s%s%s): %s", scope, kill_source_name(src),
 	    who[0] ? " " : "", who, reason);
-	sweep(g, "kill switch");
+	log_notice("kill switch: blocked %.1f us after the turn began, %" PRIu64
+	           " cancels queued in %.3f ms, %" PRIu64 " orders had been forwarded",
+	    (double)g->g_kill_block_ns / 1e3, g->g_kill_sweep_sent, (double)g->g_kill_sweep_ns / 1e6,
+	    g->g_kill_fwd_at_trip);
 	return rc < 0 ? rc : 1;
 }
 
@@ -155,7 +175,7 @@ void gw_kill_reset_done(struct gw *g)
 		loop_timer_cancel(g->g_loop, &g->g_kill_retry);
 		return;
 	}
-	sweep(g, "kill switch");
+	(void)sweep(g, "kill switch");
 }
 
 void gw_kill_venue_up(struct route *r)
@@ -163,7 +183,7 @@ void gw_kill_venue_up(struct route *r)
 	struct gw *g = r->r_gw;
 
 	if (kill_any_tripped(&g->g_ks) && g->g_kill_open > 0)
-		sweep(g, "kill switch: venue back");
+		(void)sweep(g, "kill switch: venue back");
 }
 
 bool gw_kill_report_before(struct gw *g, const char *clid, const char *orig)
