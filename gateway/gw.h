@@ -85,7 +85,8 @@ struct gw {
 	uint64_t g_kill_refused;         /* orders and replaces refused by a kill */
 	int64_t g_kill_trip_mono;        /* loop time of the last trip */
 	int64_t g_kill_done_ns;          /* trip to no order open, ns; -1 not yet */
-	int64_t g_kill_block_ns;         /* the trip's input read (turn start) to blocked */
+	int64_t g_kill_block_ns;         /* the trip's cause to blocked (see gw_kill.c) */
+	int64_t g_kill_cause_mono;       /* set by the order path before a breach trip */
 	int64_t g_kill_sweep_ns;         /* blocked to every cancel queued */
 	uint64_t g_kill_sweep_sent;      /* cancels the trip's own sweep sent */
 	uint64_t g_kill_fwd_at_trip;     /* orders forwarded to venues before the trip */

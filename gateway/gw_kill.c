@@ -1,5 +1,11 @@
 /*
- * gw_kill.c - what a kill does inside riskgwd (the state itself is kill.c):
+ * gw_kill.c - what a kill does inside riskgwd (the state itself is kill.c).
+ *
+ * Timings kept for the status: block (a breach: from the check's verdict on
+ * the breaching order to the kill in force; any other trigger: from the
+ * start of the loop turn that read it), the sweep (to every cancel queued)
+ * and all closed (to no order open in the killed scopes).
+ *
  *
  *   block      route.c asks gw_kill_blocking() for every new order and
  *              replace, before the checks: one compare while nothing is
@@ -140,7 +146,9 @@ int gw_kill_trip(struct gw *g, const char *scope, enum journal_kill_source src, 
 	}
 	/* blocked from here on: the order path reads g_ks for the next message */
 	g->g_kill_trip_mono = mono_ns();
-	g->g_kill_block_ns = g->g_kill_trip_mono - loop_now(g->g_loop);
+	g->g_kill_block_ns = g->g_kill_trip_mono -
+	                     (g->g_kill_cause_mono > 0 ? g->g_kill_cause_mono : loop_now(g->g_loop));
+	g->g_kill_cause_mono = 0;
 	g->g_kill_done_ns = -1;
 	g->g_kill_retries = 0;
 	g->g_kill_fwd_at_trip = 0;

@@ -418,20 +418,24 @@ static void on_order(struct route *r, const struct fix_msg *m, bool replace)
 		return;
 	}
 	if (rules_check(g->g_engine, &o, &d) != RULES_ACCEPT) {
+		if (d.rd_verdict == RULES_TRIP) {
+			/* blocked before anything else happens, this reply included */
+			char reason[RULES_REASON_MAX + 1];
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			g->g_kill_cause_mono = (int64_t)ts.tv_sec * INT64_C(1000000000) + ts.tv_nsec;
+			snprintf(reason, sizeof(reason), "route %s, order %s: %s: %s",
+			    r->r_cfg->cr_name, b.clid, rules_reason_name((int)d.rd_reason),
+			    d.rd_text);
+			gw_trip(g, JOURNAL_KSRC_BREACH, "", reason);
+		}
 		if (replace)
 			reject_cancel(r, m, true, (int)d.rd_reason, d.rd_text);
 		else
 			reject_order(r, m, (int)d.rd_reason, d.rd_text);
 		log_debug("%s: %s %s refused: %s: %s", r->r_rname, replace ? "replace" : "order",
 		    b.clid, rules_reason_name((int)d.rd_reason), d.rd_text);
-		if (d.rd_verdict == RULES_TRIP) {
-			char reason[RULES_REASON_MAX + 1];
-
-			snprintf(reason, sizeof(reason), "route %s, order %s: %s: %s",
-			    r->r_cfg->cr_name, b.clid, rules_reason_name((int)d.rd_reason),
-			    d.rd_text);
-			gw_trip(g, JOURNAL_KSRC_BREACH, "", reason);
-		}
 		return;
 	}
 	if (journal_ev_order(&ev, r->r_cfg->cr_name, &o) == 0)
