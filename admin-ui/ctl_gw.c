@@ -595,6 +595,26 @@ static int cmd_kill_log(struct ctl *c, const struct ctl_cmd *cmd, int argc, char
 	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
 }
 
+static int cmd_metrics(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	json_t *r;
+	bool json;
+	int rc;
+
+	if ((rc = read_opts(cmd, argc, argv, &json)) != CTL_OK)
+		return rc;
+	if ((rc = request(c, CTL_T_METRICS, NULL, NULL, &r)) != CTL_OK)
+		return rc;
+	if (json) {
+		rc = print_json(r);
+		json_decref(r);
+		return rc;
+	}
+	fputs(str(r, "text"), stdout);
+	json_decref(r);
+	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
+}
+
 bool ctl_cmd_is_gw(const struct ctl_cmd *cmd)
 {
 	const struct ctl_cmd *p;
@@ -619,6 +639,8 @@ const struct ctl_cmd ctl_cmds_gw[] = {
      "riskgwd: approve another person's reset request: the scope is armed again"},
     {"reset-withdraw", NULL, cmd_reset, "[--scope SCOPE] [--who USER] [--json]",
      "riskgwd: withdraw a pending reset request"},
+    {"metrics", NULL, cmd_metrics, "[--json]",
+     "riskgwd: counters and gauges in the Prometheus text format"},
     {"kill-log", NULL, cmd_kill_log, "[--from N] [--json]",
      "riskgwd: every trip, reset request, approval and refusal, in order"},
     {NULL, NULL, NULL, NULL, NULL},

@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,8 @@ static json_t *kill_json(const struct journal_kill *k)
 	                      "reason", k->jk_reason, "source", kill_source_name(k->jk_source), "who",
 	                      k->jk_who, "time", iso_time(k->jk_time_ns));
 
+	if (j != NULL)
+		json_object_set_new(j, "time_ns", json_integer((json_int_t)k->jk_time_ns));
 	if (j != NULL)
 		json_object_set_new(j, "reset_request",
 		                    k->jk_req_who[0] == '\0'
@@ -495,6 +498,118 @@ static int do_kill_log(struct gw *g, struct ctl_job *j, json_t **reply, char err
 	return c.next != 0 ? CTL_SERVE_MORE : CTL_SERVE_DONE;
 }
 
+/* ---- METRICS: Prometheus text exposition ------------------------------------------------ */
+
+struct mbuf {
+	char *p;
+	size_t n, cap;
+	bool oom;
+};
+
+static void mput(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mput(struct mbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		if (b->oom)
+			return;
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < b->cap - b->n) {
+			b->n += (size_t)n;
+			return;
+		}
+		{
+			size_t cap = b->cap * 2 + (size_t)(n > 0 ? n : 0);
+			char *q = realloc(b->p, cap);
+
+			if (q == NULL) {
+				b->oom = true;
+				return;
+			}
+			b->p = q;
+			b->cap = cap;
+		}
+	}
+}
+
+static void mhead(struct mbuf *b, const char *name, const char *type, const char *help)
+{
+	mput(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static int do_metrics(struct gw *g, json_t **reply)
+{
+	struct mbuf b = {malloc(4096), 0, 4096, false};
+	static const enum journal_kill_source srcs[] = {JOURNAL_KSRC_BREACH, JOURNAL_KSRC_HTTP,
+	    JOURNAL_KSRC_GPIO, JOURNAL_KSRC_SIGNAL, JOURNAL_KSRC_CLI};
+	struct timespec ts;
+
+	if (b.p == NULL)
+		return -ENOMEM;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mhead(&b, "riskgw_kill_tripped", "gauge", "1 if the global kill switch is tripped");
+	mput(&b, "riskgw_kill_tripped %d\n", gw_killed(g) ? 1 : 0);
+	mhead(&b, "riskgw_kill_scopes_tripped", "gauge", "scoped kills (route, account, symbol) in force");
+	mput(&b, "riskgw_kill_scopes_tripped %d\n", g->g_ks.k_nscoped);
+	mhead(&b, "riskgw_kill_reset_pending", "gauge", "1 if a reset of the global kill waits for approval");
+	mput(&b, "riskgw_kill_reset_pending %d\n", g->g_ks.k_global.ke_k.jk_req_who[0] ? 1 : 0);
+	mhead(&b, "riskgw_kill_trips_total", "counter", "kill switch trips since riskgwd started");
+	for (size_t i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++)
+		mput(&b, "riskgw_kill_trips_total{source=\"%s\"} %" PRIu64 "\n",
+		     kill_source_name(srcs[i]), g->g_ks.k_trips[srcs[i]]);
+	mhead(&b, "riskgw_kill_resets_total", "counter", "kill resets approved by a second person");
+	mput(&b, "riskgw_kill_resets_total %" PRIu64 "\n", g->g_ks.k_resets);
+	mhead(&b, "riskgw_kill_reset_refusals_total", "counter", "approvals refused (same person, not an operator)");
+	mput(&b, "riskgw_kill_reset_refusals_total %" PRIu64 "\n", g->g_ks.k_refusals);
+	mhead(&b, "riskgw_kill_open_orders", "gauge", "orders still open at venues in killed scopes");
+	mput(&b, "riskgw_kill_open_orders %" PRIu64 "\n", g->g_kill_open);
+	mhead(&b, "riskgw_kill_cancels_sent_total", "counter", "cancels the kill switch sent");
+	mput(&b, "riskgw_kill_cancels_sent_total %" PRIu64 "\n", g->g_kill_cancels);
+	mhead(&b, "riskgw_kill_orders_refused_total", "counter", "orders and replaces refused by a kill");
+	mput(&b, "riskgw_kill_orders_refused_total %" PRIu64 "\n", g->g_kill_refused);
+	mhead(&b, "riskgw_orders_total", "counter", "NewOrderSingle and CancelReplace from routers");
+	for (int i = 0; i < g->g_nroutes; i++)
+		mput(&b, "riskgw_orders_total{route=\"%s\"} %" PRIu64 "\n",
+		     g->g_routes[i].r_cfg->cr_name, g->g_routes[i].r_cnt.rc_orders);
+	mhead(&b, "riskgw_orders_forwarded_total", "counter", "orders that passed the checks");
+	for (int i = 0; i < g->g_nroutes; i++)
+		mput(&b, "riskgw_orders_forwarded_total{route=\"%s\"} %" PRIu64 "\n",
+		     g->g_routes[i].r_cfg->cr_name, g->g_routes[i].r_cnt.rc_forwarded);
+	mhead(&b, "riskgw_orders_rejected_total", "counter", "orders refused by riskgwd");
+	for (int i = 0; i < g->g_nroutes; i++)
+		mput(&b, "riskgw_orders_rejected_total{route=\"%s\"} %" PRIu64 "\n",
+		     g->g_routes[i].r_cfg->cr_name, g->g_routes[i].r_cnt.rc_rejected);
+	mhead(&b, "riskgw_execs_total", "counter", "execution reports from venues");
+	for (int i = 0; i < g->g_nroutes; i++)
+		mput(&b, "riskgw_execs_total{route=\"%s\"} %" PRIu64 "\n",
+		     g->g_routes[i].r_cfg->cr_name, g->g_routes[i].r_cnt.rc_execs);
+	mhead(&b, "riskgw_session_up", "gauge", "1 if the FIX session is logged on");
+	for (int i = 0; i < g->g_nroutes; i++) {
+		const struct route *r = &g->g_routes[i];
+
+		mput(&b, "riskgw_session_up{route=\"%s\",leg=\"router\"} %d\n", r->r_cfg->cr_name,
+		     session_state(r->r_rs) == SESSION_ACTIVE);
+		mput(&b, "riskgw_session_up{route=\"%s\",leg=\"venue\"} %d\n", r->r_cfg->cr_name,
+		     session_state(r->r_vs) == SESSION_ACTIVE);
+	}
+	mhead(&b, "riskgw_journal_last_event", "gauge", "number of the last journal event");
+	mput(&b, "riskgw_journal_last_event %" PRIu64 "\n", journal_last_event(g->g_journal));
+	mhead(&b, "riskgw_uptime_seconds", "gauge", "seconds since riskgwd started");
+	mput(&b, "riskgw_uptime_seconds %" PRId64 "\n",
+	     ((int64_t)ts.tv_sec * NSEC + ts.tv_nsec - started_mono) / NSEC);
+	if (b.oom) {
+		free(b.p);
+		return -ENOMEM;
+	}
+	*reply = json_pack("{s:s%}", "text", b.p, b.n);
+	free(b.p);
+	return *reply != NULL ? CTL_SERVE_DONE : -ENOMEM;
+}
+
 /* ---- the server ---------------------------------------------------------------------- */
 
 static int handler(void *arg, struct ctl_job *j, json_t **reply, char err[CTL_ERRLEN])
@@ -518,6 +633,8 @@ static int handler(void *arg, struct ctl_job *j, json_t **reply, char err[CTL_ER
 		return do_reset(g, j, reply, err);
 	case CTL_T_KILL_LOG:
 		return do_kill_log(g, j, reply, err);
+	case CTL_T_METRICS:
+		return do_metrics(g, reply);
 	default:
 		snprintf(err, CTL_ERRLEN, "%s is not served", ctl_type_name(j->cj_type));
 		return CTL_ETYPE;

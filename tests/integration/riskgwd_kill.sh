@@ -66,6 +66,17 @@ expect_eq "r42 orders after r44's kill" "$(jnum "$T/router.json" acks)" 4
 venue_stat open_orders 16
 wait_for "$T/gw.log" 'KILL SWITCH TRIPPED (route:r44, by cli alice): route drill' 1
 wait_for "$T/gw.log" 'no order is open at any venue in the killed scopes' 1
+# the metrics
+expect_rc 0 ctl metrics
+expect_grep '^riskgw_kill_tripped 0$' "$T/out"
+expect_grep '^riskgw_kill_scopes_tripped 1$' "$T/out"
+expect_grep '^riskgw_kill_trips_total{source="cli"} 1$' "$T/out"
+expect_grep '^riskgw_kill_cancels_sent_total 20$' "$T/out"
+expect_grep '^riskgw_kill_orders_refused_total 4$' "$T/out"
+expect_grep '^riskgw_kill_open_orders 0$' "$T/out"
+expect_grep '^riskgw_orders_forwarded_total{route="r42"} 16$' "$T/out"
+expect_grep '^riskgw_session_up{route="r44",leg="venue"} 1$' "$T/out"
+expect_grep '^# TYPE riskgw_kill_trips_total counter$' "$T/out"
 
 # ---- a symbol kill: the open orders of one symbol, on any route
 ctl parents --json || fail "parents"
