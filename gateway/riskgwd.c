@@ -605,7 +605,7 @@ static void open_state(struct gw *g)
 {
 	struct conf *c = g->g_conf;
 	struct journal_config jc = {0, c->c_sync_commit, true};
-	struct rules_engine_config ec = {c->c_max_orders, 100000, 10000, 100000};
+	struct rules_engine_config ec = {c->c_max_orders, 100000, 10000, 100000, 0};
 	char err[RULES_ERRLEN];
 	struct replay rp = {g, 0, 0};
 	uint32_t day = 0;

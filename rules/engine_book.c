@@ -292,6 +292,8 @@ int rules_foreach_parent(struct rules_engine *e, size_t from, rules_parent_info_
 		pi.rpi_registered = p->p_registered;
 		pi.rpi_declared = p->p_declared;
 		pi.rpi_pinned = p->p_expo.pinned;
+		pi.rpi_blocked = eng_parent_blocked(e, (uint32_t)i);
+		pi.rpi_warned = e->e_warn_pct != 0 ? WARN_ALL & ~(unsigned)p->p_warn_left : 0;
 		expo_out(&p->p_expo, &pi.rpi_expo);
 		if ((rc = cb(arg, i, &pi)) != 0)
 			return rc;

@@ -979,7 +979,7 @@ static struct rules_store *rules_with_parent(const char *dir)
 
 static struct rules_engine *engine(struct rules_store *st)
 {
-	struct rules_engine_config cfg = {1024, 64, 16, 64};
+	struct rules_engine_config cfg = {1024, 64, 16, 64, 0};
 	struct rules_engine *en;
 	char err[RULES_ERRLEN];
 
