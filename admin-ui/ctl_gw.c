@@ -387,11 +387,16 @@ static int cmd_parents(struct ctl *c, const struct ctl_cmd *cmd, int argc, char 
 	       "FILLED_NOTIONAL", "ORDERS", "LIVE");
 	json_array_foreach(json_object_get(r, "parents"), i, p)
 	{
-		printf("%-20s %-12s %-10s %4s %10lld %10lld %10lld %16s %16s %7lld %5lld%s\n",
+		printf("%-20s %-12s %-10s %4s %10lld %10lld %10lld %16s %16s %7lld %5lld%s%s%s\n",
 		       str(p, "parent"), str(p, "account"), str(p, "symbol"), str(p, "side"),
 		       num(p, "qty"), num(p, "open_qty"), num(p, "filled_qty"),
 		       str(p, "open_notional"), str(p, "filled_notional"), num(p, "orders"),
-		       num(p, "live"), json_is_true(json_object_get(p, "pinned")) ? " pinned" : "");
+		       num(p, "live"), json_is_true(json_object_get(p, "pinned")) ? " pinned" : "",
+		       json_is_true(json_object_get(p, "blocked")) ? " BLOCKED" : "",
+		       json_is_true(json_object_get(p, "warned_qty")) ||
+		               json_is_true(json_object_get(p, "warned_notional"))
+		           ? " warned"
+		           : "");
 	}
 	printf("%zu parents\n", json_array_size(json_object_get(r, "parents")));
 	json_decref(r);
@@ -553,6 +558,43 @@ static int cmd_reset(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **
 	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
 }
 
+static int cmd_release(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct ctl_kill_req k;
+	struct ctl_opts o;
+	const char *who;
+	json_t *r, *body;
+	int first, rc;
+
+	if ((rc = ctl_getopt(cmd, argc, argv, "wrj", &o, &first)) != CTL_OK)
+		return rc;
+	if (first != argc - 1)
+		return ctl_usage(cmd, "give one PARENT");
+	if ((who = who_or_me(&o)) == NULL)
+		return ctl_usage(cmd, "--who USER is required (no user name for this uid)");
+	if (o.co_actor.ra_reason == NULL)
+		return ctl_usage(cmd, "--reason TEXT is required");
+	memset(&k, 0, sizeof(k));
+	if (strlen(who) > CTL_WHO_MAX || strlen(o.co_actor.ra_reason) > CTL_REASON_MAX ||
+	    strlen(argv[first]) > CTL_ID_MAX)
+		return ctl_usage(cmd, "--who, --reason or PARENT is too long");
+	snprintf(k.ck_who, sizeof(k.ck_who), "%s", who);
+	snprintf(k.ck_reason, sizeof(k.ck_reason), "%s", o.co_actor.ra_reason);
+	snprintf(k.ck_parent, sizeof(k.ck_parent), "%s", argv[first]);
+	if ((body = ctl_req_body(CTL_T_RELEASE, &k)) == NULL)
+		return ctl_usage(cmd, "PARENT, --who and --reason must be printable");
+	if ((rc = request(c, CTL_T_RELEASE, body, NULL, &r)) != CTL_OK)
+		return rc;
+	if (o.co_json) {
+		rc = print_json(r);
+		json_decref(r);
+		return rc;
+	}
+	printf("parent %s released by %s: its children are checked again\n", argv[first], who);
+	json_decref(r);
+	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
+}
+
 static int cmd_kill_log(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	struct ctl_kill_req k;
@@ -639,6 +681,8 @@ const struct ctl_cmd ctl_cmds_gw[] = {
      "riskgwd: approve another person's reset request: the scope is armed again"},
     {"reset-withdraw", NULL, cmd_reset, "[--scope SCOPE] [--who USER] [--json]",
      "riskgwd: withdraw a pending reset request"},
+    {"release", NULL, cmd_release, "PARENT --reason TEXT [--who USER] [--json]",
+     "riskgwd: let a parent blocked by a breach trade again (after a reset)"},
     {"metrics", NULL, cmd_metrics, "[--json]",
      "riskgwd: counters and gauges in the Prometheus text format"},
     {"kill-log", NULL, cmd_kill_log, "[--from N] [--json]",

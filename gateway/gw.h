@@ -83,6 +83,7 @@ struct gw {
 	uint64_t g_kill_count;           /* scratch of a sweep */
 	uint64_t g_kill_cancels;         /* cancels the kill sweeps sent */
 	uint64_t g_kill_refused;         /* orders and replaces refused by a kill */
+	uint64_t g_warnings;             /* parents that reached the warning threshold */
 	int64_t g_kill_trip_mono;        /* loop time of the last trip */
 	int64_t g_kill_done_ns;          /* trip to no order open, ns; -1 not yet */
 	int64_t g_kill_block_ns;         /* the trip's cause to blocked (see gw_kill.c) */
@@ -123,6 +124,14 @@ int gw_kill_trip(struct gw *, const char *scope, enum journal_kill_source, const
 /* Trips the global kill switch. */
 void gw_trip(struct gw *, enum journal_kill_source, const char *who, const char *reason);
 bool gw_killed(const struct gw *);
+/* A breach by parent: it stays blocked after a reset until released or its
+ * limits change (journaled, in the kill log). */
+void gw_kill_block_parent(struct route *, const char *parent, const char *reason);
+/* Releases a blocked parent. 0, or a RULES_E* or KILL_E* code with err. */
+int gw_kill_release_parent(struct gw *, const char *parent, const char *who, const char *reason,
+    char err[RULES_ERRLEN]);
+/* An accepted order took its parent to the warning threshold (rd_warn). */
+void gw_warn(struct route *, const struct rules_order *, unsigned warn);
 /* After a reset: recounts (and cancels in) what is still tripped. */
 void gw_kill_reset_done(struct gw *);
 /* A venue session is back: cancels what waited for it. */

@@ -273,6 +273,12 @@ static int add_parent(void *arg, size_t pos, const struct rules_parent_info *p)
 	              px(x->ex_filled_notional), "orders", (json_int_t)x->ex_orders, "live",
 	              (json_int_t)x->ex_live, "registered", p->rpi_registered, "declared",
 	              p->rpi_declared, "pinned", p->rpi_pinned);
+	if (j != NULL) {
+		json_object_set_new(j, "blocked", json_boolean(p->rpi_blocked));
+		json_object_set_new(j, "warned_qty", json_boolean(p->rpi_warned & RULES_WARN_QTY));
+		json_object_set_new(j, "warned_notional",
+		                    json_boolean(p->rpi_warned & RULES_WARN_NOTIONAL));
+	}
 	if (j == NULL || json_array_append_new(c->list, j) != 0)
 		return -ENOMEM;
 	c->n++;
@@ -442,6 +448,34 @@ static int do_reset(struct gw *g, struct ctl_job *j, json_t **reply, char err[CT
 	return CTL_SERVE_DEFER;
 }
 
+/* RELEASE: a parent blocked by a breach may trade again. */
+static int do_release(struct gw *g, struct ctl_job *j, json_t **reply, char err[CTL_ERRLEN])
+{
+	char kerr[RULES_ERRLEN];
+	struct ctl_kill_req k;
+	int rc;
+
+	if (j->cj_committed) {
+		*reply = json_pack("{s:s, s:b}", "parent", json_string_value(json_object_get(
+		                                               j->cj_body, "parent")),
+		                   "released", true);
+		return *reply != NULL ? CTL_SERVE_DONE : -ENOMEM;
+	}
+	if ((rc = ctl_req_get(CTL_T_RELEASE, j->cj_body, &k, err)) != 0)
+		return rc;
+	if ((rc = check_who(j, k.ck_who, err)) != 0)
+		return rc;
+	rc = gw_kill_release_parent(g, k.ck_parent, k.ck_who, k.ck_reason, kerr);
+	if (rc != 0) {
+		snprintf(err, CTL_ERRLEN, "%s", kerr);
+		if (rc == KILL_EOPERATOR)
+			return kill_refused(j, rc, kerr);
+		j->cj_errname = rc == RULES_ENOTFOUND ? "not_blocked" : NULL;
+		return rc == RULES_ENOTFOUND ? -ENOENT : -EIO;
+	}
+	return CTL_SERVE_DEFER;
+}
+
 /* KILL_LOG: the lines from "from" on, in chunks. */
 #define LOG_PER_CHUNK 256
 
@@ -571,6 +605,9 @@ static int do_metrics(struct gw *g, json_t **reply)
 	mput(&b, "riskgw_kill_cancels_sent_total %" PRIu64 "\n", g->g_kill_cancels);
 	mhead(&b, "riskgw_kill_orders_refused_total", "counter", "orders and replaces refused by a kill");
 	mput(&b, "riskgw_kill_orders_refused_total %" PRIu64 "\n", g->g_kill_refused);
+	mhead(&b, "riskgw_parent_warnings_total", "counter",
+	      "parents that reached the warning threshold of a limit");
+	mput(&b, "riskgw_parent_warnings_total %" PRIu64 "\n", g->g_warnings);
 	mhead(&b, "riskgw_orders_total", "counter", "NewOrderSingle and CancelReplace from routers");
 	for (int i = 0; i < g->g_nroutes; i++)
 		mput(&b, "riskgw_orders_total{route=\"%s\"} %" PRIu64 "\n",
@@ -635,6 +672,8 @@ static int handler(void *arg, struct ctl_job *j, json_t **reply, char err[CTL_ER
 		return do_kill_log(g, j, reply, err);
 	case CTL_T_METRICS:
 		return do_metrics(g, reply);
+	case CTL_T_RELEASE:
+		return do_release(g, j, reply, err);
 	default:
 		snprintf(err, CTL_ERRLEN, "%s is not served", ctl_type_name(j->cj_type));
 		return CTL_ETYPE;

@@ -218,3 +218,72 @@ void gw_kill_report_after(struct gw *g, const char *clid, const char *orig, bool
 	if (g->g_kill_open > 0 && --g->g_kill_open == 0 && g->g_kill_done_ns < 0)
 		all_closed(g);
 }
+
+static void journal_parent(struct gw *g, enum journal_ev_type type, const char *route,
+    const char *parent)
+{
+	struct journal_event ev;
+	char err[RULES_ERRLEN];
+
+	if (journal_ev_parent(&ev, type, route, parent) != 0 ||
+	    journal_append(g->g_journal, &ev, err) != 0)
+		log_warnx("journal: parent %s %s not journaled", parent,
+		    type == JOURNAL_EV_PARENT_BLOCK ? "block" : "release");
+}
+
+void gw_kill_block_parent(struct route *r, const char *parent, const char *reason)
+{
+	struct gw *g = r->r_gw;
+	char err[RULES_ERRLEN];
+	int rc = rules_parent_block(g->g_engine, parent);
+
+	if (rc != 0) {
+		log_warnx("kill switch: parent %s cannot be blocked: %s", parent, rules_strerror(rc));
+		return;
+	}
+	journal_parent(g, JOURNAL_EV_PARENT_BLOCK, r->r_cfg->cr_name, parent);
+	if (kill_log(&g->g_ks, JOURNAL_KA_PARENT_BLOCK, JOURNAL_KSRC_BREACH, parent, "", reason,
+	        realtime_ns(), err) != 0)
+		log_warnx("kill log: %s", err);
+	log_notice("kill switch: parent %s blocked: it stays refused after a reset until it is "
+	           "released or its limits change",
+	    parent);
+}
+
+int gw_kill_release_parent(struct gw *g, const char *parent, const char *who, const char *reason,
+    char err[RULES_ERRLEN])
+{
+	int rc;
+
+	if (!kill_is_operator(&g->g_ks, who)) {
+		snprintf(err, RULES_ERRLEN, "%s: %s", who, kill_strerror(KILL_EOPERATOR));
+		return KILL_EOPERATOR;
+	}
+	if ((rc = rules_parent_release(g->g_engine, parent)) != 0) {
+		snprintf(err, RULES_ERRLEN, "parent %s: %s", parent,
+		    rc == RULES_ENOTFOUND ? "not blocked" : rules_strerror(rc));
+		return rc;
+	}
+	journal_parent(g, JOURNAL_EV_PARENT_RELEASE, "control", parent);
+	if ((rc = kill_log(&g->g_ks, JOURNAL_KA_PARENT_RELEASE, JOURNAL_KSRC_NONE, parent, who,
+	         reason, realtime_ns(), err)) != 0)
+		return rc;
+	log_notice("kill switch: parent %s released by %s: %s", parent, who, reason);
+	return 0;
+}
+
+void gw_warn(struct route *r, const struct rules_order *o, unsigned warn)
+{
+	struct gw *g = r->r_gw;
+	struct rules_exposure x;
+
+	g->g_warnings++;
+	if (rules_parent_exposure(g->g_engine, o->ro_parent, &x) != 0)
+		memset(&x, 0, sizeof(x));
+	log_warnx("warning: parent %s (route %s, order %s) reached %d%% of its %s%s%s: open %" PRId64
+	          " + filled %" PRId64 " shares",
+	    o->ro_parent, r->r_cfg->cr_name, o->ro_clordid, g->g_conf->c_warn_pct,
+	    (warn & RULES_WARN_QTY) ? "quantity" : "",
+	    (warn & RULES_WARN_QTY) && (warn & RULES_WARN_NOTIONAL) ? " and " : "",
+	    (warn & RULES_WARN_NOTIONAL) ? "max notional" : "", x.ex_open_qty, x.ex_filled_qty);
+}

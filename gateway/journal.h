@@ -165,6 +165,8 @@ enum journal_ev_type {
 	JOURNAL_EV_EXEC = 2,          /* rules_on_exec() was called with a report */
 	JOURNAL_EV_CANCEL_SENT = 3,   /* rules_on_cancel_sent() */
 	JOURNAL_EV_CANCEL_REJECT = 4, /* rules_on_cancel_reject() */
+	JOURNAL_EV_PARENT_BLOCK = 5,  /* rules_parent_block(): a parent breached */
+	JOURNAL_EV_PARENT_RELEASE = 6,/* rules_parent_release() */
 };
 
 /* Strings are NUL-terminated; "" for an absent optional field. */
@@ -202,6 +204,10 @@ struct journal_cancel {          /* cancel sent, cancel reject */
 	char jc_response_to;                  /* reject only (434): '1' or '2'; else 0 */
 };
 
+struct journal_parent {          /* parent block, release */
+	char jp_parent[JOURNAL_ID_SIZE];
+};
+
 struct journal_event {
 	uint64_t ev_seq;                  /* event number: set by journal_append */
 	enum journal_ev_type ev_type;
@@ -210,6 +216,7 @@ struct journal_event {
 		struct journal_order order;
 		struct journal_exec exec;
 		struct journal_cancel cancel;
+		struct journal_parent parent;
 	} ev_u;
 };
 
@@ -222,6 +229,9 @@ int journal_ev_order(struct journal_event *ev, const char *route, const struct r
 int journal_ev_exec(struct journal_event *ev, const char *route, const struct rules_exec *);
 int journal_ev_cancel_sent(struct journal_event *ev, const char *route, const char *clordid,
     const char *origclordid);
+/* A parent block or release event (type JOURNAL_EV_PARENT_BLOCK/_RELEASE). */
+int journal_ev_parent(struct journal_event *ev, enum journal_ev_type type, const char *route,
+    const char *parent);
 int journal_ev_cancel_reject(struct journal_event *ev, const char *route, const char *clordid,
     const char *origclordid, char response_to);
 /* Checks an event as journal_append does. 0 or RULES_EINVAL with err. */

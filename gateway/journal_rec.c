@@ -157,6 +157,10 @@ size_t journal_rec_enc_event(uint8_t buf[JOURNAL_REC_BUFLEN], const struct journ
 		if (ev->ev_type == JOURNAL_EV_CANCEL_REJECT)
 			put_u8(&e, (uint8_t)ev->ev_u.cancel.jc_response_to);
 		break;
+	case JOURNAL_EV_PARENT_BLOCK:
+	case JOURNAL_EV_PARENT_RELEASE:
+		put_id(&e, ev->ev_u.parent.jp_parent);
+		break;
 	}
 	return enc_finish(&e, JOURNAL_REC_EVENT);
 }
@@ -372,6 +376,10 @@ int journal_rec_dec_event(const void *v, size_t n, struct journal_event *out, co
 		    get_id(&d, ev.ev_u.cancel.jc_origclordid);
 		if (ev.ev_type == JOURNAL_EV_CANCEL_REJECT)
 			ev.ev_u.cancel.jc_response_to = (char)get_u8(&d);
+		break;
+	case JOURNAL_EV_PARENT_BLOCK:
+	case JOURNAL_EV_PARENT_RELEASE:
+		ok = ok && get_id(&d, ev.ev_u.parent.jp_parent);
 		break;
 	default:
 		*why = "unknown event type";

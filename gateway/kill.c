@@ -287,7 +287,7 @@ int kill_trip(struct kill *k, const char *scope, enum journal_kill_source src, c
 	return 1;
 }
 
-static bool is_operator(const struct kill *k, const char *who)
+bool kill_is_operator(const struct kill *k, const char *who)
 {
 	if (k->k_nops == 0)
 		return true;
@@ -314,7 +314,7 @@ static struct kill_entry *reset_target(struct kill *k, const char *scope, const 
 		seterr(err, *rc = KILL_ENOTTRIPPED, sc, "");
 		return NULL;
 	}
-	if (!is_operator(k, who)) {
+	if (!kill_is_operator(k, who)) {
 		seterr(err, *rc = KILL_EOPERATOR, sc, who);
 		return NULL;
 	}

@@ -122,6 +122,8 @@ int kill_reset_approve(struct kill *, const char *scope, const char *who, int64_
 /* Withdraws the pending request (the requester or anyone allowed to approve). */
 int kill_reset_withdraw(struct kill *, const char *scope, const char *who, int64_t now_ns,
     char err[RULES_ERRLEN]);
+/* Is who one of the reset operators (true when none are configured)? */
+bool kill_is_operator(const struct kill *, const char *who);
 /* Appends a line to the kill log (parent block/release, ...). */
 int kill_log(struct kill *, enum journal_kill_action, enum journal_kill_source,
     const char *scope, const char *who, const char *reason, int64_t now_ns,

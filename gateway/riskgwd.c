@@ -514,6 +514,19 @@ static int replay_one(void *arg, const struct journal_event *ev)
 		}
 		return 0;
 	}
+	case JOURNAL_EV_PARENT_BLOCK:
+	case JOURNAL_EV_PARENT_RELEASE:
+		rc = journal_ev_apply(g->g_engine, ev, NULL);
+		/* a block that cannot be restored fails closed; releasing a
+		 * parent that is not blocked changes nothing */
+		if (rc != 0 && (ev->ev_type == JOURNAL_EV_PARENT_BLOCK || rc != RULES_ENOTFOUND)) {
+			log_alert("journal replay: parent %s: cannot %s it: %s",
+			    ev->ev_u.parent.jp_parent,
+			    ev->ev_type == JOURNAL_EV_PARENT_BLOCK ? "block" : "release",
+			    rules_strerror(rc));
+			rp->failed++;
+		}
+		return 0;
 	case JOURNAL_EV_EXEC:
 	case JOURNAL_EV_CANCEL_SENT:
 	case JOURNAL_EV_CANCEL_REJECT:
@@ -605,7 +618,8 @@ static void open_state(struct gw *g)
 {
 	struct conf *c = g->g_conf;
 	struct journal_config jc = {0, c->c_sync_commit, true};
-	struct rules_engine_config ec = {c->c_max_orders, 100000, 10000, 100000, 0};
+	struct rules_engine_config ec = {c->c_max_orders, 100000, 10000, 100000,
+	    (unsigned)c->c_warn_pct};
 	char err[RULES_ERRLEN];
 	struct replay rp = {g, 0, 0};
 	uint32_t day = 0;

@@ -429,6 +429,8 @@ static void on_order(struct route *r, const struct fix_msg *m, bool replace)
 			    r->r_cfg->cr_name, b.clid, rules_reason_name((int)d.rd_reason),
 			    d.rd_text);
 			gw_trip(g, JOURNAL_KSRC_BREACH, "", reason);
+			if (b.parent[0] != '\0')
+				gw_kill_block_parent(r, b.parent, reason);
 		}
 		if (replace)
 			reject_cancel(r, m, true, (int)d.rd_reason, d.rd_text);
@@ -453,6 +455,8 @@ static void on_order(struct route *r, const struct fix_msg *m, bool replace)
 		return;
 	}
 	r->r_cnt.rc_forwarded++;
+	if (d.rd_warn != 0)
+		gw_warn(r, &o, d.rd_warn);
 }
 
 static void on_cancel(struct route *r, const struct fix_msg *m)
