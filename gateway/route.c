@@ -125,9 +125,36 @@ static char get_char(const struct fix_msg *m, int tag)
 	return fix_get_char(m, tag, &c) == 0 ? c : 0;
 }
 
+/* Writes v in decimal at p; returns the end. */
+static char *put_dec(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* "RGW<day>-<n>" without printf: the kill sweep makes one per open order. */
 void gw_make_id(struct gw *g, char *buf, size_t len)
 {
-	snprintf(buf, len, "RGW%" PRIu32 "-%" PRIu64, g->g_day, ++g->g_idseq);
+	char tmp[48], *p = tmp;
+
+	memcpy(p, "RGW", 3);
+	p = put_dec(p + 3, g->g_day);
+	*p++ = '-';
+	p = put_dec(p, ++g->g_idseq);
+	*p = '\0';
+	if (len > 0) {
+		size_t n = (size_t)(p - tmp) < len ? (size_t)(p - tmp) : len - 1;
+
+		memcpy(buf, tmp, n);
+		buf[n] = '\0';
+	}
 }
 
 /* Journals an event; a failure kills the turn, and the loop hook then
@@ -701,6 +728,15 @@ struct collect {
 	size_t n, cap;
 };
 
+/* The engine's ids are at most RULES_ID_MAX bytes. */
+static void copy_id(char dst[RULES_ID_MAX + 1], const char *src)
+{
+	size_t n = strnlen(src, RULES_ID_MAX);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static int collect_open(void *arg, const struct rules_live *l)
 {
 	struct collect *c = arg;
@@ -716,8 +752,8 @@ static int collect_open(void *arg, const struct rules_live *l)
 		c->v = v;
 		c->cap = cap;
 	}
-	snprintf(c->v[c->n].clid, sizeof(c->v[0].clid), "%s", l->rl_clordid);
-	snprintf(c->v[c->n].sym, sizeof(c->v[0].sym), "%s", l->rl_symbol);
+	copy_id(c->v[c->n].clid, l->rl_clordid);
+	copy_id(c->v[c->n].sym, l->rl_symbol);
 	c->v[c->n].side = l->rl_side;
 	c->v[c->n].qty = l->rl_qty;
 	c->v[c->n].tag = l->rl_tag;

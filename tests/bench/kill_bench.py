@@ -28,7 +28,9 @@ and router-sims over mutual TLS 1.3 on loopback:
             --breaches times (a reset, then the runaway router again).
 
 Prints a table; --keep keeps the temporary directory. KILLBENCH_PERF=FILE
-profiles riskgwd (perf record -g -e cpu-clock) around each cancel-all. Builds nothing: use
+profiles riskgwd (perf record -g -e cpu-clock) around each cancel-all;
+KILLBENCH_GW_WRAP="valgrind --tool=callgrind --toggle-collect=route_cancel_where"
+runs riskgwd under valgrind (same PID: the signals reach riskgwd). Builds nothing: use
 a -O2 build without sanitizers (docs/bench.md).
 """
 import argparse
@@ -179,7 +181,8 @@ class Bench:
         if os.path.exists(pf):
             os.unlink(pf)
         self.gwlog = os.path.join(self.t, "gw.log")
-        self.gw = self.spawn([os.path.join(self.b, "riskgwd"), "-d", "-P", pf, "-c", cf],
+        wrap = os.environ.get("KILLBENCH_GW_WRAP", "").split()
+        self.gw = self.spawn(wrap + [os.path.join(self.b, "riskgwd"), "-d", "-P", pf, "-c", cf],
                              os.path.join(self.t, "gw.out"), self.gwlog)
         self.gport = int(self.wait_file(pf))
         end = time.time() + 20
