@@ -25,6 +25,7 @@
 
 #include "gw.h"
 #include "gw_ctl.h"
+#include "gw_gpio.h"
 #include "log.h"
 
 #define NSEC INT64_C(1000000000)
@@ -743,6 +744,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < g->g_nroutes; i++)
 		setup_route(g, &g->g_routes[i], &g->g_conf->c_routes[i], i);
 	setup_signals(g);
+	gw_gpio_start(g);
 	g->g_lfd = listen_on(&g->g_conf->c_listen);
 	if (loop_watch(g->g_loop, g->g_lfd, LOOP_READ, on_accept, g) != 0)
 		fatalx("cannot watch the listener");
@@ -787,6 +789,7 @@ int main(int argc, char **argv)
 	if (route_store_flush(g, err) == 0)
 		(void)journal_commit(g->g_journal, err);
 	gw_ctl_stop(g);
+	gw_gpio_stop(g);
 	conn_set_free(g->g_conns);
 	for (i = 0; i < g->g_nroutes; i++) {
 		session_free(g->g_routes[i].r_rs);
