@@ -24,6 +24,7 @@
 
 #include "gpio.h"
 #include "gw.h"
+#include "gw_alert.h"
 #include "gw_gpio.h"
 #include "log.h"
 
@@ -134,6 +135,7 @@ static void on_press(unsigned presses)
 static void button_lost(int rc)
 {
 	char why[GPIO_ERRLEN];
+	json_t *ev;
 
 	if (rc == GPIO_ETRUNCATED)
 		snprintf(why, sizeof(why), "%s (%d of %d bytes)", gpio_strerror(rc),
@@ -145,9 +147,12 @@ static void button_lost(int rc)
 	B.b_fd = -1;
 	B.b_state = BUTTON_LOST;
 	snprintf(B.b_why, sizeof(B.b_why), "%s: read: %s", B.b_src, why);
-	log_alert("KILL BUTTON GONE: %s; it cannot trip the kill switch until it is back "
-		  "(retrying every %d s)",
+	ev = json_pack("{s:s, s:s, s:s}", "event", "kill_button_lost", "source", B.b_src, "error",
+	    why);
+	(void)gw_alert(ev, "KILL BUTTON GONE: %s; it cannot trip the kill switch until it is back "
+			   "(retrying every %d s)",
 	    B.b_why, RETRY_S);
+	json_decref(ev);
 	(void)loop_timer_set(B.b_gw->g_loop, &B.b_retry, RETRY_S * NSEC);
 }
 

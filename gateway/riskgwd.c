@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "gw.h"
+#include "gw_alert.h"
 #include "gw_ctl.h"
 #include "gw_gpio.h"
 #include "log.h"
@@ -64,7 +65,7 @@ void gw_trip(struct gw *g, enum journal_kill_source src, const char *who, const 
 	g->g_kill.jk_time_ns = (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
 	if (journal_kill_put(g->g_journal, &g->g_kill, err) != 0)
 		log_warnx("kill switch: journal: %s", err);
-	log_alert("KILL SWITCH TRIPPED: %s", reason);
+	gw_alert_kill(g); /* LOG_ALERT, and the alert command */
 }
 
 /* ---- the loop hook: commit, then flush ------------------------------------------------------ */
@@ -736,6 +737,7 @@ int main(int argc, char **argv)
 	if (tls_ctx_server(&g->g_sctx, g->g_conf->c_cert, g->g_conf->c_key,
 		g->g_conf->c_client_ca, err) != 0)
 		fatalx("router TLS: %s", err);
+	gw_alert_start(g);
 	open_state(g);
 	g->g_nroutes = g->g_conf->c_nroutes;
 	g->g_routes = calloc((size_t)g->g_nroutes, sizeof(*g->g_routes));
@@ -790,6 +792,7 @@ int main(int argc, char **argv)
 		(void)journal_commit(g->g_journal, err);
 	gw_ctl_stop(g);
 	gw_gpio_stop(g);
+	gw_alert_stop(g);
 	conn_set_free(g->g_conns);
 	for (i = 0; i < g->g_nroutes; i++) {
 		session_free(g->g_routes[i].r_rs);

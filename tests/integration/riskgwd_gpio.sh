@@ -5,7 +5,8 @@
 # line request fd. A press trips the kill switch (status: source gpio, who
 # gpio) and later orders on every route are refused; after a restart on a
 # fresh journal, a bounce storm of 500 edges in 2 ms trips it once and
-# counts as one press, and a press 100 ms later is a second press. Then the
+# counts as one press, and a press 100 ms later is a second press. Each
+# trip runs the alert command once with the event as JSON. Then the
 # startup errors: a missing chip or /dev/null as the chip stop riskgwd with
 # chip, line and cause; with optional = yes it runs without the button and
 # says so in status.
@@ -59,10 +60,20 @@ stop_gw() {
 	[ "$rc" -eq 0 ] || fail "riskgwd exited $rc on SIGTERM"
 }
 
-# fifo_conf: $T/gw.conf for the venue on $VPORT with the button on $FIFO;
-# the same without [gpio] in $T/gw-base.conf
+# the alert command: appends each event it gets to $T/alerts.jsonl
+cat >"$T/page.sh" <<SH
+#!/bin/sh
+printf '%s ' "\$1" >>"$T/alerts.args"
+cat >>"$T/alerts.jsonl"
+SH
+chmod 755 "$T/page.sh"
+
+# fifo_conf: $T/gw.conf for the venue on $VPORT with the button on $FIFO and
+# the alert command; the same without [gpio] in $T/gw-base.conf
 fifo_conf() {
 	write_conf
+	sed -i "s|^\[gateway\]\$|[gateway]\nalert-command = $T/page.sh\nalert-timeout = 10|" "$T/gw.conf"
+	grep -q "^alert-command = $T/page.sh" "$T/gw.conf" || hard_error "config rewrite failed"
 	cp "$T/gw.conf" "$T/gw-base.conf"
 	cat >>"$T/gw.conf" <<CONF
 
@@ -102,6 +113,20 @@ expect_eq "kill state" "$(status_get 's["kill"]["state"]')" tripped
 expect_eq "kill source" "$(status_get 's["kill"]["source"]')" gpio
 expect_eq "kill who" "$(status_get 's["kill"]["who"]')" gpio
 expect_eq "presses" "$(status_get 's["gpio"]["presses"]')" 1
+# the alert command got the trip as JSON on stdin, its name as argv[1]
+wait_for "$T/alerts.jsonl" kill_tripped 5
+expect_eq "alert command argv" "$(cat "$T/alerts.args")" "kill_tripped "
+python3 - "$T/alerts.jsonl" "$FIFO" <<'PY' || fail "the alert event is not as expected"
+import json, socket, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+e = json.loads(lines[0])
+want = {"event": "kill_tripped", "source": "gpio", "who": "gpio",
+        "reason": "kill button pressed (%s line 17)" % sys.argv[2], "host": socket.gethostname()}
+for k, v in want.items():
+    assert e.get(k) == v, (k, e.get(k), v)
+assert len(e["time"]) == 24 and e["time"].endswith("Z"), e["time"]
+PY
 
 # every later order, on every route, is refused with the kill reason
 router 2 --window 4 --count 20 --duration 2 --drain-ms 500
@@ -115,7 +140,7 @@ expect_grep "^router-sim: acks 0, .*), rejects 20, " "$T/router.txt"
 stop_gw
 kill "$VPID"
 wait "$VPID"
-rm -rf "$T/journal.mdb"
+rm -rf "$T/journal.mdb" "$T/alerts.jsonl"
 start_venue venue2
 fifo_conf
 : >"$T/gw.log"
@@ -127,6 +152,8 @@ wait_for "$T/gw.log" "KILL SWITCH TRIPPED: kill button pressed" 5
 sleep 0.3
 expect_eq "trips after the storm" "$(grep -c 'KILL SWITCH TRIPPED' "$T/gw.log")" 1
 expect_eq "presses after the storm" "$(status_get 's["gpio"]["presses"]')" 1
+wait_for "$T/alerts.jsonl" kill_tripped 5
+expect_eq "alerts after the storm" "$(wc -l <"$T/alerts.jsonl")" 1
 expect_eq "presses while tripped" "$(grep -c 'the kill switch is already tripped' "$T/gw.log")" 0
 # a press after the debounce window is a second press (the switch stays tripped)
 press late
