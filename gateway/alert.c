@@ -56,11 +56,13 @@ struct alert {
 	char *a_cmd; /* NULL: log only */
 	int64_t a_timeout_ns;
 	int a_max_running, a_max_queued;
+	int a_qcap;          /* a_max_running + a_max_queued: every event waits here */
 	struct child *a_run; /* a_max_running slots */
 	int a_nrun;
-	struct pending *a_queue; /* a ring of a_max_queued */
+	struct pending *a_queue; /* a ring of a_qcap */
 	int a_qhead, a_nqueue;
-	struct loop_timer a_tick;
+	struct loop_timer a_tick; /* reaps and times out while commands run */
+	struct loop_timer a_kick; /* starts waiting commands in the next turn */
 	uint64_t a_seq;
 	char a_host[256];
 	struct alert_counters a_cnt;
@@ -235,7 +237,7 @@ static void start_queued(struct alert *a)
 	while (a->a_nqueue > 0 && a->a_nrun < a->a_max_running) {
 		struct pending p = a->a_queue[a->a_qhead];
 
-		a->a_qhead = (a->a_qhead + 1) % a->a_max_queued;
+		a->a_qhead = (a->a_qhead + 1) % a->a_qcap;
 		a->a_nqueue--;
 		(void)start(a, p.p_id, p.p_event, p.p_buf, p.p_len);
 	}
@@ -268,6 +270,12 @@ static void reaped(struct alert *a, struct child *c, int status)
 	memset(c, 0, sizeof(*c));
 	c->c_in = c->c_err = -1;
 	a->a_nrun--;
+}
+
+static void on_kick(struct loop *l, void *arg)
+{
+	(void)l;
+	start_queued(arg);
 }
 
 static void on_tick(struct loop *l, void *arg)
@@ -428,12 +436,14 @@ int alert_new(struct alert **out, struct loop *l, const struct alert_config *cfg
 	    (a->a_cmd = strdup(cfg->ac_command)) == NULL)
 		goto nomem;
 	a->a_run = calloc((size_t)a->a_max_running, sizeof(*a->a_run));
-	a->a_queue = calloc((size_t)a->a_max_queued, sizeof(*a->a_queue));
+	a->a_qcap = a->a_max_running + a->a_max_queued;
+	a->a_queue = calloc((size_t)a->a_qcap, sizeof(*a->a_queue));
 	if (a->a_run == NULL || a->a_queue == NULL)
 		goto nomem;
 	for (i = 0; i < a->a_max_running; i++)
 		a->a_run[i].c_in = a->a_run[i].c_err = -1;
 	loop_timer_init(&a->a_tick, on_tick, a);
+	loop_timer_init(&a->a_kick, on_kick, a);
 	if (gethostname(a->a_host, sizeof(a->a_host) - 1) != 0)
 		snprintf(a->a_host, sizeof(a->a_host), "unknown");
 	*out = a;
@@ -498,19 +508,16 @@ int alert_fire(struct alert *a, json_t *event, const char *fmt, ...)
 	}
 	line[len++] = '\n';
 	line[len] = '\0';
-	if (a->a_nrun < a->a_max_running)
-		return start(a, id, name, line, len);
-	if (a->a_nqueue == a->a_max_queued) {
+	if (a->a_nrun + a->a_nqueue >= a->a_qcap) {
 		free(line);
 		a->a_cnt.ac_dropped++;
-		log_error("alert %" PRIu64
-			  " (%s): %d alert commands running and %d events waiting: "
-			  "dropped, not handed to the command",
-		    id, name, a->a_nrun, a->a_nqueue);
+		log_error("alert %" PRIu64 " (%s): %d alert commands running or waiting, the most "
+			  "there may be: dropped, not handed to the command",
+		    id, name, a->a_nrun + a->a_nqueue);
 		return ALERT_EDROPPED;
 	}
 	{
-		struct pending *p = &a->a_queue[(a->a_qhead + a->a_nqueue) % a->a_max_queued];
+		struct pending *p = &a->a_queue[(a->a_qhead + a->a_nqueue) % a->a_qcap];
 
 		p->p_id = id;
 		snprintf(p->p_event, sizeof(p->p_event), "%s", name);
@@ -518,8 +525,17 @@ int alert_fire(struct alert *a, json_t *event, const char *fmt, ...)
 		p->p_len = len;
 		a->a_nqueue++;
 	}
-	log_notice("alert %" PRIu64 " (%s): %d alert commands running: queued", id, name,
-	    a->a_nrun);
+	if (a->a_nrun + a->a_nqueue > a->a_max_running)
+		log_notice("alert %" PRIu64 " (%s): queued behind %d others (at most %d commands "
+			   "run at once)",
+		    id, name, a->a_nrun + a->a_nqueue - 1, a->a_max_running);
+	/* Started from a timer 1 ns away: the loop reads its clock only after
+	 * epoll_wait(), so the timer is not due before the next turn, that is
+	 * after this turn's before-sleep hook (riskgwd: the journal commit and
+	 * the flush). posix_spawn() waits for the child's exec, a millisecond
+	 * or more: not in the turn that trips the switch. */
+	if (!loop_timer_armed(&a->a_kick))
+		(void)loop_timer_set(a->a_loop, &a->a_kick, 1);
 	return 0;
 }
 
@@ -544,7 +560,9 @@ void alert_free(struct alert *a)
 
 	if (a == NULL)
 		return;
+	start_queued(a); /* what has a free slot still goes out */
 	loop_timer_cancel(a->a_loop, &a->a_tick);
+	loop_timer_cancel(a->a_loop, &a->a_kick);
 	for (i = 0; i < a->a_max_running; i++) {
 		struct child *c = &a->a_run[i];
 
@@ -561,7 +579,7 @@ void alert_free(struct alert *a)
 		log_error("alert %" PRIu64 " (%s): stopping: not handed to the command", p->p_id,
 		    p->p_event);
 		free(p->p_buf);
-		a->a_qhead = (a->a_qhead + 1) % a->a_max_queued;
+		a->a_qhead = (a->a_qhead + 1) % a->a_qcap;
 		a->a_nqueue--;
 	}
 	free(a->a_run);

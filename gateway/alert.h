@@ -13,15 +13,18 @@
  * riskgwd's environment and no other fd of riskgwd's (all are close-on-
  * exec).
  *
- * riskgwd never waits for it: the stdin pipe is written as far as it
- * takes and then when writable; the commands are reaped with
+ * riskgwd never waits for it. The command starts in the loop turn after
+ * the event's (posix_spawn() waits for the child's exec, a millisecond or
+ * more, which the turn that trips the kill switch must not pay): riskgwd's
+ * journal commit and flush of that turn come first. The stdin pipe is
+ * written as far as it takes and then when writable; the commands are reaped with
  * waitpid(WNOHANG) from a timer that runs every 50 ms while one is
  * running (not SIGCHLD: the module stays self-contained and riskgwd's
  * signal handling untouched). A command still running alert-timeout
  * seconds after its start gets SIGKILL (its process group) and is logged.
- * At most ac_max_running commands run at once; further events wait in a
- * queue of ac_max_queued and start as others end; beyond that an event is
- * dropped (it is in the log all the same) and the drop logged. A command
+ * At most ac_max_running commands run at once; up to ac_max_queued more
+ * events wait and start as others end; beyond that an event is dropped
+ * (it is in the log all the same) and the drop logged. A command
  * that cannot be started, exits non-zero or is killed by a signal is
  * logged at LOG_ERR with its status; nothing else happens.
  *
@@ -69,12 +72,12 @@ int alert_new(struct alert **out, struct loop *, const struct alert_config *);
  * alert_time()) and "host" (the host name) are added to the copy sent if
  * the event lacks them.
  *
- * Returns 0 when logged and the command started, queued or not configured;
- * -EINVAL (not an object, no "event" name, or not serialisable: logged
- * all the same), -ENOMEM, ALERT_EDROPPED (queue full), or the -errno of a
- * command that could not be started (e.g. -ENOENT: it was removed since
- * the configuration was checked). Every failure is logged: callers may
- * ignore the result.
+ * Returns 0 when logged and the command queued to start in the next turn
+ * (or none configured); -EINVAL (not an object, no "event" name, or not
+ * serialisable: logged all the same), -ENOMEM, or ALERT_EDROPPED (too many
+ * waiting). A command that cannot be started (removed since the
+ * configuration was checked, say) is logged when it is tried. Every
+ * failure is logged: callers may ignore the result.
  */
 int alert_fire(struct alert *, json_t *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -86,10 +89,11 @@ int alert_running(const struct alert *);
 int alert_queued(const struct alert *);
 const struct alert_counters *alert_counters(const struct alert *);
 
-/* Forgets the commands still running (they finish on their own; the
- * timeout is no longer enforced: at shutdown a page should still go out),
- * logs the queued events that will not be handed to the command, frees
- * everything. NULL is a no-op. */
+/* Starts the waiting events that have a free slot (at shutdown a page
+ * should still go out), forgets the commands running (they finish on their
+ * own; the timeout is no longer enforced; an event larger than the pipe is
+ * cut short), logs the events that will not be handed to the command, and
+ * frees everything. NULL is a no-op. */
 void alert_free(struct alert *);
 
 /* CLOCK_REALTIME ns as RFC 3339 UTC with milliseconds,
