@@ -182,6 +182,31 @@ static int v_msgtypes(struct parser *p, const char *key, const char *v, struct c
 	return 0;
 }
 
+static int v_names(struct parser *p, const char *key, const char *v, struct conf_names *dst)
+{
+	char buf[LINE_MAX_LEN], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	dst->cn_count = 0;
+	for (tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		if (strlen(tok) >= CONF_NAME_MAX)
+			return perr(p, "%s: '%.20s...' is longer than %d characters", key, tok,
+			    CONF_NAME_MAX - 1);
+		for (const char *c = tok; *c; c++)
+			if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e)
+				return perr(p, "%s: '%s' is not a user name", key, tok);
+		for (int i = 0; i < dst->cn_count; i++)
+			if (strcmp(dst->cn_name[i], tok) == 0)
+				return perr(p, "%s: '%s' is listed twice", key, tok);
+		if (dst->cn_count == CONF_MAX_NAMES)
+			return perr(p, "%s: more than %d names", key, CONF_MAX_NAMES);
+		snprintf(dst->cn_name[dst->cn_count++], CONF_NAME_MAX, "%s", tok);
+	}
+	if (dst->cn_count == 0)
+		return perr(p, "%s: empty list", key);
+	return 0;
+}
+
 static int v_level(struct parser *p, const char *key, const char *v, int *dst)
 {
 	static const struct {
@@ -202,7 +227,8 @@ static int v_level(struct parser *p, const char *key, const char *v, int *dst)
 /* ---- keys ---------------------------------------------------------------------- */
 
 enum ktype {
-	K_STR, K_PATH, K_INT, K_BOOL, K_ADDR, K_TAGS, K_MSGTYPES, K_LEVEL, K_FIXVER, K_CMD, K_EDGE
+	K_STR, K_PATH, K_INT, K_BOOL, K_ADDR, K_TAGS, K_MSGTYPES, K_LEVEL, K_FIXVER, K_NAMES, K_CMD,
+	K_EDGE
 };
 
 struct key {
@@ -244,6 +270,9 @@ static const struct key gkeys[] = {
 	G("max-orders", K_INT, c_max_orders, 1000, 100000000, false),
 	G("logon-timeout", K_INT, c_logon_timeout, 1, 300, false),
 	G("max-message-size", K_INT, c_max_msg, 512, 1048576, false),
+	G("reset-operators", K_NAMES, c_reset_ops, 0, 0, false),
+	G("control-delegates", K_NAMES, c_delegates, 0, 0, false),
+	G("warn-pct", K_INT, c_warn_pct, 0, 100, false),
 	G("alert-command", K_CMD, c_alert_command, 0, 0, false),
 	G("alert-timeout", K_INT, c_alert_timeout, 1, 3600, false),
 	{NULL, K_STR, 0, 0, 0, 0, false},
@@ -311,6 +340,8 @@ static int set_key(struct parser *p, const struct key *k, void *base, const char
 		return v_msgtypes(p, k->k_name, v, p->route);
 	case K_LEVEL:
 		return v_level(p, k->k_name, v, (int *)(void *)f);
+	case K_NAMES:
+		return v_names(p, k->k_name, v, (struct conf_names *)(void *)f);
 	case K_FIXVER:
 		if (strcmp(v, "FIX.4.2") != 0 && strcmp(v, "FIX.4.4") != 0)
 			return perr(p, "%s: '%s' is not FIX.4.2 or FIX.4.4", k->k_name, v);
@@ -628,6 +659,7 @@ int conf_load(const char *path, bool check, struct conf **out, char err[CONF_ERR
 	p.c->c_max_orders = 2000000;
 	p.c->c_logon_timeout = 10;
 	p.c->c_max_msg = 8192;
+	p.c->c_warn_pct = 80;
 	p.c->c_alert_timeout = 30;
 	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
 		p.line++;

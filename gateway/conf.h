@@ -21,6 +21,14 @@
 #define CONF_MAX_STRIP 16
 #define CONF_MAX_MSGTYPES 16
 
+#define CONF_MAX_NAMES 32
+
+/* A list of user names (1..63 printable ASCII characters each). */
+struct conf_names {
+	char cn_name[CONF_MAX_NAMES][CONF_NAME_MAX];
+	int cn_count;
+};
+
 struct conf_addr {
 	char ca_host[CONF_NAME_MAX];  /* numeric address or host name */
 	uint16_t ca_port;
@@ -90,6 +98,9 @@ struct conf {
 	size_t c_max_orders;               /* engine capacity per day */
 	int c_logon_timeout;               /* s */
 	int c_max_msg;                     /* max FIX message size, bytes */
+	struct conf_names c_reset_ops;     /* who may request/approve kill resets; none = anyone */
+	struct conf_names c_delegates;     /* control clients that name their users (the admin UI) */
+	int c_warn_pct;                    /* parent warning threshold, % of a limit; 0 = off */
 	char c_alert_command[CONF_PATH_MAX]; /* absolute path; "" none */
 	int c_alert_timeout;               /* s a command may run before SIGKILL */
 	struct conf_gpio c_gpio;

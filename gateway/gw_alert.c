@@ -16,25 +16,6 @@
 
 static struct alert *alerter;
 
-static const char *source_name(enum journal_kill_source s)
-{
-	switch (s) {
-	case JOURNAL_KSRC_NONE:
-		return "none";
-	case JOURNAL_KSRC_BREACH:
-		return "breach";
-	case JOURNAL_KSRC_HTTP:
-		return "http";
-	case JOURNAL_KSRC_GPIO:
-		return "gpio";
-	case JOURNAL_KSRC_SIGNAL:
-		return "signal";
-	case JOURNAL_KSRC_CLI:
-		return "cli";
-	}
-	return "unknown";
-}
-
 void gw_alert_start(struct gw *g)
 {
 	struct alert_config ac = {g->g_conf->c_alert_command, g->g_conf->c_alert_timeout, 0, 0};
@@ -56,25 +37,26 @@ void gw_alert_stop(struct gw *g)
 	alerter = NULL;
 }
 
-void gw_alert_kill(struct gw *g)
+void gw_alert_kill(struct gw *g, const char *scope, enum journal_kill_source src,
+    const char *who, const char *reason, int64_t time_ns)
 {
-	const struct journal_kill *k = &g->g_kill;
+	const char *sname = kill_source_name(src);
 	char when[ALERT_TIMEBUF];
-	json_t *ev;
+	json_t *ev = NULL;
 
-	if (alerter == NULL) {
-		log_alert("KILL SWITCH TRIPPED: %s", k->jk_reason);
+	if (alerter != NULL) {
+		alert_time(time_ns, when);
+		ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i}", "event", "kill_tripped",
+		    "scope", scope, "source", sname, "who", who, "reason", reason, "time", when,
+		    "trading_day", (json_int_t)g->g_day, "pid", (int)getpid());
+	}
+	if (ev == NULL) { /* not started, or out of memory: the log line at least */
+		log_alert("KILL SWITCH TRIPPED (%s, by %s%s%s): %s", scope, sname, who[0] ? " " : "",
+		    who, reason);
 		return;
 	}
-	alert_time(k->jk_time_ns, when);
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:i}", "event", "kill_tripped", "source",
-	    source_name(k->jk_source), "who", k->jk_who, "reason", k->jk_reason, "time", when,
-	    "trading_day", (json_int_t)g->g_day, "pid", (int)getpid());
-	if (ev == NULL) { /* out of memory: the log line at least */
-		log_alert("KILL SWITCH TRIPPED: %s", k->jk_reason);
-		return;
-	}
-	(void)alert_fire(alerter, ev, "KILL SWITCH TRIPPED: %s", k->jk_reason);
+	(void)alert_fire(alerter, ev, "KILL SWITCH TRIPPED (%s, by %s%s%s): %s", scope, sname,
+	    who[0] ? " " : "", who, reason);
 	json_decref(ev);
 }
 

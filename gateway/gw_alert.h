@@ -8,7 +8,11 @@
 #ifndef GW_GW_ALERT_H
 #define GW_GW_ALERT_H
 
+#include <stdint.h>
+
 #include <jansson.h>
+
+#include "journal.h"
 
 struct gw;
 
@@ -18,14 +22,17 @@ void gw_alert_start(struct gw *);
 void gw_alert_stop(struct gw *);
 
 /*
- * The kill switch has just tripped (g->g_kill is the trip): logs
- * "KILL SWITCH TRIPPED: <reason>" at LOG_ALERT and hands the command
- *   {"event": "kill_tripped", "source": "gpio", "who": "gpio",
- *    "reason": "...", "time": "2024-01-02T14:30:40.001Z", "host": "...",
- *    "trading_day": 20240102, "pid": 1234}
- * (time is the trip's). Before gw_alert_start() it only logs.
+ * A scope of the kill switch has just tripped: logs
+ * "KILL SWITCH TRIPPED (<scope>, by <source>[ <who>]): <reason>" at
+ * LOG_ALERT and hands the command
+ *   {"event": "kill_tripped", "scope": "global", "source": "gpio",
+ *    "who": "gpio", "reason": "...", "time": "2024-01-02T14:30:40.001Z",
+ *    "trading_day": 20240102, "pid": 1234, "host": "..."}
+ * time_ns is the trip's (CLOCK_REALTIME). Before gw_alert_start() it only
+ * logs.
  */
-void gw_alert_kill(struct gw *);
+void gw_alert_kill(struct gw *, const char *scope, enum journal_kill_source, const char *who,
+    const char *reason, int64_t time_ns);
 
 /* Any other event (the kill button's loss; warnings, cancels done and
  * resets to come): an object with an "event" name, borrowed; fmt is the

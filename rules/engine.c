@@ -71,6 +71,7 @@ static const char *const reason_names[RULES_R_COUNT] = {
 	[RULES_R_UNKNOWN_ORIG] = "unknown_orig",
 	[RULES_R_REPLACE_PENDING] = "replace_pending",
 	[RULES_R_LIMITS_UNAVAILABLE] = "limits_unavailable",
+	[RULES_R_PARENT_BLOCKED] = "parent_blocked",
 };
 
 const char *rules_reason_name(int reason)
@@ -235,11 +236,16 @@ int rules_engine_new(struct rules_engine **out, struct rules_store *store,
 		snprintf(err, RULES_ERRLEN, "engine capacities must be between 1 and 2^30");
 		return RULES_EINVAL;
 	}
+	if (cfg->ec_warn_pct > 100) {
+		snprintf(err, RULES_ERRLEN, "warning threshold must be 0 (off) to 100 percent");
+		return RULES_EINVAL;
+	}
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		goto nomem;
 	e->e_store = store;
 	e->e_max_orders = cfg->ec_max_orders;
+	e->e_warn_pct = cfg->ec_warn_pct;
 	e->e_orders = bigmem_calloc(cfg->ec_max_orders, sizeof(*e->e_orders));
 	e->e_clids = bigmem_calloc(cfg->ec_max_orders, sizeof(*e->e_clids));
 	e->e_parents = bigmem_calloc(cfg->ec_max_parents, sizeof(*e->e_parents));
@@ -402,13 +408,72 @@ static int load_symbol(struct rules_engine *e, struct symbol *s, struct symbol_c
 	return e->e_store_err ? -1 : 0;
 }
 
+/* ---- warning thresholds -------------------------------------------------------- */
+
+/* pct percent of limit, rounded up: the least x with x * 100 >= limit * pct.
+ * 0 (no threshold) for no limit or no pct. Never overflows: with limit =
+ * 100a + b, a * pct <= limit, and b * pct < 10^4. */
+static int64_t pct_of(int64_t limit, unsigned pct)
+{
+	int64_t a = limit / 100, b = limit % 100;
+
+	if (limit <= 0 || pct == 0)
+		return 0;
+	return a * (int64_t)pct + (b * (int64_t)pct + 99) / 100;
+}
+
+/* The parent's max notional in force (0 = none): its registration's, else
+ * the parent_notional limit of the scopes (f). */
+static int64_t parent_notional(const struct parent *p, const struct eff *f, bool *trip)
+{
+	if (p->p_max_notional > 0) {
+		*trip = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) != 0;
+		return p->p_max_notional;
+	}
+	if ((f->f_set & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) == 0)
+		return 0;
+	*trip = (f->f_trip & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) != 0;
+	return f->f_val[RULES_LIM_PARENT_NOTIONAL];
+}
+
+/* The notional threshold for the merged limits f of parent p. */
+static void eff_warn(const struct rules_engine *e, const struct parent *p, struct eff *f)
+{
+	bool t;
+
+	f->f_warn_n = e->e_warn_pct != 0 ? pct_of(parent_notional(p, f, &t), e->e_warn_pct) : 0;
+}
+
+/*
+ * After an accept (or a restore), for a parent with warnings left to give:
+ * those whose threshold its open + filled sums reach now. Takes them off
+ * p_warn_left and returns them (rd_warn). Unless pinned, the sums and the
+ * thresholds are in [0, INT64_MAX], so threshold - filled cannot overflow;
+ * pinned sums count as INT64_MAX, past any threshold.
+ */
+static inline unsigned warn_reached(struct parent *p, const struct eff *f)
+{
+	const struct expo *x = &p->p_expo;
+	unsigned w = 0;
+
+	if (p->p_warn_q > 0 && (x->pinned || x->open_qty >= p->p_warn_q - x->filled_qty))
+		w |= RULES_WARN_QTY;
+	if (f->f_warn_n > 0 && (x->pinned || x->open_notional >= f->f_warn_n - x->filled_notional))
+		w |= RULES_WARN_NOTIONAL;
+	w &= p->p_warn_left;
+	p->p_warn_left &= (uint8_t)~w;
+	return w;
+}
+
 /* Makes r the parent's registration (or declaration): kept whole in the
  * cold part, its numbers copied to the hot part. */
-static void set_reg(struct parent *p, struct parent_cold *pc, const struct rules_parent *r)
+static void set_reg(const struct rules_engine *e, struct parent *p, struct parent_cold *pc,
+    const struct rules_parent *r)
 {
 	if (r != &pc->p_reg)
 		pc->p_reg = *r;
 	p->p_qty = r->rp_qty;
+	p->p_warn_q = pct_of(r->rp_qty, e->e_warn_pct);
 	p->p_limit_px = r->rp_limit_px;
 	p->p_max_notional = r->rp_max_notional;
 	p->p_max_rate = r->rp_max_rate;
@@ -435,7 +500,7 @@ static int load_parent(struct rules_engine *e, struct parent *p, struct parent_c
 				p->p_sym = NONE;
 			if (strcmp(reg.rp_account, pc->p_reg.rp_account) != 0)
 				p->p_acct = NONE;
-			set_reg(p, pc, &reg);
+			set_reg(e, p, pc, &reg);
 		}
 	}
 	p->p_has_limits = got(e,
@@ -458,7 +523,7 @@ struct ctx {
 	uint32_t pi, ai, si;        /* table index, or NONE for a new entity */
 	struct htab_key kc, ks, kp, ka;  /* ClOrdID, symbol, parent, Account of the order */
 	bool has_ka;                /* the order carries an Account (ka) */
-	const struct eff *lim;      /* the effective limits (merge_limits()) */
+	struct eff *lim;            /* the effective limits (merge_limits()) */
 	struct eff tmp_eff;         /* they, when they cannot be cached */
 	bool force;                 /* rules_restore(): book without checking */
 	struct parent tmp_p;
@@ -514,6 +579,7 @@ static void merge_limits(const struct rules_engine *e, struct ctx *c)
 	f->f_txnid = e->e_txnid;
 	f->f_symbol = c->si;
 	f->f_account = c->ai;
+	eff_warn(e, c->p, f);
 	c->lim = f;
 }
 
@@ -584,6 +650,7 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 		c->tmp_p.p_account = NONE;
 		c->tmp_p.p_sym = c->tmp_p.p_acct = NONE;
 		c->tmp_p.p_eff.f_txnid = UINT64_MAX;
+		c->tmp_p.p_warn_left = e->e_warn_pct != 0 ? WARN_ALL : 0;
 		c->p = &c->tmp_p;
 		c->pc = &c->tmp_pc;
 	}
@@ -645,8 +712,9 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 }
 
 /* Makes the parent of a declared child: called when resolve() found no
- * registration and the route allows declaring. */
-static void declare(struct ctx *c, const struct rules_order *o, const char *account)
+ * registration and the route allows declaring (or a restore). */
+static void declare(const struct rules_engine *e, struct ctx *c, const struct rules_order *o,
+    const char *account)
 {
 	struct rules_parent *r = &c->pc->p_reg;
 
@@ -657,10 +725,11 @@ static void declare(struct ctx *c, const struct rules_order *o, const char *acco
 	r->rp_side = o->ro_side;
 	r->rp_qty = o->ro_declared_qty;
 	r->rp_trip = RULES_TRIP_DEFAULT;
-	set_reg(c->p, c->pc, r);
+	set_reg(e, c->p, c->pc, r);
 	c->p->p_declared = true;
 	c->p->p_declared_qty = o->ro_declared_qty;
 	c->p->p_sym = c->p->p_acct = NONE;
+	eff_warn(e, c->p, c->lim); /* merged before: the registration changed */
 }
 
 /* ---- verdicts ------------------------------------------------------------------- */
@@ -940,12 +1009,7 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 		    pid, sum, p->p_qty, p->p_expo.open_qty, p->p_expo.filled_qty, dq);
 
 	/* parent notional */
-	if (p->p_max_notional > 0) {
-		v = p->p_max_notional;
-		t = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) != 0;
-	} else if (!eff(e, c, RULES_LIM_PARENT_NOTIONAL, &v, &t)) {
-		v = 0;
-	}
+	v = parent_notional(p, c->lim, &t);
 	if (v > 0) {
 		sum = expo_total(&p->p_expo, p->p_expo.open_notional, p->p_expo.filled_notional,
 		    dn);
@@ -993,6 +1057,48 @@ static int64_t restore_px(const struct ctx *c, const struct rules_order *o)
 	if (o->ro_ordtype == RULES_ORDTYPE_MARKET)
 		return c->s->s_has_refpx ? c->s->s_refpx : 0;
 	return o->ro_px;
+}
+
+/* ---- blocked parents ------------------------------------------------------------ */
+
+/* The parent's effective limits for this check (resolve() done): as a block
+ * remembers them. */
+static struct plim plim_of(const struct rules_engine *e, const struct ctx *c)
+{
+	struct plim l;
+	bool t;
+
+	l.l_qty = c->p->p_qty;
+	l.l_notional = parent_notional(c->p, c->lim, &t);
+	l.l_rate = parent_rate(e, c);
+	l.l_px = c->p->p_limit_px;
+	return l;
+}
+
+static bool plim_eq(const struct plim *a, const struct plim *b)
+{
+	return a->l_qty == b->l_qty && a->l_notional == b->l_notional && a->l_rate == b->l_rate &&
+	    a->l_px == b->l_px;
+}
+
+/* A blocked parent stays blocked while its limits are those it was blocked
+ * with; a change releases it. c is resolved for the parent's own symbol and
+ * account (the check matched them). */
+__attribute__((noinline)) static bool still_blocked(const struct rules_engine *e, struct ctx *c)
+{
+	struct plim now = plim_of(e, c);
+
+	if (plim_eq(&now, &c->pc->p_blk))
+		return true;
+	c->p->p_blocked = false;
+	return false;
+}
+
+__attribute__((noinline)) static enum rules_verdict reject_blocked(struct rules_decision *d,
+    const struct ctx *c)
+{
+	return reject(d, RULES_R_PARENT_BLOCKED,
+	    "parent %s blocked after a limit breach: release it or change its limits", c->pc->p_id);
 }
 
 static enum rules_verdict check_new(struct rules_engine *e, const struct rules_order *o,
@@ -1043,12 +1149,12 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 				return reject(d, RULES_R_DECLARED_QTY_CAP,
 				    "declared parent quantity %" PRId64 " > cap %" PRId64,
 				    o->ro_declared_qty, cap);
-			declare(c, o, acct);
+			declare(e, c, o, acct);
 		} else if (c->force) {
 			/* Restoring an order whose parent is gone: book it under
 			 * a parent of the declared quantity, 0 if none, so that
 			 * every later child of it is refused. */
-			declare(c, o, acct);
+			declare(e, c, o, acct);
 		} else {
 			return reject(d, RULES_R_UNKNOWN_PARENT, "unknown parent %s", o->ro_parent);
 		}
@@ -1078,6 +1184,8 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 			    c->pc->p_reg.rp_account);
 	}
 	matched = true;
+	if (p->p_blocked && still_blocked(e, c))
+		return reject_blocked(d, c);
 
 	if (price_checks(c, e, o, &vpx, &acc)) {
 		if (rules_mul_ovf(o->ro_qty, vpx, &notional))
@@ -1129,6 +1237,8 @@ book:
 		c->a->a_expo.orders++;
 	if (rate > 0)
 		rate_push(p, o->ro_now_ns);
+	if (p->p_warn_left != 0)
+		d->rd_warn = warn_reached(p, c->lim) & (c->force ? 0u : WARN_ALL);
 	d->rd_verdict = RULES_ACCEPT;
 	d->rd_reason = RULES_R_OK;
 	d->rd_text[0] = '\0';
@@ -1187,6 +1297,8 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	if (!c->force && !p->p_registered && !p->p_declared)
 		return reject(d, RULES_R_UNKNOWN_PARENT, "parent %s is no longer registered",
 		    c->pc->p_id);
+	if (!c->force && p->p_blocked && still_blocked(e, c))
+		return reject_blocked(d, c);
 
 	if (c->force) {
 		vpx = restore_px(c, o);
@@ -1218,6 +1330,8 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	p->p_expo.orders++;
 	if (rate > 0)
 		rate_push(p, o->ro_now_ns);
+	if (p->p_warn_left != 0)
+		d->rd_warn = warn_reached(p, c->lim) & (c->force ? 0u : WARN_ALL);
 	d->rd_verdict = RULES_ACCEPT;
 	d->rd_reason = RULES_R_OK;
 	d->rd_text[0] = '\0';
@@ -1231,6 +1345,7 @@ static enum rules_verdict run(struct rules_engine *e, const struct rules_order *
 	enum rules_verdict v;
 
 	d->rd_text[0] = '\0';
+	d->rd_warn = 0;
 	if (!fields_ok(o, &c, d))
 		return d->rd_verdict;
 	c.force = force;
@@ -1256,4 +1371,104 @@ int rules_restore(struct rules_engine *e, const struct rules_order *o,
     struct rules_decision *d)
 {
 	return run(e, o, d, true) == RULES_ACCEPT ? 0 : RULES_EINVAL;
+}
+
+/* ---- blocking parents ------------------------------------------------------------- */
+
+/*
+ * Resolves the parent c->kp (booked today, or registered) for its own symbol
+ * and account, at the store's current snapshot, as a check of one of its
+ * children would. Returns 0, RULES_ENOTFOUND (neither booked nor
+ * registered), or another RULES_E* (store). The caller ends the snapshot.
+ */
+static int resolve_parent(struct rules_engine *e, struct ctx *c)
+{
+	/* 80 bytes readable after the symbol's start (eng_key_of()) */
+	char sym[96] = {0};
+	uint32_t pi;
+	int tries, rc;
+
+	c->force = false;
+	c->has_ka = false;
+	e->e_store_err = 0;
+	e->e_txnid = rules_store_last_txnid(e->e_store);
+	pi = find_parent(e, &c->kp);
+	if (pi != NONE) {
+		strcpy(sym, e->e_pcold[pi].p_reg.rp_symbol);
+	} else {
+		struct rules_parent reg;
+
+		if ((rc = rules_store_get_parent(e->e_store, c->kp.k_s, &reg)) != 0)
+			return rc;
+		strcpy(sym, reg.rp_symbol);
+	}
+	/* The registration may name another symbol by the time it is read in
+	 * resolve()'s snapshot: then again with that one. */
+	for (tries = 0; tries < 16; tries++) {
+		if (!eng_key_of(&c->ks, sym))
+			return RULES_ECORRUPT;
+		if (resolve(e, c, "") != 0)
+			return e->e_store_err;
+		if (c->pi == NONE && !c->p->p_registered)
+			return RULES_ENOTFOUND;
+		if (strcmp(c->pc->p_reg.rp_symbol, sym) == 0)
+			return 0;
+		strcpy(sym, c->pc->p_reg.rp_symbol);
+	}
+	return RULES_ESTORE;
+}
+
+int rules_parent_block(struct rules_engine *e, const char *parent)
+{
+	struct ctx c;
+	int rc;
+
+	if (!eng_key_of(&c.kp, parent))
+		return RULES_EINVAL;
+	rc = resolve_parent(e, &c);
+	if (rc == 0 && c.pi == NONE) {
+		/* Booked now, alone: its symbol and account are booked with
+		 * its first accepted child (commit_entities()). */
+		if (e->e_parent_ix.ht_count >= e->e_parent_ix.ht_cap) {
+			rc = RULES_ENOTFOUND;
+		} else {
+			c.pi = htab_add(&e->e_parent_ix, c.kp.k_h);
+			e->e_parents[c.pi] = c.tmp_p;
+			e->e_pcold[c.pi] = c.tmp_pc;
+			c.p = &e->e_parents[c.pi];
+			c.pc = &e->e_pcold[c.pi];
+			c.p->p_eff.f_txnid = UINT64_MAX; /* c.lim is the tmp one */
+		}
+	}
+	if (rc == 0) {
+		c.pc->p_blk = plim_of(e, &c);
+		c.p->p_blocked = true;
+	}
+	snap_end(e);
+	return rc == 0 ? 0 : rc == RULES_EINVAL ? RULES_EINVAL : RULES_ENOTFOUND;
+}
+
+int rules_parent_release(struct rules_engine *e, const char *parent)
+{
+	struct htab_key k;
+	uint32_t pi;
+
+	if (!eng_key_of(&k, parent) || (pi = find_parent(e, &k)) == NONE ||
+	    !e->e_parents[pi].p_blocked)
+		return RULES_ENOTFOUND;
+	e->e_parents[pi].p_blocked = false;
+	return 0;
+}
+
+bool eng_parent_blocked(struct rules_engine *e, uint32_t pi)
+{
+	struct ctx c;
+	bool blocked = true;
+
+	if (!e->e_parents[pi].p_blocked)
+		return false;
+	if (eng_key_of(&c.kp, e->e_pcold[pi].p_id) && resolve_parent(e, &c) == 0 && c.pi == pi)
+		blocked = still_blocked(e, &c);
+	snap_end(e);
+	return blocked;
 }

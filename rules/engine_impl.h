@@ -16,6 +16,7 @@
 
 #define NSEC_PER_SEC INT64_C(1000000000)
 #define NONE UINT32_MAX
+#define WARN_ALL (RULES_WARN_QTY | RULES_WARN_NOTIONAL)
 
 /* ---- entities ---------------------------------------------------------------- */
 
@@ -65,6 +66,12 @@ struct eff {
 	uint32_t f_symbol, f_account;     /* table indexes (f_account NONE: no account) */
 	uint32_t f_set, f_trip;           /* RULES_BIT(l): limit l is set / trips */
 	int64_t f_val[RULES_LIM_COUNT];
+	int64_t f_warn_n;                 /* notional warning threshold, 0 = none */
+};
+
+/* A parent's effective limits, as a block remembers them. */
+struct plim {
+	int64_t l_qty, l_notional, l_rate, l_px;
 };
 
 struct parent {
@@ -80,7 +87,11 @@ struct parent {
 	/* Table indexes of the registration's symbol and account once a child
 	 * matched them (NONE before): the checks compare indexes, not strings. */
 	uint32_t p_sym, p_acct;
+	uint8_t p_warn_left;              /* RULES_WARN_* still to give today
+					     (none when warnings are off) */
+	bool p_blocked;                   /* rules_parent_block() */
 	int64_t p_declared_qty;
+	int64_t p_warn_q;                 /* quantity warning threshold, 0 = none */
 	struct expo p_expo;
 	/* Rate window: the times of the last p_ring_cap accepted children. */
 	int64_t *p_ring;
@@ -93,6 +104,7 @@ struct parent_cold {
 	char p_id[RULES_ID_MAX + 1];      /* key: first member (htab) */
 	struct rules_parent p_reg;        /* registration, or the declared parent */
 	struct rules_limits p_limits;     /* parent-scope limit record */
+	struct plim p_blk;                /* the limits in force when blocked */
 };
 
 enum ostate { O_LIVE = 0, O_DONE = 1 };
@@ -102,6 +114,7 @@ struct order {
 	uint32_t o_pend_clid;             /* clid of the pending replace, or NONE */
 	uint8_t o_state;
 	char o_side, o_ordtype;
+	uint8_t o_cxl_pend;               /* a cancel was sent and not rejected */
 	int64_t o_qty, o_px;              /* px: limit price, or reference price for market */
 	int64_t o_cum;                    /* filled, by the venue's CumQty */
 	int64_t o_vleaves;                /* LeavesQty the venue last reported */
@@ -143,6 +156,7 @@ struct rules_engine {
 	struct symbol *e_symbols;
 	struct symbol_cold *e_scold;
 	struct htab e_symbol_ix;
+	unsigned e_warn_pct;              /* ec_warn_pct */
 };
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -215,6 +229,10 @@ static inline uint32_t find_symbol(const struct rules_engine *e, const struct ht
 /* engine.c: rules_id_valid() and the table key of s (htab_key_set()) in one
  * pass; false if s is not a valid id. */
 bool eng_key_of(struct htab_key *k, const char *s);
+
+/* engine.c: whether parent pi is still blocked (its limits as when it was
+ * blocked; a change releases it). Reads the store. */
+bool eng_parent_blocked(struct rules_engine *e, uint32_t pi);
 
 /* engine_book.c */
 uint32_t eng_find_clid(const struct rules_engine *e, const char *id);

@@ -19,7 +19,8 @@
  * then 200,000 with a limits commit (which makes every cached record stale)
  * before every 1,000 checks, the commits themselves not timed.
  *
- *   bench_rules [--checks N] [--seed N]
+ *   bench_rules [--checks N] [--seed N] [--mlock] [--warn PCT]
+ *                                --warn: ec_warn_pct (default 0, off)
  *   bench_rules --callgrind N    setup, then N checks, each inside
  *                                bench_timed_region(): run under
  *                                valgrind --tool=callgrind
@@ -181,6 +182,7 @@ struct bench {
 	uint64_t rng;
 	unsigned long verdicts[3];
 	unsigned long reasons[RULES_R_COUNT];
+	unsigned warn_pct;    /* ec_warn_pct */
 };
 
 static uint64_t next(uint64_t *s)
@@ -491,7 +493,8 @@ static struct pct percentiles(uint32_t *lat, size_t n)
 
 static void new_engine(struct bench *b, size_t orders)
 {
-	struct rules_engine_config cfg = {orders, NPARENTS + 16, NACCOUNTS + 16, NSYMBOLS + 16};
+	struct rules_engine_config cfg = {orders, NPARENTS + 16, NACCOUNTS + 16, NSYMBOLS + 16,
+	    b->warn_pct};
 	char err[RULES_ERRLEN];
 
 	if (rules_engine_new(&b->en, b->st, &cfg, err) != 0)
@@ -576,9 +579,12 @@ int main(int argc, char **argv)
 			lock = true;
 		else if (strcmp(argv[a], "--seed") == 0 && a + 1 < argc)
 			b->rng = parse_u64(argv[++a]);
+		else if (strcmp(argv[a], "--warn") == 0 && a + 1 < argc)
+			b->warn_pct = (unsigned)parse_u64(argv[++a]);
 		else {
 			fprintf(stderr,
-			    "usage: %s [--checks N] [--seed N] [--mlock] [--callgrind N]\n",
+			    "usage: %s [--checks N] [--seed N] [--mlock] [--warn PCT] "
+			    "[--callgrind N]\n",
 			    argv[0]);
 			return 2;
 		}

@@ -108,7 +108,7 @@ expect_eq "kill state after another line" "$(status_get 's["kill"]["state"]')" a
 
 # the press
 press press
-wait_for "$T/gw.log" "KILL SWITCH TRIPPED: kill button pressed ($FIFO line 17)" 5
+wait_for "$T/gw.log" "KILL SWITCH TRIPPED (global, by gpio gpio): kill button pressed ($FIFO line 17)" 5
 expect_eq "kill state" "$(status_get 's["kill"]["state"]')" tripped
 expect_eq "kill source" "$(status_get 's["kill"]["source"]')" gpio
 expect_eq "kill who" "$(status_get 's["kill"]["who"]')" gpio
@@ -121,7 +121,7 @@ import json, socket, sys
 lines = open(sys.argv[1]).read().splitlines()
 assert len(lines) == 1, lines
 e = json.loads(lines[0])
-want = {"event": "kill_tripped", "source": "gpio", "who": "gpio",
+want = {"event": "kill_tripped", "scope": "global", "source": "gpio", "who": "gpio",
         "reason": "kill button pressed (%s line 17)" % sys.argv[2], "host": socket.gethostname()}
 for k, v in want.items():
     assert e.get(k) == v, (k, e.get(k), v)
@@ -148,7 +148,7 @@ GW_LOGONS=0
 start_gw
 expect_eq "kill state on a fresh journal" "$(status_get 's["kill"]["state"]')" armed
 press storm
-wait_for "$T/gw.log" "KILL SWITCH TRIPPED: kill button pressed" 5
+wait_for "$T/gw.log" "KILL SWITCH TRIPPED (global, by gpio gpio): kill button pressed" 5
 sleep 0.3
 expect_eq "trips after the storm" "$(grep -c 'KILL SWITCH TRIPPED' "$T/gw.log")" 1
 expect_eq "presses after the storm" "$(status_get 's["gpio"]["presses"]')" 1
