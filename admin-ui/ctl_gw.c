@@ -297,6 +297,22 @@ static void print_kill(const json_t *k)
 	}
 }
 
+/* The kill button's line of status; nothing from a riskgwd that does not say. */
+static void print_button(const json_t *b)
+{
+	const char *st = str(b, "state");
+
+	if (!json_is_object(b))
+		return;
+	if (strcmp(st, "none") == 0)
+		printf("kill button:  none configured\n");
+	else if (strcmp(st, "up") == 0)
+		printf("kill button:  up (%s), %lld presses\n", str(b, "source"), num(b, "presses"));
+	else
+		printf("kill button:  %s: %s\n", strcmp(st, "absent") == 0 ? "ABSENT" : "LOST",
+		       str(b, "error"));
+}
+
 /* ---- commands ----------------------------------------------------------------------- */
 
 static int cmd_status(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
@@ -326,6 +342,7 @@ static int cmd_status(struct ctl *c, const struct ctl_cmd *cmd, int argc, char *
 	printf("journal:      last event %lld\n", num(r, "journal_last_event"));
 	printf("routes:       %lld up of %lld (routers logged on %lld, venues logged on %lld)\n",
 	       num(r, "routes_up"), num(r, "routes"), num(r, "routers_up"), num(r, "venues_up"));
+	print_button(json_object_get(r, "gpio"));
 	if (json_is_true(json_object_get(r, "stopping")))
 		printf("state:        stopping\n");
 	json_decref(r);

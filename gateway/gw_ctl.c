@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "fixed.h"
 #include "gw_ctl.h"
+#include "gw_gpio.h"
 #include "log.h"
 
 #define NSEC              INT64_C(1000000000)
@@ -148,6 +149,10 @@ static int do_status(struct gw *g, json_t **reply)
 	    u64(journal_last_event(g->g_journal)), "routes", g->g_nroutes, "routes_up", both,
 	    "routers_up", rup, "venues_up", vup, "stopping", g->g_stopping, "control_clients",
 	    (json_int_t)ctl_server_clients(srv));
+	if (*reply != NULL && json_object_set_new(*reply, "gpio", gw_gpio_status()) != 0) {
+		json_decref(*reply);
+		*reply = NULL;
+	}
 	return *reply != NULL ? CTL_SERVE_DONE : -ENOMEM;
 }
 

@@ -20,7 +20,8 @@
  *              whose cancel the venue refused, or whose venue session was
  *              down, get another cancel from the retry timer (every
  *              KILL_RETRY_MS) and when their venue logs on again.
- *   alert      LOG_ALERT with the reason.
+ *   alert      LOG_ALERT with the reason, and the alert command
+ *              (gw_alert.c, docs/riskgwd.md).
  */
 #include "config.h"
 
@@ -30,6 +31,7 @@
 #include <time.h>
 
 #include "gw.h"
+#include "gw_alert.h"
 #include "log.h"
 
 #define NSEC INT64_C(1000000000)
@@ -156,8 +158,11 @@ int gw_kill_trip(struct gw *g, const char *scope, enum journal_kill_source src, 
 		g->g_kill_fwd_at_trip += g->g_routes[i].r_cnt.rc_forwarded;
 	g->g_kill_sweep_sent = (uint64_t)sweep(g, "kill switch");
 	g->g_kill_sweep_ns = mono_ns() - g->g_kill_trip_mono;
-	log_alert("KILL SWITCH TRIPPED (%s, by %s%s%s): %s", scope, kill_source_name(src),
-	    who[0] ? " " : "", who, reason);
+	{ /* LOG_ALERT "KILL SWITCH TRIPPED (...)", and the alert command */
+		const struct kill_entry *e = kill_find(&g->g_ks, scope);
+
+		gw_alert_kill(g, scope, src, who, reason, e != NULL ? e->ke_k.jk_time_ns : realtime_ns());
+	}
 	log_notice("kill switch: blocked %.1f us after the turn began, %" PRIu64
 	           " cancels queued in %.3f ms, %" PRIu64 " orders had been forwarded",
 	    (double)g->g_kill_block_ns / 1e3, g->g_kill_sweep_sent, (double)g->g_kill_sweep_ns / 1e6,

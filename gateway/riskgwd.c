@@ -24,7 +24,9 @@
 #include <unistd.h>
 
 #include "gw.h"
+#include "gw_alert.h"
 #include "gw_ctl.h"
+#include "gw_gpio.h"
 #include "log.h"
 
 #define NSEC INT64_C(1000000000)
@@ -735,6 +737,7 @@ int main(int argc, char **argv)
 	if (tls_ctx_server(&g->g_sctx, g->g_conf->c_cert, g->g_conf->c_key,
 		g->g_conf->c_client_ca, err) != 0)
 		fatalx("router TLS: %s", err);
+	gw_alert_start(g);
 	open_state(g);
 	g->g_nroutes = g->g_conf->c_nroutes;
 	g->g_routes = calloc((size_t)g->g_nroutes, sizeof(*g->g_routes));
@@ -743,6 +746,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < g->g_nroutes; i++)
 		setup_route(g, &g->g_routes[i], &g->g_conf->c_routes[i], i);
 	setup_signals(g);
+	gw_gpio_start(g);
 	g->g_lfd = listen_on(&g->g_conf->c_listen);
 	if (loop_watch(g->g_loop, g->g_lfd, LOOP_READ, on_accept, g) != 0)
 		fatalx("cannot watch the listener");
@@ -787,6 +791,8 @@ int main(int argc, char **argv)
 	if (route_store_flush(g, err) == 0)
 		(void)journal_commit(g->g_journal, err);
 	gw_ctl_stop(g);
+	gw_gpio_stop(g);
+	gw_alert_stop(g);
 	conn_set_free(g->g_conns);
 	for (i = 0; i < g->g_nroutes; i++) {
 		session_free(g->g_routes[i].r_rs);
