@@ -92,6 +92,7 @@ struct gw {
 	uint64_t g_kill_sweep_sent;      /* cancels the trip's own sweep sent */
 	uint64_t g_kill_fwd_at_trip;     /* orders forwarded to venues before the trip */
 	int g_kill_retries;
+	bool g_kill_quiet_close;         /* the trip's own sweep: nothing was open */
 	struct loop_timer g_kill_retry;
 	uint32_t g_day;                  /* trading day, YYYYMMDD */
 	uint64_t g_idseq;                /* ids riskgwd makes (ExecID, cancel ClOrdID) */

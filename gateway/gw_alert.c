@@ -81,3 +81,10 @@ int gw_alert(json_t *event, const char *fmt, ...)
 	rc = fmt != NULL ? alert_fire(alerter, event, "%s", msg) : alert_fire(alerter, event, NULL);
 	return rc;
 }
+
+const struct alert_counters *gw_alert_counters(void)
+{
+	static const struct alert_counters none;
+
+	return alerter != NULL ? alert_counters(alerter) : &none;
+}

@@ -41,4 +41,8 @@ void gw_alert_kill(struct gw *, const char *scope, enum journal_kill_source, con
  * alert_fire()'s result (every failure is logged). */
 int gw_alert(json_t *event, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The alerter's counters (zeros before gw_alert_start()), for the metrics. */
+struct alert_counters;
+const struct alert_counters *gw_alert_counters(void);
+
 #endif

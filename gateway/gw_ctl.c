@@ -24,6 +24,8 @@
 
 #include "ctl.h"
 #include "fixed.h"
+#include "alert.h"
+#include "gw_alert.h"
 #include "gw_ctl.h"
 #include "gw_gpio.h"
 #include "log.h"
@@ -442,8 +444,12 @@ static int do_reset(struct gw *g, struct ctl_job *j, json_t **reply, char err[CT
 		return kill_refused(j, rc, kerr);
 	}
 	if (j->cj_type == CTL_T_RESET_APPROVE) {
-		log_alert("kill switch %s RESET: requested by %s, approved by %s (uid %u)", scope,
-		          requester, k.ck_who, (unsigned)j->cj_uid);
+		json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "event", "kill_reset", "scope", scope,
+		                       "requested_by", requester, "approved_by", k.ck_who);
+
+		(void)gw_alert(ev, "kill switch %s RESET: requested by %s, approved by %s (uid %u)",
+		               scope, requester, k.ck_who, (unsigned)j->cj_uid);
+		json_decref(ev);
 		gw_kill_reset_done(g);
 	} else {
 		log_notice("control: %s of the kill switch %s by %s (uid %u)%s%s",
@@ -613,6 +619,23 @@ static int do_metrics(struct gw *g, json_t **reply)
 	mhead(&b, "riskgw_parent_warnings_total", "counter",
 	      "parents that reached the warning threshold of a limit");
 	mput(&b, "riskgw_parent_warnings_total %" PRIu64 "\n", g->g_warnings);
+	{
+		const struct alert_counters *ac = gw_alert_counters();
+
+		mhead(&b, "riskgw_alerts_total", "counter", "alert events raised (LOG_ALERT)");
+		mput(&b, "riskgw_alerts_total %" PRIu64 "\n", ac->ac_fired);
+		mhead(&b, "riskgw_alert_commands_total", "counter",
+		      "alert commands by result: ok, failed (timeouts included), timeout, "
+		      "spawn_error, dropped");
+		mput(&b, "riskgw_alert_commands_total{result=\"ok\"} %" PRIu64 "\n", ac->ac_ok);
+		mput(&b, "riskgw_alert_commands_total{result=\"failed\"} %" PRIu64 "\n", ac->ac_failed);
+		mput(&b, "riskgw_alert_commands_total{result=\"timeout\"} %" PRIu64 "\n",
+		     ac->ac_timeouts);
+		mput(&b, "riskgw_alert_commands_total{result=\"spawn_error\"} %" PRIu64 "\n",
+		     ac->ac_spawn_errors);
+		mput(&b, "riskgw_alert_commands_total{result=\"dropped\"} %" PRIu64 "\n",
+		     ac->ac_dropped);
+	}
 	mhead(&b, "riskgw_orders_total", "counter", "NewOrderSingle and CancelReplace from routers");
 	for (int i = 0; i < g->g_nroutes; i++)
 		mput(&b, "riskgw_orders_total{route=\"%s\"} %" PRIu64 "\n",

@@ -77,14 +77,18 @@ static bool want_cancel(void *arg, const struct rules_live *l)
 
 static void all_closed(struct gw *g)
 {
-	int64_t ms;
+	json_t *ev;
 
 	g->g_kill_done_ns = mono_ns() - g->g_kill_trip_mono;
-	ms = g->g_kill_done_ns / 1000000;
 	loop_timer_cancel(g->g_loop, &g->g_kill_retry);
-	log_alert("kill switch: no order is open at any venue in the killed scopes any more "
-	          "(%" PRId64 " ms after the trip)",
-	    ms);
+	if (g->g_kill_quiet_close)
+		return;
+	ev = json_pack("{s:s, s:f, s:I}", "event", "kill_orders_closed", "ms_after_trip",
+	    (double)g->g_kill_done_ns / 1e6, "cancels_sent", (json_int_t)g->g_kill_cancels);
+	(void)gw_alert(ev, "kill switch: no order is open at any venue in the killed scopes any "
+	                   "more (%.1f ms after the trip, %" PRIu64 " cancels sent)",
+	    (double)g->g_kill_done_ns / 1e6, g->g_kill_cancels);
+	json_decref(ev);
 }
 
 /* Sends a cancel for every covered open order without one in flight and
@@ -156,13 +160,16 @@ int gw_kill_trip(struct gw *g, const char *scope, enum journal_kill_source src, 
 	g->g_kill_fwd_at_trip = 0;
 	for (int i = 0; i < g->g_nroutes; i++)
 		g->g_kill_fwd_at_trip += g->g_routes[i].r_cnt.rc_forwarded;
-	g->g_kill_sweep_sent = (uint64_t)sweep(g, "kill switch");
-	g->g_kill_sweep_ns = mono_ns() - g->g_kill_trip_mono;
-	{ /* LOG_ALERT "KILL SWITCH TRIPPED (...)", and the alert command */
+	{ /* LOG_ALERT "KILL SWITCH TRIPPED (...)", and the alert command (it
+	   * starts in the next turn: about 3 us here) */
 		const struct kill_entry *e = kill_find(&g->g_ks, scope);
 
 		gw_alert_kill(g, scope, src, who, reason, e != NULL ? e->ke_k.jk_time_ns : realtime_ns());
 	}
+	g->g_kill_quiet_close = true; /* nothing open at the trip: no "all closed" alert */
+	g->g_kill_sweep_sent = (uint64_t)sweep(g, "kill switch");
+	g->g_kill_quiet_close = false;
+	g->g_kill_sweep_ns = mono_ns() - g->g_kill_trip_mono;
 	log_notice("kill switch: blocked %.1f us after the turn began, %" PRIu64
 	           " cancels queued in %.3f ms, %" PRIu64 " orders had been forwarded",
 	    (double)g->g_kill_block_ns / 1e3, g->g_kill_sweep_sent, (double)g->g_kill_sweep_ns / 1e6,
@@ -281,14 +288,24 @@ void gw_warn(struct route *r, const struct rules_order *o, unsigned warn)
 {
 	struct gw *g = r->r_gw;
 	struct rules_exposure x;
+	const char *what = (warn & RULES_WARN_QTY) && (warn & RULES_WARN_NOTIONAL)
+	                       ? "quantity and max notional"
+	                   : (warn & RULES_WARN_QTY) ? "quantity"
+	                                             : "max notional";
+	json_t *ev;
 
 	g->g_warnings++;
 	if (rules_parent_exposure(g->g_engine, o->ro_parent, &x) != 0)
 		memset(&x, 0, sizeof(x));
-	log_warnx("warning: parent %s (route %s, order %s) reached %d%% of its %s%s%s: open %" PRId64
-	          " + filled %" PRId64 " shares",
-	    o->ro_parent, r->r_cfg->cr_name, o->ro_clordid, g->g_conf->c_warn_pct,
-	    (warn & RULES_WARN_QTY) ? "quantity" : "",
-	    (warn & RULES_WARN_QTY) && (warn & RULES_WARN_NOTIONAL) ? " and " : "",
-	    (warn & RULES_WARN_NOTIONAL) ? "max notional" : "", x.ex_open_qty, x.ex_filled_qty);
+	/* an alert, not a block: once per parent and limit per day (the engine) */
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I}", "event", "parent_warning",
+	    "parent", o->ro_parent, "route", r->r_cfg->cr_name, "order", o->ro_clordid, "limit",
+	    what, "pct", g->g_conf->c_warn_pct, "open_qty", (json_int_t)x.ex_open_qty,
+	    "filled_qty", (json_int_t)x.ex_filled_qty);
+	(void)gw_alert(ev,
+	    "warning: parent %s (route %s, order %s) reached %d%% of its %s: open %" PRId64
+	    " + filled %" PRId64 " shares",
+	    o->ro_parent, r->r_cfg->cr_name, o->ro_clordid, g->g_conf->c_warn_pct, what,
+	    x.ex_open_qty, x.ex_filled_qty);
+	json_decref(ev);
 }

@@ -26,9 +26,16 @@ EOF
 "$CTL" -f "$T/rules.mdb" parent set "$P" "$ACC" "$SYM" "$SIDE" 1000 limit_px=100 --who test \
     --reason "1,000 shares" >/dev/null || hard_error "parent set"
 start_venue venue --fill none
+# the alert command appends each event (one JSON object) to alerts.jsonl
+cat >"$T/alert.sh" <<EOF
+#!/bin/sh
+{ cat; echo; } >>"$T/alerts.jsonl"
+EOF
+chmod 755 "$T/alert.sh"
 GW_EXTRA="control-delegates = root
 reset-operators = alice bob
-warn-pct = 80"
+warn-pct = 80
+alert-command = $T/alert.sh"
 write_conf
 start_gw
 
@@ -62,6 +69,24 @@ expect_eq "the blocked parent after the reset" "$(jnum "$T/router.json" rejects)
 expect_grep "reject 1 x parent P (103=0)" "$T/router.txt" # parent_blocked, not parent_qty (103=3)
 expect_rc 0 ctl status
 expect_grep '^global *armed$' "$T/out"
+
+# the alert command got each event once, in order
+n=0
+while [ "$(grep -c '"event"' "$T/alerts.jsonl" 2>/dev/null)" != 4 ]; do
+	n=$((n + 1)); [ $n -lt 50 ] || { cat "$T/alerts.jsonl"; fail "expected 4 alert events"; }; sleep 0.1
+done
+expect_eq "alert events" "$(python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print(" ".join(sorted(e["event"] for e in ev)))
+ev = {e["event"]: e for e in ev}
+w = ev["parent_warning"]
+assert w["parent"] == sys.argv[2] and w["route"] == "r44" and w["limit"] == "quantity" and w["pct"] == 80, w
+k = ev["kill_tripped"]
+assert k["source"] == "breach" and sys.argv[2] in k["reason"], k
+r = ev["kill_reset"]
+assert r["requested_by"] == "alice" and r["approved_by"] == "bob", r
+' "$T/alerts.jsonl" "$P")" "kill_orders_closed kill_reset kill_tripped parent_warning"
 
 # ---- still blocked after kill -9 and a restart (the journal has the block)
 kill -9 "$GPID"
