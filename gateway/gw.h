@@ -33,6 +33,7 @@ struct route_counters {
 	uint64_t rc_gw_cancels;   /* cancels riskgwd sent itself (router dropped) */
 	uint64_t rc_execs;        /* execution reports from the venue */
 	uint64_t rc_refused_types;/* application types the route does not allow */
+	uint64_t rc_scratch;      /* riskgwd's, for a count in progress (not shown) */
 };
 
 /* The argument of a session store: which session of which daemon. The
@@ -47,7 +48,9 @@ struct jstore {
 
 struct route {
 	struct gw *r_gw;
-	const struct conf_route *r_cfg;
+	const struct conf_route *r_cfg;  /* = &r_conf */
+	struct conf_route r_conf;        /* the route's own copy: a reload updates it */
+	bool r_removed;                  /* removed by a reload: its index stays taken */
 	uint32_t r_idx;
 	struct session *r_rs;            /* router leg: we accept */
 	struct session *r_vs;            /* venue leg: we initiate */
@@ -76,8 +79,8 @@ struct gw {
 	struct journal *g_journal;
 	int g_lfd;
 	int g_sigfd;
-	struct route *g_routes;
-	int g_nroutes;
+	struct route *g_routes;          /* CONF_MAX_ROUTES slots: a reload may add */
+	int g_nroutes;                   /* slots in use, removed routes included */
 	struct kill g_ks;                /* kill switch state (kill.c) */
 	uint64_t g_kill_open;            /* orders open in killed scopes */
 	uint64_t g_kill_count;           /* scratch of a sweep */

@@ -187,4 +187,24 @@ expect_eq "orders after a restart while tripped" "$(jnum "$T/router.json" reject
 expect_rc 0 ctl reset-approve --who bob
 expect_rc 0 ctl status
 expect_grep '^global *armed$' "$T/out"
+
+# ---- orders opened before a restart are cancelled by a kill after it
+# (the replayed orders keep their route: riskgwd knows where to cancel them)
+kill "$GPID"
+wait "$GPID" 2>/dev/null
+kill "$VPID"
+rm -f "$T"/journal.mdb*
+GW_LOGONS=0
+: >"$T/gw.log"
+start_venue venue3 --fill none
+write_conf
+start_gw
+router 1 --window 8 --count 10 --slices 40 --drain-ms 300 --id-prefix E1-
+venue_stat open_orders 10
+kill -9 "$GPID"
+wait "$GPID" 2>/dev/null
+start_gw
+expect_rc 0 ctl kill --who alice --reason "after a restart"
+venue_stat cancels_confirmed 10
+venue_stat open_orders 0
 exit 0
