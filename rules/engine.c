@@ -523,6 +523,7 @@ struct ctx {
 	uint32_t pi, ai, si;        /* table index, or NONE for a new entity */
 	struct htab_key kc, ks, kp, ka;  /* ClOrdID, symbol, parent, Account of the order */
 	bool has_ka;                /* the order carries an Account (ka) */
+	uint32_t kc_slot;           /* empty clid index slot for kc (htab_find_slot()) */
 	struct eff *lim;            /* the effective limits (merge_limits()) */
 	struct eff tmp_eff;         /* they, when they cannot be cached */
 	bool force;                 /* rules_restore(): book without checking */
@@ -606,7 +607,7 @@ static void prefetch_check(const struct rules_engine *e, const struct ctx *c)
 {
 	uint32_t i;
 
-	__builtin_prefetch(htab_slot(&e->e_clid_ix, c->kc.k_h));
+	/* the ClOrdID index slot: asked for in fields_ok() already */
 	if ((i = htab_guess(&e->e_parent_ix, c->kp.k_h)) != HTAB_NONE) {
 		const char *p = (const char *)&e->e_parents[i];
 		size_t off;
@@ -876,13 +877,16 @@ static bool room_for(const struct rules_engine *e, const struct ctx *c)
 /* ---- the checks ------------------------------------------------------------------ */
 
 /* Validates the fields every child order needs; keys the ClOrdID and the
- * symbol in c. */
-static bool fields_ok(const struct rules_order *o, struct ctx *c, struct rules_decision *d)
+ * symbol in c. The ClOrdID's index slot, the check's likeliest DRAM miss,
+ * is asked for as soon as its hash is known. */
+static bool fields_ok(const struct rules_engine *e, const struct rules_order *o, struct ctx *c,
+    struct rules_decision *d)
 {
 	if (!eng_key_of(&c->kc, o->ro_clordid)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing ClOrdID");
 		return false;
 	}
+	__builtin_prefetch(htab_slot(&e->e_clid_ix, c->kc.k_h));
 	if (!eng_key_of(&c->ks, o->ro_symbol)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing Symbol");
 		return false;
@@ -1111,6 +1115,7 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	struct parent *p;
 	uint32_t oi, child_ai = NONE;
 	bool matched = false;           /* the symbol and account matched p's */
+	int resolved;
 
 	acc.d = d; /* acc.px is only written when a message is */
 	acc.have = false;
@@ -1119,9 +1124,14 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	if (!eng_key_of(&c->kp, o->ro_parent))
 		return reject(d, RULES_R_BAD_ORDER, "invalid parent id");
 	prefetch_check(e, c);
-	if (htab_find(&e->e_clid_ix, &c->kc) != HTAB_NONE)
+	/* The ClOrdID probe waits for its index slot (a DRAM miss on a
+	 * day-sized book): it comes after resolve(), whose effects only the
+	 * limits cache sees, so that the miss overlaps with resolve()'s work.
+	 * Its verdict still comes first. */
+	resolved = resolve(e, c, acct);
+	if (htab_find_slot(&e->e_clid_ix, &c->kc, &c->kc_slot) != HTAB_NONE)
 		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
-	if (resolve(e, c, acct) != 0)
+	if (resolved != 0)
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err));
 	p = c->p;
@@ -1227,7 +1237,7 @@ book:
 	ord->o_qty = o->ro_qty;
 	ord->o_px = vpx;
 	ord->o_tag = o->ro_tag;
-	ord->o_clid = eng_add_clid_k(e, &c->kc, oi, CL_NEW);
+	ord->o_clid = eng_add_clid_at(e, &c->kc, c->kc_slot, oi, CL_NEW);
 	set_live(e, ord, O_LIVE);
 	eng_recount(e, ord);
 	if (vpx == 0) /* restored market order with no reference price: fail closed */
@@ -1346,7 +1356,7 @@ static enum rules_verdict run(struct rules_engine *e, const struct rules_order *
 
 	d->rd_text[0] = '\0';
 	d->rd_warn = 0;
-	if (!fields_ok(o, &c, d))
+	if (!fields_ok(e, o, &c, d))
 		return d->rd_verdict;
 	c.force = force;
 	e->e_store_err = 0;

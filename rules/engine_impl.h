@@ -279,12 +279,14 @@ static inline void eng_recount(struct rules_engine *e, struct order *o)
 }
 
 /* Takes the ClOrdID k for order (kind: what it named); its index, or HTAB_NONE
- * when the table is full. The id is written a word at a time, zero padded
- * (as htab.h wants the keys). */
-static inline uint32_t eng_add_clid_k(struct rules_engine *e, const struct htab_key *k,
-    uint32_t order, enum clkind kind)
+ * when the table is full. slot: the empty index slot htab_find_slot() gave
+ * for k, or UINT32_MAX to probe for one. The id is written a word at a time,
+ * zero padded (as htab.h wants the keys). */
+static inline uint32_t eng_add_clid_at(struct rules_engine *e, const struct htab_key *k,
+    uint32_t slot, uint32_t order, enum clkind kind)
 {
-	uint32_t i = htab_add(&e->e_clid_ix, k->k_h);
+	uint32_t i = slot != UINT32_MAX ? htab_add_at(&e->e_clid_ix, slot, k->k_h)
+					: htab_add(&e->e_clid_ix, k->k_h);
 	char *id;
 	size_t j;
 
@@ -300,6 +302,12 @@ static inline uint32_t eng_add_clid_k(struct rules_engine *e, const struct htab_
 	e->e_clids[i].c_order = order;
 	e->e_clids[i].c_kind = (uint8_t)kind;
 	return i;
+}
+
+static inline uint32_t eng_add_clid_k(struct rules_engine *e, const struct htab_key *k,
+    uint32_t order, enum clkind kind)
+{
+	return eng_add_clid_at(e, k, UINT32_MAX, order, kind);
 }
 
 static inline void set_live(struct rules_engine *e, struct order *o, uint8_t state)
