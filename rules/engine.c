@@ -436,12 +436,58 @@ static int64_t parent_notional(const struct parent *p, const struct eff *f, bool
 	return f->f_val[RULES_LIM_PARENT_NOTIONAL];
 }
 
-/* The notional threshold for the merged limits f of parent p. */
-static void eff_warn(const struct rules_engine *e, const struct parent *p, struct eff *f)
+/*
+ * What the accept path (fast_pass()) needs of the merged limits f of parent
+ * p and symbol s, derived once per merge: the parent's notional and rate
+ * limits in force, the band of limit prices that pass both collars and the
+ * parent's limit price, and the notional warning threshold. The collars:
+ * dev = |px - ref| passes collar_abs iff dev <= abs, and collar_bps iff
+ * dev * 10000 <= ref * bps (without overflow), that is dev <= floor(ref *
+ * bps / 10000); so px passes both iff ref - d <= px <= ref + d for d the
+ * smaller. Whatever the band cannot say exactly (no reference price, a
+ * product that overflows, a negative limit) empties it: limit_checks() then
+ * decides.
+ */
+static void eff_derive(const struct rules_engine *e, const struct parent *p,
+    const struct symbol *s, struct eff *f)
 {
-	bool t;
+	int64_t lo = INT64_MIN, hi = INT64_MAX, ref = s->s_refpx, d = INT64_MAX, r;
+	bool t, has_abs = (f->f_set & RULES_BIT(RULES_LIM_COLLAR_ABS)) != 0,
+		has_bps = (f->f_set & RULES_BIT(RULES_LIM_COLLAR_BPS)) != 0;
 
-	f->f_warn_n = e->e_warn_pct != 0 ? pct_of(parent_notional(p, f, &t), e->e_warn_pct) : 0;
+	f->f_pnot = parent_notional(p, f, &t);
+	f->f_rate = p->p_max_rate > 0 ? p->p_max_rate
+	    : (f->f_set & RULES_BIT(RULES_LIM_PARENT_RATE)) != 0 ? f->f_val[RULES_LIM_PARENT_RATE]
+								  : 0;
+	f->f_warn_n = e->e_warn_pct != 0 ? pct_of(f->f_pnot, e->e_warn_pct) : 0;
+	f->f_fast = (uint8_t)(s->s_restricted ? 0 : FAST_ON);
+	if (f->f_fast != 0 && s->s_has_refpx && p->p_limit_px <= 0)
+		f->f_fast |= FAST_MKT;
+	if (has_abs || has_bps) {
+		if (has_abs)
+			d = f->f_val[RULES_LIM_COLLAR_ABS];
+		if (has_bps) {
+			if (rules_mul_ovf(ref, f->f_val[RULES_LIM_COLLAR_BPS], &r) || r < 0)
+				d = -1;
+			else if (r / 10000 < d)
+				d = r / 10000;
+		}
+		if (!s->s_has_refpx || ref < 0 || d < 0) {
+			lo = 1;
+			hi = 0;
+		} else {
+			lo = ref - d;
+			hi = sat_add(ref, d);
+		}
+	}
+	if (p->p_limit_px > 0) {
+		if (is_buy(p->p_side))
+			hi = hi < p->p_limit_px ? hi : p->p_limit_px;
+		else
+			lo = lo > p->p_limit_px ? lo : p->p_limit_px;
+	}
+	f->f_px_lo = lo;
+	f->f_px_hi = hi;
 }
 
 /*
@@ -580,7 +626,7 @@ static void merge_limits(const struct rules_engine *e, struct ctx *c)
 	f->f_txnid = e->e_txnid;
 	f->f_symbol = c->si;
 	f->f_account = c->ai;
-	eff_warn(e, c->p, f);
+	eff_derive(e, c->p, c->s, f);
 	c->lim = f;
 }
 
@@ -655,7 +701,12 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 		c->p = &c->tmp_p;
 		c->pc = &c->tmp_pc;
 	}
-	c->si = find_symbol(e, &c->ks);
+	/* Most often the symbol the parent's children matched (p_sym): one
+	 * compare with its key instead of a lookup. */
+	if (c->pi != NONE && c->p->p_sym != NONE && htab_key_eq(e->e_scold[c->p->p_sym].s_id, &c->ks))
+		c->si = c->p->p_sym;
+	else
+		c->si = find_symbol(e, &c->ks);
 	if (c->si != NONE) {
 		c->s = &e->e_symbols[c->si];
 		c->sc = &e->e_scold[c->si];
@@ -730,7 +781,7 @@ static void declare(const struct rules_engine *e, struct ctx *c, const struct ru
 	c->p->p_declared = true;
 	c->p->p_declared_qty = o->ro_declared_qty;
 	c->p->p_sym = c->p->p_acct = NONE;
-	eff_warn(e, c->p, c->lim); /* merged before: the registration changed */
+	eff_derive(e, c->p, c->s, c->lim); /* merged before: the registration changed */
 }
 
 /* ---- verdicts ------------------------------------------------------------------- */
@@ -798,15 +849,12 @@ static bool rate_full(const struct parent *p, int64_t rate, int64_t now)
 	return p->p_ring[k] > now - NSEC_PER_SEC;
 }
 
-/* Makes the ring hold at least rate times, keeping the newest ones. Allocates:
- * only when a parent is first accepted or its rate limit was raised. */
-static int rate_reserve(struct parent *p, int64_t rate)
+/* rate_reserve() when the ring must grow. */
+__attribute__((noinline)) static int rate_grow(struct parent *p, uint32_t cap)
 {
-	uint32_t cap = (uint32_t)rate, i, n;
+	uint32_t i, n;
 	int64_t *r;
 
-	if (p->p_ring_cap >= cap)
-		return 0;
 	r = calloc(cap, sizeof(*r));
 	if (r == NULL)
 		return -ENOMEM;
@@ -819,6 +867,15 @@ static int rate_reserve(struct parent *p, int64_t rate)
 	p->p_ring_head = n % cap;
 	p->p_ring_n = n;
 	return 0;
+}
+
+/* Makes the ring hold at least rate times, keeping the newest ones. Allocates:
+ * only when a parent is first accepted or its rate limit was raised. */
+static inline int rate_reserve(struct parent *p, int64_t rate)
+{
+	if (p->p_ring_cap >= (uint64_t)rate)
+		return 0;
+	return rate_grow(p, (uint32_t)rate);
 }
 
 static void rate_push(struct parent *p, int64_t now)
@@ -1063,6 +1120,52 @@ static int64_t restore_px(const struct ctx *c, const struct rules_order *o)
 	return o->ro_px;
 }
 
+/*
+ * The accept path: true if the order passes every price and limit check,
+ * with *vpx its valuation and *notional its notional; false if any might
+ * fail, and then price_checks() and limit_checks() decide and word the
+ * verdict. It never accepts what they would refuse: each test below is
+ * theirs on the limits derived by eff_derive().
+ */
+static inline bool fast_pass(const struct ctx *c, const struct rules_order *o, int64_t *vpx,
+    int64_t *notional)
+{
+	const struct eff *f = c->lim;
+	const struct expo *x = &c->p->p_expo;
+	int64_t px, n;
+
+	if (o->ro_ordtype == RULES_ORDTYPE_LIMIT) {
+		px = o->ro_px;
+		if ((f->f_fast & FAST_ON) == 0 || px < f->f_px_lo || px > f->f_px_hi)
+			return false;
+	} else {
+		if ((f->f_fast & FAST_MKT) == 0)
+			return false;
+		px = c->s->s_refpx;
+	}
+	if (rules_mul_ovf(o->ro_qty, px, &n))
+		return false;
+	if ((f->f_set & RULES_BIT(RULES_LIM_ORDER_QTY)) != 0 &&
+	    o->ro_qty > f->f_val[RULES_LIM_ORDER_QTY])
+		return false;
+	if ((f->f_set & RULES_BIT(RULES_LIM_ORDER_NOTIONAL)) != 0 &&
+	    n > f->f_val[RULES_LIM_ORDER_NOTIONAL])
+		return false;
+	if (expo_total(x, x->open_qty, x->filled_qty, o->ro_qty) > c->p->p_qty)
+		return false;
+	if (f->f_pnot > 0 && expo_total(x, x->open_notional, x->filled_notional, n) > f->f_pnot)
+		return false;
+	if (f->f_rate > 0 && rate_full(c->p, f->f_rate, o->ro_now_ns))
+		return false;
+	if (c->a != NULL && (f->f_set & RULES_BIT(RULES_LIM_ACCOUNT_NOTIONAL)) != 0 &&
+	    expo_total(&c->a->a_expo, c->a->a_expo.open_notional, c->a->a_expo.filled_notional,
+		n) > f->f_val[RULES_LIM_ACCOUNT_NOTIONAL])
+		return false;
+	*vpx = px;
+	*notional = n;
+	return true;
+}
+
 /* ---- blocked parents ------------------------------------------------------------ */
 
 /* The parent's effective limits for this check (resolve() done): as a block
@@ -1197,14 +1300,17 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	if (p->p_blocked && still_blocked(e, c))
 		return reject_blocked(d, c);
 
-	if (price_checks(c, e, o, &vpx, &acc)) {
-		if (rules_mul_ovf(o->ro_qty, vpx, &notional))
-			verdict(&acc, false, RULES_R_OVERFLOW, "order notional overflows");
-		else
-			limit_checks(e, c, o, vpx, o->ro_qty, notional, o->ro_qty, notional, &acc);
+	if (!fast_pass(c, o, &vpx, &notional)) {
+		if (price_checks(c, e, o, &vpx, &acc)) {
+			if (rules_mul_ovf(o->ro_qty, vpx, &notional))
+				verdict(&acc, false, RULES_R_OVERFLOW, "order notional overflows");
+			else
+				limit_checks(e, c, o, vpx, o->ro_qty, notional, o->ro_qty, notional,
+				    &acc);
+		}
+		if (acc.have)
+			return d->rd_verdict;
 	}
-	if (acc.have)
-		return d->rd_verdict;
 	if (0) {
 book:
 		vpx = restore_px(c, o);
@@ -1212,7 +1318,7 @@ book:
 
 	if (!room_for(e, c))
 		return reject(d, RULES_R_CAPACITY, "engine order table full");
-	rate = parent_rate(e, c);
+	rate = c->lim->f_rate; /* parent_rate() */
 	if (rate > 0 && rate_reserve(p, rate) != 0)
 		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window",
 		    c->pc->p_id);

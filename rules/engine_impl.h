@@ -66,8 +66,17 @@ struct eff {
 	uint32_t f_symbol, f_account;     /* table indexes (f_account NONE: no account) */
 	uint32_t f_set, f_trip;           /* RULES_BIT(l): limit l is set / trips */
 	int64_t f_val[RULES_LIM_COUNT];
+	/* Derived with the merge (eff_derive()), for the accept path: */
+	int64_t f_px_lo, f_px_hi;         /* limit prices within the collars and the
+					     parent's limit price (empty: lo > hi) */
+	int64_t f_pnot;                   /* the parent's max notional in force, 0 none */
+	int64_t f_rate;                   /* the parent's max rate in force, 0 none */
 	int64_t f_warn_n;                 /* notional warning threshold, 0 = none */
+	uint8_t f_fast;                   /* FAST_*: what fast_pass() may accept */
 };
+
+#define FAST_ON 1u   /* the symbol is not restricted */
+#define FAST_MKT 2u  /* market orders: a reference price, no parent limit price */
 
 /* A parent's effective limits, as a block remembers them. */
 struct plim {
