@@ -570,6 +570,7 @@ struct ctx {
 	struct htab_key kc, ks, kp, ka;  /* ClOrdID, symbol, parent, Account of the order */
 	bool has_ka;                /* the order carries an Account (ka) */
 	uint32_t kc_slot;           /* empty clid index slot for kc (htab_find_slot()) */
+	uint8_t kp_state;           /* KP_*: the parent id of a new order (kp) */
 	struct eff *lim;            /* the effective limits (merge_limits()) */
 	struct eff tmp_eff;         /* they, when they cannot be cached */
 	bool force;                 /* rules_restore(): book without checking */
@@ -642,18 +643,21 @@ static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_li
 	return true;
 }
 
+enum { KP_NONE = 0, KP_BAD, KP_OK };
+
 /*
  * Memory-level parallelism: a check on a day-sized book misses the cache on
  * the ClOrdID index slot (a 32 MiB table at random), the parent's lines and
- * the next order and ClOrdID entries. Asked for all at once here, before the
- * check needs the first of them, they arrive in about the time of one miss
- * instead of one after the other. Prefetches never fault and change nothing.
+ * the next order and ClOrdID entries. Each is asked for as soon as its key
+ * is known (fields_ok(): the ClOrdID slot, then the parent's lines; here the
+ * symbol and the next entries), long before the check needs it, so that
+ * they arrive in about the time of one miss instead of one after the other.
+ * Prefetches never fault and change nothing.
  */
-static void prefetch_check(const struct rules_engine *e, const struct ctx *c)
+static void prefetch_parent(const struct rules_engine *e, const struct ctx *c)
 {
 	uint32_t i;
 
-	/* the ClOrdID index slot: asked for in fields_ok() already */
 	if ((i = htab_guess(&e->e_parent_ix, c->kp.k_h)) != HTAB_NONE) {
 		const char *p = (const char *)&e->e_parents[i];
 		size_t off;
@@ -662,6 +666,12 @@ static void prefetch_check(const struct rules_engine *e, const struct ctx *c)
 		for (off = 0; off < sizeof(struct parent); off += 64)
 			__builtin_prefetch(p + off, 1);
 	}
+}
+
+static void prefetch_check(const struct rules_engine *e, const struct ctx *c)
+{
+	uint32_t i;
+
 	if ((i = htab_guess(&e->e_symbol_ix, c->ks.k_h)) != HTAB_NONE) {
 		__builtin_prefetch(&e->e_scold[i]);
 		__builtin_prefetch(&e->e_symbols[i]);
@@ -944,6 +954,14 @@ static bool fields_ok(const struct rules_engine *e, const struct rules_order *o,
 		return false;
 	}
 	__builtin_prefetch(htab_slot(&e->e_clid_ix, c->kc.k_h));
+	/* The parent id of a new order, keyed now for its prefetch; judged in
+	 * check_new(), after these fields. */
+	c->kp_state = KP_NONE;
+	if (o->ro_kind == RULES_NEW && o->ro_parent != NULL && o->ro_parent[0] != '\0') {
+		c->kp_state = eng_key_of(&c->kp, o->ro_parent) ? KP_OK : KP_BAD;
+		if (c->kp_state == KP_OK)
+			prefetch_parent(e, c);
+	}
 	if (!eng_key_of(&c->ks, o->ro_symbol)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing Symbol");
 		return false;
@@ -1208,60 +1226,78 @@ __attribute__((noinline)) static enum rules_verdict reject_blocked(struct rules_
 	    "parent %s blocked after a limit breach: release it or change its limits", c->pc->p_id);
 }
 
+/* Whether the check's ClOrdID is taken; if not, kc_slot is where it goes. */
+static inline bool clid_taken(const struct rules_engine *e, struct ctx *c)
+{
+	return htab_find_slot(&e->e_clid_ix, &c->kc, &c->kc_slot) != HTAB_NONE;
+}
+
+/* check_new(): the checks' verdict is v; on to the ClOrdID probe. */
+#define FAIL(verdict_)                                                                     \
+	do {                                                                               \
+		v = (verdict_);                                                            \
+		goto checked;                                                              \
+	} while (0)
+
 static enum rules_verdict check_new(struct rules_engine *e, const struct rules_order *o,
     struct ctx *c, struct rules_decision *d)
 {
 	struct acc acc;
 	const char *acct = o->ro_account != NULL ? o->ro_account : "";
-	int64_t vpx, notional, rate;
+	int64_t vpx = 0, notional = 0, rate;
 	struct order *ord;
-	struct parent *p;
+	struct parent *p = NULL; /* set once resolve() succeeded, which an accept needs */
 	uint32_t oi, child_ai = NONE;
 	bool matched = false;           /* the symbol and account matched p's */
-	int resolved;
+	enum rules_verdict v;
 
 	acc.d = d; /* acc.px is only written when a message is */
 	acc.have = false;
-	if (o->ro_parent == NULL || o->ro_parent[0] == '\0')
+	if (c->kp_state == KP_NONE)
 		return reject(d, RULES_R_NO_PARENT, "child order names no parent");
-	if (!eng_key_of(&c->kp, o->ro_parent))
+	if (c->kp_state == KP_BAD)
 		return reject(d, RULES_R_BAD_ORDER, "invalid parent id");
 	prefetch_check(e, c);
-	/* The ClOrdID probe waits for its index slot (a DRAM miss on a
-	 * day-sized book): it comes after resolve(), whose effects only the
-	 * limits cache sees, so that the miss overlaps with resolve()'s work.
-	 * Its verdict still comes first. */
-	resolved = resolve(e, c, acct);
-	if (htab_find_slot(&e->e_clid_ix, &c->kc, &c->kc_slot) != HTAB_NONE)
-		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
-	if (resolved != 0)
-		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
-		    rules_strerror(e->e_store_err));
+	/*
+	 * The ClOrdID probe waits for its index slot (a DRAM miss on a
+	 * day-sized book). It is made at the last moment, once the checks
+	 * below have their verdict (at "checked"), so that the miss overlaps
+	 * with their work; a duplicate is still the verdict whatever else
+	 * they found, as if it had been probed first. Until then the checks
+	 * change nothing a caller can see: resolve() and still_blocked() only
+	 * bring caches up to date, and declare() on a parent of the tables
+	 * probes first.
+	 */
+	if (resolve(e, c, acct) != 0)
+		FAIL(reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
+		    rules_strerror(e->e_store_err)));
 	p = c->p;
 	if (p->p_ring_cap != 0) /* where rate_full() reads and rate_push() writes */
 		__builtin_prefetch(&p->p_ring[p->p_ring_head], 1);
 	if (!p->p_registered) {
+		if (c->pi != NONE && clid_taken(e, c)) /* before declare() writes to p */
+			FAIL(RULES_REJECT);
 		if (p->p_declared) {
 			if (!c->force && o->ro_declared_qty != 0 &&
 			    o->ro_declared_qty != p->p_declared_qty)
-				return reject(d, RULES_R_DECLARED_QTY_CHANGED,
+				FAIL(reject(d, RULES_R_DECLARED_QTY_CHANGED,
 				    "parent %s declared quantity %" PRId64 " was %" PRId64,
-				    c->pc->p_id, o->ro_declared_qty, p->p_declared_qty);
+				    c->pc->p_id, o->ro_declared_qty, p->p_declared_qty));
 		} else if (!c->force && o->ro_allow_declare && o->ro_declared_qty > 0) {
 			int64_t cap;
 			bool t;
 
 			if (c->a == NULL)
-				return reject(d, RULES_R_BAD_ORDER,
-				    "a child declaring its parent must carry an Account");
+				FAIL(reject(d, RULES_R_BAD_ORDER,
+				    "a child declaring its parent must carry an Account"));
 			if (!eff(e, c, RULES_LIM_PARENT_QTY, &cap, &t))
-				return reject(d, RULES_R_DECLARED_QTY_CAP,
+				FAIL(reject(d, RULES_R_DECLARED_QTY_CAP,
 				    "no parent_qty limit is set to cap declared parent %s",
-				    o->ro_parent);
+				    o->ro_parent));
 			if (o->ro_declared_qty > cap)
-				return reject(d, RULES_R_DECLARED_QTY_CAP,
+				FAIL(reject(d, RULES_R_DECLARED_QTY_CAP,
 				    "declared parent quantity %" PRId64 " > cap %" PRId64,
-				    o->ro_declared_qty, cap);
+				    o->ro_declared_qty, cap));
 			declare(e, c, o, acct);
 		} else if (c->force) {
 			/* Restoring an order whose parent is gone: book it under
@@ -1269,20 +1305,22 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 			 * every later child of it is refused. */
 			declare(e, c, o, acct);
 		} else {
-			return reject(d, RULES_R_UNKNOWN_PARENT, "unknown parent %s", o->ro_parent);
+			FAIL(reject(d, RULES_R_UNKNOWN_PARENT, "unknown parent %s", o->ro_parent));
 		}
 	}
-	if (c->force)
-		goto book;
+	if (c->force) {
+		vpx = restore_px(c, o);
+		FAIL(RULES_ACCEPT);
+	}
 	/* Symbol and account: by table index once known (p_sym, p_acct; the
 	 * same string is the same index), else by string. */
 	if (p->p_sym != NONE ? p->p_sym != c->si :
 			       strcmp(c->pc->p_reg.rp_symbol, o->ro_symbol) != 0)
-		return reject(d, RULES_R_PARENT_MISMATCH, "symbol %s differs from parent %s's %s",
-		    o->ro_symbol, c->pc->p_id, c->pc->p_reg.rp_symbol);
+		FAIL(reject(d, RULES_R_PARENT_MISMATCH, "symbol %s differs from parent %s's %s",
+		    o->ro_symbol, c->pc->p_id, c->pc->p_reg.rp_symbol));
 	if (is_buy(p->p_side) != is_buy(o->ro_side))
-		return reject(d, RULES_R_PARENT_MISMATCH, "side %c differs from parent %s's %c",
-		    o->ro_side, c->pc->p_id, p->p_side);
+		FAIL(reject(d, RULES_R_PARENT_MISMATCH, "side %c differs from parent %s's %c",
+		    o->ro_side, c->pc->p_id, p->p_side));
 	if (c->has_ka) {
 		/* Most often the parent's own account, which resolve() found:
 		 * one compare with its key instead of a lookup. */
@@ -1292,13 +1330,13 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 			child_ai = find_account(e, &c->ka);
 		if (p->p_acct != NONE ? p->p_acct != child_ai :
 					strcmp(acct, c->pc->p_reg.rp_account) != 0)
-			return reject(d, RULES_R_PARENT_MISMATCH,
+			FAIL(reject(d, RULES_R_PARENT_MISMATCH,
 			    "account %s differs from parent %s's %s", acct, c->pc->p_id,
-			    c->pc->p_reg.rp_account);
+			    c->pc->p_reg.rp_account));
 	}
 	matched = true;
 	if (p->p_blocked && still_blocked(e, c))
-		return reject_blocked(d, c);
+		FAIL(reject_blocked(d, c));
 
 	if (!fast_pass(c, o, &vpx, &notional)) {
 		if (price_checks(c, e, o, &vpx, &acc)) {
@@ -1309,12 +1347,14 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 				    &acc);
 		}
 		if (acc.have)
-			return d->rd_verdict;
+			FAIL(d->rd_verdict);
 	}
-	if (0) {
-book:
-		vpx = restore_px(c, o);
-	}
+	v = RULES_ACCEPT;
+checked:
+	if (clid_taken(e, c))
+		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
+	if (v != RULES_ACCEPT)
+		return v;
 
 	if (!room_for(e, c))
 		return reject(d, RULES_R_CAPACITY, "engine order table full");
@@ -1360,6 +1400,8 @@ book:
 	d->rd_text[0] = '\0';
 	return RULES_ACCEPT;
 }
+
+#undef FAIL
 
 static enum rules_verdict check_replace(struct rules_engine *e, const struct rules_order *o,
     struct ctx *c, struct rules_decision *d)
