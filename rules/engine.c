@@ -424,11 +424,12 @@ static int64_t pct_of(int64_t limit, unsigned pct)
 
 /* The parent's max notional in force (0 = none): its registration's, else
  * the parent_notional limit of the scopes (f). */
-static int64_t parent_notional(const struct parent *p, const struct eff *f, bool *trip)
+static int64_t parent_notional(const struct parent *p, const struct parent_cold *pc,
+    const struct eff *f, bool *trip)
 {
-	if (p->p_max_notional > 0) {
+	if (pc->p_reg.rp_max_notional > 0) {
 		*trip = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) != 0;
-		return p->p_max_notional;
+		return pc->p_reg.rp_max_notional;
 	}
 	if ((f->f_set & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) == 0)
 		return 0;
@@ -449,28 +450,29 @@ static int64_t parent_notional(const struct parent *p, const struct eff *f, bool
  * decides.
  */
 static void eff_derive(const struct rules_engine *e, const struct parent *p,
-    const struct symbol *s, struct eff *f)
+    const struct parent_cold *pc, const struct symbol *s, struct eff *f)
 {
-	int64_t lo = INT64_MIN, hi = INT64_MAX, ref = s->s_refpx, d = INT64_MAX, r;
+	const struct rules_parent *r = &pc->p_reg;
+	int64_t lo = INT64_MIN, hi = INT64_MAX, ref = s->s_refpx, d = INT64_MAX, rb;
 	bool t, has_abs = (f->f_set & RULES_BIT(RULES_LIM_COLLAR_ABS)) != 0,
 		has_bps = (f->f_set & RULES_BIT(RULES_LIM_COLLAR_BPS)) != 0;
 
-	f->f_pnot = parent_notional(p, f, &t);
-	f->f_rate = p->p_max_rate > 0 ? p->p_max_rate
+	f->f_pnot = parent_notional(p, pc, f, &t);
+	f->f_rate = r->rp_max_rate > 0 ? r->rp_max_rate
 	    : (f->f_set & RULES_BIT(RULES_LIM_PARENT_RATE)) != 0 ? f->f_val[RULES_LIM_PARENT_RATE]
 								  : 0;
 	f->f_warn_n = e->e_warn_pct != 0 ? pct_of(f->f_pnot, e->e_warn_pct) : 0;
 	f->f_fast = (uint8_t)(s->s_restricted ? 0 : FAST_ON);
-	if (f->f_fast != 0 && s->s_has_refpx && p->p_limit_px <= 0)
+	if (f->f_fast != 0 && s->s_has_refpx && r->rp_limit_px <= 0)
 		f->f_fast |= FAST_MKT;
 	if (has_abs || has_bps) {
 		if (has_abs)
 			d = f->f_val[RULES_LIM_COLLAR_ABS];
 		if (has_bps) {
-			if (rules_mul_ovf(ref, f->f_val[RULES_LIM_COLLAR_BPS], &r) || r < 0)
+			if (rules_mul_ovf(ref, f->f_val[RULES_LIM_COLLAR_BPS], &rb) || rb < 0)
 				d = -1;
-			else if (r / 10000 < d)
-				d = r / 10000;
+			else if (rb / 10000 < d)
+				d = rb / 10000;
 		}
 		if (!s->s_has_refpx || ref < 0 || d < 0) {
 			lo = 1;
@@ -480,11 +482,11 @@ static void eff_derive(const struct rules_engine *e, const struct parent *p,
 			hi = sat_add(ref, d);
 		}
 	}
-	if (p->p_limit_px > 0) {
+	if (r->rp_limit_px > 0) {
 		if (is_buy(p->p_side))
-			hi = hi < p->p_limit_px ? hi : p->p_limit_px;
+			hi = hi < r->rp_limit_px ? hi : r->rp_limit_px;
 		else
-			lo = lo > p->p_limit_px ? lo : p->p_limit_px;
+			lo = lo > r->rp_limit_px ? lo : r->rp_limit_px;
 	}
 	f->f_px_lo = lo;
 	f->f_px_hi = hi;
@@ -520,9 +522,6 @@ static void set_reg(const struct rules_engine *e, struct parent *p, struct paren
 		pc->p_reg = *r;
 	p->p_qty = r->rp_qty;
 	p->p_warn_q = pct_of(r->rp_qty, e->e_warn_pct);
-	p->p_limit_px = r->rp_limit_px;
-	p->p_max_notional = r->rp_max_notional;
-	p->p_max_rate = r->rp_max_rate;
 	p->p_trip = r->rp_trip;
 	p->p_side = r->rp_side;
 }
@@ -614,8 +613,8 @@ static void merge_limits(const struct rules_engine *e, struct ctx *c)
 	f->f_set = f->f_trip = 0;
 	for (i = 0; i < n && want != 0; i++) {
 		take = recs[i]->rl_set & want;
-		f->f_set |= take;
-		f->f_trip |= recs[i]->rl_trip & take;
+		f->f_set = (uint16_t)(f->f_set | take);
+		f->f_trip = (uint16_t)(f->f_trip | (recs[i]->rl_trip & take));
 		want &= ~take;
 		while (take != 0) {
 			unsigned l = (unsigned)__builtin_ctz(take);
@@ -627,7 +626,7 @@ static void merge_limits(const struct rules_engine *e, struct ctx *c)
 	f->f_txnid = e->e_txnid;
 	f->f_symbol = c->si;
 	f->f_account = c->ai;
-	eff_derive(e, c->p, c->s, f);
+	eff_derive(e, c->p, c->pc, c->s, f);
 	c->lim = f;
 }
 
@@ -789,9 +788,9 @@ static void declare(const struct rules_engine *e, struct ctx *c, const struct ru
 	r->rp_trip = RULES_TRIP_DEFAULT;
 	set_reg(e, c->p, c->pc, r);
 	c->p->p_declared = true;
-	c->p->p_declared_qty = o->ro_declared_qty;
+	c->pc->p_declared_qty = o->ro_declared_qty;
 	c->p->p_sym = c->p->p_acct = NONE;
-	eff_derive(e, c->p, c->s, c->lim); /* merged before: the registration changed */
+	eff_derive(e, c->p, c->pc, c->s, c->lim); /* merged before: the registration changed */
 }
 
 /* ---- verdicts ------------------------------------------------------------------- */
@@ -1053,6 +1052,7 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 {
 	const struct parent *p = c->p;
 	const char *pid = c->pc->p_id;
+	int64_t lpx = c->pc->p_reg.rp_limit_px;
 	int64_t v, sum, rate;
 	bool t;
 	char(*b)[RULES_PX_BUFLEN] = acc->px;
@@ -1067,15 +1067,15 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 		verdict(acc, false, RULES_R_RESTRICTED, "symbol %s is restricted", o->ro_symbol);
 
 	/* parent limit price */
-	if (p->p_limit_px > 0) {
+	if (lpx > 0) {
 		if (o->ro_ordtype == RULES_ORDTYPE_MARKET)
 			verdict(acc, false, RULES_R_PARENT_PRICE,
 			    "market child of parent %s with limit %s", pid,
-			    PX(b[0], p->p_limit_px));
-		else if (is_buy(p->p_side) ? vpx > p->p_limit_px : vpx < p->p_limit_px)
+			    PX(b[0], lpx));
+		else if (is_buy(p->p_side) ? vpx > lpx : vpx < lpx)
 			verdict(acc, false, RULES_R_PARENT_PRICE,
 			    "price %s through parent %s limit %s", PX(b[0], vpx), pid,
-			    PX(b[1], p->p_limit_px));
+			    PX(b[1], lpx));
 	}
 
 	/* parent quantity: open + filled + this order */
@@ -1088,7 +1088,7 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 		    pid, sum, p->p_qty, p->p_expo.open_qty, p->p_expo.filled_qty, dq);
 
 	/* parent notional */
-	v = parent_notional(p, c->lim, &t);
+	v = parent_notional(p, c->pc, c->lim, &t);
 	if (v > 0) {
 		sum = expo_total(&p->p_expo, p->p_expo.open_notional, p->p_expo.filled_notional,
 		    dn);
@@ -1098,8 +1098,8 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 	}
 
 	/* parent rate: a sliding one-second window of accepted children */
-	if (p->p_max_rate > 0) {
-		rate = p->p_max_rate;
+	if (c->pc->p_reg.rp_max_rate > 0) {
+		rate = c->pc->p_reg.rp_max_rate;
 		t = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_RATE)) != 0;
 	} else if (!eff(e, c, RULES_LIM_PARENT_RATE, &rate, &t)) {
 		rate = 0;
@@ -1121,7 +1121,7 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 /* The rate limit in force for the parent (0 = none). */
 static int64_t parent_rate(const struct rules_engine *e, const struct ctx *c)
 {
-	int64_t rate = c->p->p_max_rate;
+	int64_t rate = c->pc->p_reg.rp_max_rate;
 	bool t;
 
 	if (rate > 0)
@@ -1194,9 +1194,9 @@ static struct plim plim_of(const struct rules_engine *e, const struct ctx *c)
 	bool t;
 
 	l.l_qty = c->p->p_qty;
-	l.l_notional = parent_notional(c->p, c->lim, &t);
+	l.l_notional = parent_notional(c->p, c->pc, c->lim, &t);
 	l.l_rate = parent_rate(e, c);
-	l.l_px = c->p->p_limit_px;
+	l.l_px = c->pc->p_reg.rp_limit_px;
 	return l;
 }
 
@@ -1279,10 +1279,10 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 			FAIL(RULES_REJECT);
 		if (p->p_declared) {
 			if (!c->force && o->ro_declared_qty != 0 &&
-			    o->ro_declared_qty != p->p_declared_qty)
+			    o->ro_declared_qty != c->pc->p_declared_qty)
 				FAIL(reject(d, RULES_R_DECLARED_QTY_CHANGED,
 				    "parent %s declared quantity %" PRId64 " was %" PRId64,
-				    c->pc->p_id, o->ro_declared_qty, p->p_declared_qty));
+				    c->pc->p_id, o->ro_declared_qty, c->pc->p_declared_qty));
 		} else if (!c->force && o->ro_allow_declare && o->ro_declared_qty > 0) {
 			int64_t cap;
 			bool t;

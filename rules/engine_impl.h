@@ -64,7 +64,8 @@ struct symbol_cold {
 struct eff {
 	uint64_t f_txnid;                 /* UINT64_MAX: none */
 	uint32_t f_symbol, f_account;     /* table indexes (f_account NONE: no account) */
-	uint32_t f_set, f_trip;           /* RULES_BIT(l): limit l is set / trips */
+	uint16_t f_set, f_trip;           /* RULES_BIT(l): limit l is set / trips */
+	uint8_t f_fast;                   /* FAST_*: what fast_pass() may accept */
 	int64_t f_val[RULES_LIM_COUNT];
 	/* Derived with the merge (eff_derive()), for the accept path: */
 	int64_t f_px_lo, f_px_hi;         /* limit prices within the collars and the
@@ -72,7 +73,6 @@ struct eff {
 	int64_t f_pnot;                   /* the parent's max notional in force, 0 none */
 	int64_t f_rate;                   /* the parent's max rate in force, 0 none */
 	int64_t f_warn_n;                 /* notional warning threshold, 0 = none */
-	uint8_t f_fast;                   /* FAST_*: what fast_pass() may accept */
 };
 
 #define FAST_ON 1u   /* the symbol is not restricted */
@@ -84,9 +84,11 @@ struct plim {
 };
 
 struct parent {
-	/* the registration (or declaration): the numbers of pc->p_reg */
+	/* the registration (or declaration): the numbers of pc->p_reg a check
+	 * reads (its limit price, max notional and max rate are folded into
+	 * p_eff by eff_derive()) */
 	_Alignas(64) uint64_t p_txnid;
-	int64_t p_qty, p_limit_px, p_max_notional, p_max_rate;
+	int64_t p_qty;
 	uint32_t p_trip;
 	char p_side;
 	bool p_registered;                /* p_reg holds a registration from the store */
@@ -99,7 +101,6 @@ struct parent {
 	uint8_t p_warn_left;              /* RULES_WARN_* still to give today
 					     (none when warnings are off) */
 	bool p_blocked;                   /* rules_parent_block() */
-	int64_t p_declared_qty;
 	int64_t p_warn_q;                 /* quantity warning threshold, 0 = none */
 	struct expo p_expo;
 	/* Rate window: the times of the last p_ring_cap accepted children. */
@@ -114,6 +115,7 @@ struct parent_cold {
 	struct rules_parent p_reg;        /* registration, or the declared parent */
 	struct rules_limits p_limits;     /* parent-scope limit record */
 	struct plim p_blk;                /* the limits in force when blocked */
+	int64_t p_declared_qty;           /* as first declared (p_declared) */
 };
 
 enum ostate { O_LIVE = 0, O_DONE = 1 };
