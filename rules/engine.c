@@ -1226,6 +1226,16 @@ __attribute__((noinline)) static enum rules_verdict reject_blocked(struct rules_
 	    "parent %s blocked after a limit breach: release it or change its limits", c->pc->p_id);
 }
 
+/* A new live order open for q and n in the sums x (eng_recount() and
+ * set_live() for a new order, whose counted exposure was 0). */
+static inline void book_open(struct expo *x, int64_t q, int64_t n)
+{
+	x->live++;
+	if (n == INT64_MAX)
+		x->pinned = true;
+	expo_add(x, q, n);
+}
+
 /* Whether the check's ClOrdID is taken; if not, kc_slot is where it goes. */
 static inline bool clid_taken(const struct rules_engine *e, struct ctx *c)
 {
@@ -1372,22 +1382,35 @@ checked:
 
 	oi = (uint32_t)e->e_norders++;
 	ord = &e->e_orders[oi];
-	memset(ord, 0, sizeof(*ord));
 	ord->o_parent = c->pi;
 	ord->o_account = c->ai;
 	ord->o_symbol = c->si;
 	ord->o_pend_clid = NONE;
-	ord->o_state = O_DONE; /* set_live() below counts it */
 	ord->o_side = o->ro_side;
 	ord->o_ordtype = o->ro_ordtype;
 	ord->o_qty = o->ro_qty;
 	ord->o_px = vpx;
+	ord->o_cum = ord->o_vleaves = 0;
+	ord->o_pend_qty = ord->o_pend_px = 0;
 	ord->o_tag = o->ro_tag;
 	ord->o_clid = eng_add_clid_at(e, &c->kc, c->kc_slot, oi, CL_NEW);
-	set_live(e, ord, O_LIVE);
-	eng_recount(e, ord);
-	if (vpx == 0) /* restored market order with no reference price: fail closed */
-		p->p_expo.pinned = true;
+	if (c->force) {
+		ord->o_state = O_DONE; /* set_live() counts it */
+		ord->o_cnt_qty = ord->o_cnt_notional = 0;
+		set_live(e, ord, O_LIVE);
+		eng_recount(e, ord);
+		if (vpx == 0) /* restored market order with no reference price: fail closed */
+			p->p_expo.pinned = true;
+	} else {
+		/* What set_live() and eng_recount() would book for a new order:
+		 * it is open for its quantity and notional (checked: no overflow). */
+		ord->o_state = O_LIVE;
+		ord->o_cnt_qty = o->ro_qty;
+		ord->o_cnt_notional = notional;
+		book_open(&p->p_expo, o->ro_qty, notional);
+		if (c->a != NULL)
+			book_open(&c->a->a_expo, o->ro_qty, notional);
+	}
 	p->p_expo.orders++;
 	if (c->a != NULL)
 		c->a->a_expo.orders++;
