@@ -190,7 +190,8 @@ __attribute__((no_sanitize_address)) static inline size_t id_len_sse2(const char
  * is told not to look here. Far from a page's end, the id is measured and
  * checked 16 bytes at a time (SSE2) and then hashed.
  */
-__attribute__((no_sanitize_address)) bool eng_key_of(struct htab_key *k, const char *s)
+__attribute__((no_sanitize_address, always_inline)) static inline bool key_of(struct htab_key *k,
+    const char *s, bool hash)
 {
 	if (s == NULL)
 		return false;
@@ -201,6 +202,18 @@ __attribute__((no_sanitize_address)) bool eng_key_of(struct htab_key *k, const c
 
 		if (n == 0 || n == SIZE_MAX)
 			return false;
+		if (!hash) {
+			i = n & ~(size_t)7;
+			k->k_tail = 0;
+			if (i < n) {
+				memcpy(&w, s + i, 8);
+				k->k_tail = w & (~UINT64_C(0) >> (64 - 8 * (n - i)));
+			}
+			k->k_s = s;
+			k->k_len = n;
+			k->k_h = 0;
+			return true;
+		}
 		for (i = 0; i + 8 <= n; i += 8) {
 			memcpy(&w, s + i, 8);
 			h = htab_hash_word(h, w);
@@ -218,6 +231,18 @@ __attribute__((no_sanitize_address)) bool eng_key_of(struct htab_key *k, const c
 	}
 #endif
 	return key_scan(k, s, true);
+}
+
+__attribute__((no_sanitize_address)) bool eng_key_of(struct htab_key *k, const char *s)
+{
+	return key_of(k, s, true);
+}
+
+/* eng_key_of() without the hash (k_h 0): for a key that is most often only
+ * compared with a stored one; htab_hash_n() gives the hash when needed. */
+__attribute__((no_sanitize_address)) static bool key_nohash(struct htab_key *k, const char *s)
+{
+	return key_of(k, s, false);
 }
 
 /* ---- lifetime ------------------------------------------------------------------ */
@@ -965,7 +990,7 @@ static bool fields_ok(const struct rules_engine *e, const struct rules_order *o,
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing Symbol");
 		return false;
 	}
-	if (!rules_side_valid(o->ro_side)) {
+	if (o->ro_side != '1' && o->ro_side != '2' && !rules_side_valid(o->ro_side)) {
 		reject(d, RULES_R_BAD_ORDER, "unsupported Side '%c'",
 		    o->ro_side >= 0x20 && o->ro_side < 0x7f ? o->ro_side : '?');
 		return false;
@@ -984,7 +1009,8 @@ static bool fields_ok(const struct rules_engine *e, const struct rules_order *o,
 		return false;
 	}
 	c->has_ka = o->ro_account != NULL && o->ro_account[0] != '\0';
-	if (c->has_ka && !eng_key_of(&c->ka, o->ro_account)) {
+	/* hashed only if it is not the parent's (check_new()) */
+	if (c->has_ka && !key_nohash(&c->ka, o->ro_account)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid Account");
 		return false;
 	}
@@ -1334,10 +1360,12 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	if (c->has_ka) {
 		/* Most often the parent's own account, which resolve() found:
 		 * one compare with its key instead of a lookup. */
-		if (p->p_acct != NONE && p->p_acct == c->ai && htab_key_eq(c->ac->a_id, &c->ka))
+		if (p->p_acct != NONE && p->p_acct == c->ai && htab_key_eq(c->ac->a_id, &c->ka)) {
 			child_ai = c->ai;
-		else
+		} else {
+			c->ka.k_h = htab_hash_n(c->ka.k_s, c->ka.k_len);
 			child_ai = find_account(e, &c->ka);
+		}
 		if (p->p_acct != NONE ? p->p_acct != child_ai :
 					strcmp(acct, c->pc->p_reg.rp_account) != 0)
 			FAIL(reject(d, RULES_R_PARENT_MISMATCH,
