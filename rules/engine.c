@@ -724,6 +724,10 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 	if (c->pi != NONE) {
 		c->p = &e->e_parents[c->pi];
 		c->pc = &e->e_pcold[c->pi];
+		/* where rate_full() reads and rate_push() writes: another miss,
+		 * which needs the parent's line to be asked for */
+		if (c->p->p_ring_cap != 0)
+			__builtin_prefetch(&c->p->p_ring[c->p->p_ring_head], 1);
 	} else {
 		memset(&c->tmp_p, 0, sizeof(c->tmp_p));
 		memset(&c->tmp_pc, 0, sizeof(c->tmp_pc));
@@ -973,19 +977,20 @@ static bool room_for(const struct rules_engine *e, const struct ctx *c)
 static bool fields_ok(const struct rules_engine *e, const struct rules_order *o, struct ctx *c,
     struct rules_decision *d)
 {
-	if (!eng_key_of(&c->kc, o->ro_clordid)) {
-		reject(d, RULES_R_BAD_ORDER, "invalid or missing ClOrdID");
-		return false;
-	}
-	__builtin_prefetch(htab_slot(&e->e_clid_ix, c->kc.k_h));
-	/* The parent id of a new order, keyed now for its prefetch; judged in
-	 * check_new(), after these fields. */
+	/* The parent id of a new order first: its lines are the longest chain
+	 * of misses (index slot, then the entry). Keyed here for the prefetch,
+	 * judged in check_new(), after the fields below. */
 	c->kp_state = KP_NONE;
 	if (o->ro_kind == RULES_NEW && o->ro_parent != NULL && o->ro_parent[0] != '\0') {
 		c->kp_state = eng_key_of(&c->kp, o->ro_parent) ? KP_OK : KP_BAD;
 		if (c->kp_state == KP_OK)
 			prefetch_parent(e, c);
 	}
+	if (!eng_key_of(&c->kc, o->ro_clordid)) {
+		reject(d, RULES_R_BAD_ORDER, "invalid or missing ClOrdID");
+		return false;
+	}
+	__builtin_prefetch(htab_slot(&e->e_clid_ix, c->kc.k_h));
 	if (!eng_key_of(&c->ks, o->ro_symbol)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing Symbol");
 		return false;
@@ -1308,8 +1313,6 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 		FAIL(reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err)));
 	p = c->p;
-	if (p->p_ring_cap != 0) /* where rate_full() reads and rate_push() writes */
-		__builtin_prefetch(&p->p_ring[p->p_ring_head], 1);
 	if (!p->p_registered) {
 		if (c->pi != NONE && clid_taken(e, c)) /* before declare() writes to p */
 			FAIL(RULES_REJECT);
