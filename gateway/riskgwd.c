@@ -24,7 +24,9 @@
 #include <unistd.h>
 
 #include "gw.h"
+#include "gw_alert.h"
 #include "gw_ctl.h"
+#include "gw_gpio.h"
 #include "log.h"
 
 #define NSEC INT64_C(1000000000)
@@ -38,32 +40,6 @@ static void usage(void)
 	fprintf(stderr, "usage: riskgwd [-dv] [-P PORTFILE] -c FILE\n"
 			"       riskgwd -n -c FILE   check the configuration and exit\n");
 	exit(2);
-}
-
-/* ---- kill switch (the minimal state: issue 4 builds the rest) --------------------------- */
-
-bool gw_killed(const struct gw *g)
-{
-	return g->g_kill.jk_state == JOURNAL_KILL_TRIPPED;
-}
-
-void gw_trip(struct gw *g, enum journal_kill_source src, const char *who, const char *reason)
-{
-	char err[RULES_ERRLEN];
-	struct timespec ts;
-
-	if (gw_killed(g))
-		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	memset(&g->g_kill, 0, sizeof(g->g_kill));
-	g->g_kill.jk_state = JOURNAL_KILL_TRIPPED;
-	g->g_kill.jk_source = src;
-	snprintf(g->g_kill.jk_reason, sizeof(g->g_kill.jk_reason), "%s", reason);
-	snprintf(g->g_kill.jk_who, sizeof(g->g_kill.jk_who), "%s", who);
-	g->g_kill.jk_time_ns = (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
-	if (journal_kill_put(g->g_journal, &g->g_kill, err) != 0)
-		log_warnx("kill switch: journal: %s", err);
-	log_alert("KILL SWITCH TRIPPED: %s", reason);
 }
 
 /* ---- the loop hook: commit, then flush ------------------------------------------------------ */
@@ -88,7 +64,7 @@ static void before_sleep(struct loop *l, void *arg)
 			    err);
 			exit(1);
 		}
-		if (gw_killed(g) && (rc = journal_flush(g->g_journal)) != 0)
+		if (kill_any_tripped(&g->g_ks) && (rc = journal_flush(g->g_journal)) != 0)
 			log_warnx("journal flush: %s", strerror(-rc));
 	}
 	gw_ctl_committed(g); /* control replies, KILLs included, after the commit */
@@ -540,6 +516,19 @@ static int replay_one(void *arg, const struct journal_event *ev)
 		}
 		return 0;
 	}
+	case JOURNAL_EV_PARENT_BLOCK:
+	case JOURNAL_EV_PARENT_RELEASE:
+		rc = journal_ev_apply(g->g_engine, ev, NULL);
+		/* a block that cannot be restored fails closed; releasing a
+		 * parent that is not blocked changes nothing */
+		if (rc != 0 && (ev->ev_type == JOURNAL_EV_PARENT_BLOCK || rc != RULES_ENOTFOUND)) {
+			log_alert("journal replay: parent %s: cannot %s it: %s",
+			    ev->ev_u.parent.jp_parent,
+			    ev->ev_type == JOURNAL_EV_PARENT_BLOCK ? "block" : "release",
+			    rules_strerror(rc));
+			rp->failed++;
+		}
+		return 0;
 	case JOURNAL_EV_EXEC:
 	case JOURNAL_EV_CANCEL_SENT:
 	case JOURNAL_EV_CANCEL_REJECT:
@@ -631,7 +620,8 @@ static void open_state(struct gw *g)
 {
 	struct conf *c = g->g_conf;
 	struct journal_config jc = {0, c->c_sync_commit, true};
-	struct rules_engine_config ec = {c->c_max_orders, 100000, 10000, 100000, 0};
+	struct rules_engine_config ec = {c->c_max_orders, 100000, 10000, 100000,
+	    (unsigned)c->c_warn_pct};
 	char err[RULES_ERRLEN];
 	struct replay rp = {g, 0, 0};
 	uint32_t day = 0;
@@ -651,11 +641,23 @@ static void open_state(struct gw *g)
 		log_notice("trading day %" PRIu32 ": sequence numbers and orders start afresh",
 		    g->g_day);
 	}
-	if (journal_kill_get(g->g_journal, &g->g_kill) != 0)
-		memset(&g->g_kill, 0, sizeof(g->g_kill));
+	gw_kill_init(g);
+	if (kill_init(&g->g_ks, g->g_journal, err) != 0)
+		fatalx("%s", err); /* fail closed: riskgwd does not guess a kill state */
+	{
+		const char *ops[CONF_MAX_NAMES];
+
+		for (int i = 0; i < c->c_reset_ops.cn_count; i++)
+			ops[i] = c->c_reset_ops.cn_name[i];
+		if (kill_set_operators(&g->g_ks, ops, c->c_reset_ops.cn_count, err) != 0)
+			fatalx("reset-operators: %s", err);
+	}
 	if (gw_killed(g))
 		log_alert("kill switch is TRIPPED (since before this start): %s",
-		    g->g_kill.jk_reason);
+		    g->g_ks.k_global.ke_k.jk_reason);
+	for (int i = 0; i < g->g_ks.k_nscoped; i++)
+		log_alert("kill switch %s is TRIPPED (since before this start): %s",
+		    g->g_ks.k_scoped[i].ke_scope, g->g_ks.k_scoped[i].ke_k.jk_reason);
 	g->g_idseq = journal_last_event(g->g_journal) * 4 + 1000;
 	rc = journal_replay(g->g_journal, replay_one, &rp);
 	if (rc != 0)
@@ -735,6 +737,7 @@ int main(int argc, char **argv)
 	if (tls_ctx_server(&g->g_sctx, g->g_conf->c_cert, g->g_conf->c_key,
 		g->g_conf->c_client_ca, err) != 0)
 		fatalx("router TLS: %s", err);
+	gw_alert_start(g);
 	open_state(g);
 	g->g_nroutes = g->g_conf->c_nroutes;
 	g->g_routes = calloc((size_t)g->g_nroutes, sizeof(*g->g_routes));
@@ -743,6 +746,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < g->g_nroutes; i++)
 		setup_route(g, &g->g_routes[i], &g->g_conf->c_routes[i], i);
 	setup_signals(g);
+	gw_gpio_start(g);
 	g->g_lfd = listen_on(&g->g_conf->c_listen);
 	if (loop_watch(g->g_loop, g->g_lfd, LOOP_READ, on_accept, g) != 0)
 		fatalx("cannot watch the listener");
@@ -787,6 +791,8 @@ int main(int argc, char **argv)
 	if (route_store_flush(g, err) == 0)
 		(void)journal_commit(g->g_journal, err);
 	gw_ctl_stop(g);
+	gw_gpio_stop(g);
+	gw_alert_stop(g);
 	conn_set_free(g->g_conns);
 	for (i = 0; i < g->g_nroutes; i++) {
 		session_free(g->g_routes[i].r_rs);

@@ -1411,6 +1411,9 @@ checked:
 			p->p_acct = child_ai;
 	}
 
+	/* Every field of the order is set below (no memset): a new field of
+	 * struct order must be set here too, which this size check recalls. */
+	_Static_assert(sizeof(struct order) == 96, "check_new() books every field of struct order");
 	oi = (uint32_t)e->e_norders++;
 	ord = &e->e_orders[oi];
 	ord->o_parent = c->pi;
@@ -1423,6 +1426,7 @@ checked:
 	ord->o_px = vpx;
 	ord->o_cum = ord->o_vleaves = 0;
 	ord->o_pend_qty = ord->o_pend_px = 0;
+	ord->o_cxl_pend = 0;
 	ord->o_tag = o->ro_tag;
 	ord->o_clid = eng_add_clid_at(e, &c->kc, c->kc_slot, oi, CL_NEW);
 	if (c->force) {

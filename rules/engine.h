@@ -215,12 +215,17 @@ struct rules_live {
 	int64_t     rl_open;      /* counted open */
 	uint32_t    rl_tag;       /* ro_tag */
 	bool        rl_replace_pending;
+	bool        rl_cancel_pending; /* a cancel was sent, not rejected by the venue */
 };
 typedef int rules_live_cb(void *arg, const struct rules_live *);
 /* Calls cb for every live order in the order they were accepted; cb returns
  * 0 to go on, anything else stops and is returned. cb must not call the
  * engine. */
 int rules_foreach_live(struct rules_engine *, rules_live_cb *cb, void *arg);
+/* The live order any of its ClOrdIDs (new, replace or cancel) names, into
+ * *out (strings valid until the next engine call). 0, or RULES_ENOTFOUND
+ * (no such ClOrdID, or the order is finished). */
+int rules_order_find(struct rules_engine *, const char *clordid, struct rules_live *out);
 
 /* A parent as rules_foreach_parent() shows it. Strings are the engine's,
  * valid during the callback. */

@@ -125,6 +125,7 @@ struct order {
 	uint32_t o_pend_clid;             /* clid of the pending replace, or NONE */
 	uint8_t o_state;
 	char o_side, o_ordtype;
+	uint8_t o_cxl_pend;               /* a cancel was sent and not rejected */
 	int64_t o_qty, o_px;              /* px: limit price, or reference price for market */
 	int64_t o_cum;                    /* filled, by the venue's CumQty */
 	int64_t o_vleaves;                /* LeavesQty the venue last reported */

@@ -918,6 +918,35 @@ static void test_lifecycle_terminal_states(void **state)
 	assert_int_equal(exec(f, "C4", NULL, '0', '0', -7, 0, 0, 0), RULES_EINVAL);
 }
 
+/* rules_order_find() by any ClOrdID, and the cancel-pending flag a refused
+ * cancel clears (what riskgwd's kill sweep re-sends on). */
+static void test_order_find_and_cancel_pending(void **state)
+{
+	struct fx *f = *state;
+	struct rules_live l;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	assert_int_equal(rules_order_find(f->en, "C1", &l), 0);
+	assert_string_equal(l.rl_clordid, "C1");
+	assert_string_equal(l.rl_parent, "P1");
+	assert_false(l.rl_cancel_pending);
+	assert_int_equal(rules_order_find(f->en, "NOPE", &l), RULES_ENOTFOUND);
+	assert_int_equal(rules_on_cancel_sent(f->en, "X1", "C1"), 0);
+	assert_int_equal(rules_order_find(f->en, "X1", &l), 0); /* the cancel's id names it */
+	assert_string_equal(l.rl_clordid, "C1");
+	assert_true(l.rl_cancel_pending);
+	/* a refused cancel: the order is live and no cancel is pending */
+	assert_int_equal(rules_on_cancel_reject(f->en, "X1", "C1", '1'), 0);
+	assert_int_equal(rules_order_find(f->en, "C1", &l), 0);
+	assert_false(l.rl_cancel_pending);
+	/* a second cancel, confirmed: finished, not found */
+	assert_int_equal(rules_on_cancel_sent(f->en, "X2", "C1"), 0);
+	assert_int_equal(exec(f, "X2", "C1", '4', '4', 0, 0, 0, 0), 0);
+	assert_int_equal(rules_order_find(f->en, "C1", &l), RULES_ENOTFOUND);
+	assert_int_equal(rules_order_find(f->en, "X2", &l), RULES_ENOTFOUND);
+}
+
 static void test_lifecycle_fill_races_cancel(void **state)
 {
 	struct fx *f = *state;
@@ -1681,6 +1710,7 @@ int main(void)
 		T(test_replace_checks),
 		T(test_lifecycle_fills),
 		T(test_lifecycle_terminal_states),
+		T(test_order_find_and_cancel_pending),
 		T(test_lifecycle_fill_races_cancel),
 		T(test_lifecycle_replace),
 		T(test_resent_replace_reject),
