@@ -64,10 +64,19 @@ struct symbol_cold {
 struct eff {
 	uint64_t f_txnid;                 /* UINT64_MAX: none */
 	uint32_t f_symbol, f_account;     /* table indexes (f_account NONE: no account) */
-	uint32_t f_set, f_trip;           /* RULES_BIT(l): limit l is set / trips */
+	uint16_t f_set, f_trip;           /* RULES_BIT(l): limit l is set / trips */
+	uint8_t f_fast;                   /* FAST_*: what fast_pass() may accept */
 	int64_t f_val[RULES_LIM_COUNT];
+	/* Derived with the merge (eff_derive()), for the accept path: */
+	int64_t f_px_lo, f_px_hi;         /* limit prices within the collars and the
+					     parent's limit price (empty: lo > hi) */
+	int64_t f_pnot;                   /* the parent's max notional in force, 0 none */
+	int64_t f_rate;                   /* the parent's max rate in force, 0 none */
 	int64_t f_warn_n;                 /* notional warning threshold, 0 = none */
 };
+
+#define FAST_ON 1u   /* the symbol is not restricted */
+#define FAST_MKT 2u  /* market orders: a reference price, no parent limit price */
 
 /* A parent's effective limits, as a block remembers them. */
 struct plim {
@@ -75,9 +84,11 @@ struct plim {
 };
 
 struct parent {
-	/* the registration (or declaration): the numbers of pc->p_reg */
+	/* the registration (or declaration): the numbers of pc->p_reg a check
+	 * reads (its limit price, max notional and max rate are folded into
+	 * p_eff by eff_derive()) */
 	_Alignas(64) uint64_t p_txnid;
-	int64_t p_qty, p_limit_px, p_max_notional, p_max_rate;
+	int64_t p_qty;
 	uint32_t p_trip;
 	char p_side;
 	bool p_registered;                /* p_reg holds a registration from the store */
@@ -90,7 +101,6 @@ struct parent {
 	uint8_t p_warn_left;              /* RULES_WARN_* still to give today
 					     (none when warnings are off) */
 	bool p_blocked;                   /* rules_parent_block() */
-	int64_t p_declared_qty;
 	int64_t p_warn_q;                 /* quantity warning threshold, 0 = none */
 	struct expo p_expo;
 	/* Rate window: the times of the last p_ring_cap accepted children. */
@@ -105,6 +115,7 @@ struct parent_cold {
 	struct rules_parent p_reg;        /* registration, or the declared parent */
 	struct rules_limits p_limits;     /* parent-scope limit record */
 	struct plim p_blk;                /* the limits in force when blocked */
+	int64_t p_declared_qty;           /* as first declared (p_declared) */
 };
 
 enum ostate { O_LIVE = 0, O_DONE = 1 };
@@ -280,12 +291,14 @@ static inline void eng_recount(struct rules_engine *e, struct order *o)
 }
 
 /* Takes the ClOrdID k for order (kind: what it named); its index, or HTAB_NONE
- * when the table is full. The id is written a word at a time, zero padded
- * (as htab.h wants the keys). */
-static inline uint32_t eng_add_clid_k(struct rules_engine *e, const struct htab_key *k,
-    uint32_t order, enum clkind kind)
+ * when the table is full. slot: the empty index slot htab_find_slot() gave
+ * for k, or UINT32_MAX to probe for one. The id is written a word at a time,
+ * zero padded (as htab.h wants the keys). */
+static inline uint32_t eng_add_clid_at(struct rules_engine *e, const struct htab_key *k,
+    uint32_t slot, uint32_t order, enum clkind kind)
 {
-	uint32_t i = htab_add(&e->e_clid_ix, k->k_h);
+	uint32_t i = slot != UINT32_MAX ? htab_add_at(&e->e_clid_ix, slot, k->k_h)
+					: htab_add(&e->e_clid_ix, k->k_h);
 	char *id;
 	size_t j;
 
@@ -301,6 +314,12 @@ static inline uint32_t eng_add_clid_k(struct rules_engine *e, const struct htab_
 	e->e_clids[i].c_order = order;
 	e->e_clids[i].c_kind = (uint8_t)kind;
 	return i;
+}
+
+static inline uint32_t eng_add_clid_k(struct rules_engine *e, const struct htab_key *k,
+    uint32_t order, enum clkind kind)
+{
+	return eng_add_clid_at(e, k, UINT32_MAX, order, kind);
 }
 
 static inline void set_live(struct rules_engine *e, struct order *o, uint8_t state)

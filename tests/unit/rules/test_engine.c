@@ -577,6 +577,54 @@ static void test_collars_and_reference_price(void **state)
 	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(100) + PX(105) + PX(205) / 2 + PX(100));
 }
 
+/* The collars at their edges, for references and percentages whose product
+ * is not a multiple of 10,000 (the accept path turns them into a price band):
+ * dev = |px - ref| passes iff dev * 10000 <= ref * bps and dev <= abs. */
+static void test_collar_edges(void **state)
+{
+	struct fx *f = *state;
+	static const int64_t refs[] = {3, 999999, PX(10) + 7, PX(123) + 1};
+	static const int64_t bpss[] = {1, 7, 333, 500};
+	struct rules_order o;
+	char clid[32];
+	int n = 0;
+	size_t i, j;
+	int64_t k, px, dev, d, abs;
+
+	put_parent(f, "P1", "IBM", INT64_C(1) << 40);
+	for (i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+		for (j = 0; j < sizeof(bpss) / sizeof(bpss[0]); j++) {
+			put_refpx(f, "IBM", refs[i]);
+			put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_COLLAR_BPS, bpss[j], false);
+			d = refs[i] * bpss[j] / 10000;
+			/* collar_abs at d, then just below: it decides at the edge */
+			for (abs = d + 1; abs >= d - 1 && abs > 0; abs--) {
+				put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_COLLAR_ABS, abs, false);
+				for (k = -2; k <= 2; k++) {
+					int sgn;
+
+					for (sgn = -1; sgn <= 1; sgn += 2) {
+						dev = d + k;
+						px = refs[i] + sgn * dev;
+						if (dev < 0 || px <= 0)
+							continue;
+						snprintf(clid, sizeof(clid), "E%d", n++);
+						o = order(clid, "P1", "IBM", 1, px);
+						if (dev > abs)
+							DECIDES(f, check(f, &o), RULES_REJECT,
+							    RULES_R_COLLAR_ABS);
+						else if (dev * 10000 > refs[i] * bpss[j])
+							DECIDES(f, check(f, &o), RULES_REJECT,
+							    RULES_R_COLLAR_BPS);
+						else
+							ACCEPTS(f, check(f, &o));
+					}
+				}
+			}
+		}
+	}
+}
+
 static void test_restricted(void **state)
 {
 	struct fx *f = *state;
@@ -1650,6 +1698,7 @@ int main(void)
 		T(test_order_qty_scope_precedence),
 		T(test_order_notional),
 		T(test_collars_and_reference_price),
+		T(test_collar_edges),
 		T(test_restricted),
 		T(test_account_notional),
 		T(test_overflow),
