@@ -49,7 +49,17 @@ struct pending {
 	char p_event[NAMELEN];
 	char *p_buf;
 	size_t p_len;
+	bool p_urgent; /* a kill_* event: never dropped for a lesser one */
 };
+
+/* The kill switch's events go before, and push out, any other waiting
+ * event: a flood of parent warnings must not drop or delay a trip. */
+static bool urgent_event(const char *name)
+{
+	return strncmp(name, "kill_", 5) == 0;
+}
+
+static struct pending *qslot(struct alert *a, int k);
 
 struct alert {
 	struct loop *a_loop;
@@ -231,6 +241,12 @@ static const char *errline(struct child *c)
 }
 
 static int start(struct alert *a, uint64_t id, const char *event, char *buf, size_t len);
+
+/* The k-th waiting event, 0 = the next to start. */
+static struct pending *qslot(struct alert *a, int k)
+{
+	return &a->a_queue[(a->a_qhead + k) % a->a_qcap];
+}
 
 static void start_queued(struct alert *a)
 {
@@ -463,6 +479,8 @@ int alert_fire(struct alert *a, json_t *event, const char *fmt, ...)
 	json_t *ev = NULL;
 	uint64_t id = ++a->a_seq;
 	size_t len;
+	bool urgent;
+	int k;
 
 	a->a_cnt.ac_fired++;
 	if (json_is_object(event) && name != NULL && (ev = json_copy(event)) != NULL) {
@@ -508,6 +526,24 @@ int alert_fire(struct alert *a, json_t *event, const char *fmt, ...)
 	}
 	line[len++] = '\n';
 	line[len] = '\0';
+	urgent = urgent_event(name);
+	if (a->a_nrun + a->a_nqueue >= a->a_qcap && urgent) {
+		/* make room: the newest waiting event that is not urgent goes */
+		for (k = a->a_nqueue - 1; k >= 0 && qslot(a, k)->p_urgent; k--)
+			;
+		if (k >= 0) {
+			struct pending *v = qslot(a, k);
+
+			a->a_cnt.ac_dropped++;
+			log_error("alert %" PRIu64 " (%s): dropped to make room for alert %" PRIu64
+				  " (%s)",
+			    v->p_id, v->p_event, id, name);
+			free(v->p_buf);
+			for (; k < a->a_nqueue - 1; k++)
+				*qslot(a, k) = *qslot(a, k + 1);
+			a->a_nqueue--;
+		}
+	}
 	if (a->a_nrun + a->a_nqueue >= a->a_qcap) {
 		free(line);
 		a->a_cnt.ac_dropped++;
@@ -517,12 +553,21 @@ int alert_fire(struct alert *a, json_t *event, const char *fmt, ...)
 		return ALERT_EDROPPED;
 	}
 	{
-		struct pending *p = &a->a_queue[(a->a_qhead + a->a_nqueue) % a->a_qcap];
+		/* an urgent event waits behind urgent ones only */
+		int pos = a->a_nqueue;
+		struct pending *p;
 
+		if (urgent)
+			for (pos = 0; pos < a->a_nqueue && qslot(a, pos)->p_urgent; pos++)
+				;
+		for (k = a->a_nqueue; k > pos; k--)
+			*qslot(a, k) = *qslot(a, k - 1);
+		p = qslot(a, pos);
 		p->p_id = id;
 		snprintf(p->p_event, sizeof(p->p_event), "%s", name);
 		p->p_buf = line;
 		p->p_len = len;
+		p->p_urgent = urgent;
 		a->a_nqueue++;
 	}
 	if (a->a_nrun + a->a_nqueue > a->a_max_running)

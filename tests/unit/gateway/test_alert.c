@@ -478,6 +478,56 @@ static void test_concurrency(void **state)
 	free(cmd);
 }
 
+/* A flood of warnings fills the queue: a kill event pushes out the newest
+ * warning and goes before the waiting ones; kill events are dropped only for
+ * want of room among kill events. */
+static void test_urgent_first(void **state)
+{
+	char *cmd = script("page-order", "cat >>\"$D/order.log\"");
+	struct alert *a = alerter(cmd, 10, 1, 3);
+	json_t *w = json_pack("{s:s, s:s}", "event", "parent_warning", "parent", "P1");
+	json_t *k = trip_event("flood");
+	char *log, *q;
+	const char *p1, *p2, *p3, *p4;
+
+	(void)state;
+	log_begin();
+	assert_int_equal(alert_fire(a, w, "w1"), 0);
+	assert_int_equal(alert_fire(a, w, "w2"), 0);
+	assert_int_equal(alert_fire(a, w, "w3"), 0);
+	assert_int_equal(alert_fire(a, w, "w4"), 0);
+	assert_int_equal(alert_queued(a), 4);
+	assert_int_equal(alert_fire(a, w, "w5"), ALERT_EDROPPED); /* a warning: no room */
+	assert_int_equal(alert_fire(a, k, "k1"), 0);              /* pushes out w4 */
+	assert_int_equal(alert_queued(a), 4);
+	assert_int_equal(alert_fire(a, k, "k2"), 0);              /* pushes out w3 */
+	settle(a, 5000);
+	log = log_end();
+	expect_log(log, "alert 4 (parent_warning): dropped to make room for alert 6 (kill_tripped)");
+	expect_log(log, "alert 3 (parent_warning): dropped to make room for alert 7 (kill_tripped)");
+	q = read_in("order.log", NULL);
+	assert_non_null(q);
+	/* the kill events ran before the warnings that were waiting */
+	p1 = strstr(q, "kill_tripped");
+	p2 = strstr(p1 != NULL ? p1 + 1 : q, "kill_tripped");
+	p3 = strstr(q, "parent_warning");
+	p4 = p3 != NULL ? strstr(p3 + 1, "parent_warning") : NULL;
+	assert_non_null(p1);
+	assert_non_null(p2);
+	assert_non_null(p3);
+	assert_non_null(p4);
+	assert_null(strstr(p4 + 1, "parent_warning"));
+	assert_true(p2 < p4); /* w1 may have started first: it was running */
+	assert_int_equal(alert_counters(a)->ac_dropped, 3);
+	assert_int_equal(alert_counters(a)->ac_ok, 4);
+	free(q);
+	free(log);
+	json_decref(w);
+	json_decref(k);
+	alert_free(a);
+	free(cmd);
+}
+
 /* No command: the log line only. A malformed event is logged too. Freeing
  * with events queued logs them. */
 static void test_log_only_and_bad_events(void **state)
@@ -527,6 +577,7 @@ int main(void)
 	    cmocka_unit_test(test_failing_command),
 	    cmocka_unit_test(test_missing_command),
 	    cmocka_unit_test(test_concurrency),
+	    cmocka_unit_test(test_urgent_first),
 	    cmocka_unit_test(test_log_only_and_bad_events),
 	};
 
