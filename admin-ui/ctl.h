@@ -83,6 +83,7 @@ struct ctl_opts {
 	bool co_dryrun;
 	bool co_json;
 	const char *co_from;
+	const char *co_scope;
 };
 int ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv, const char *allowed,
                struct ctl_opts *o, int *first_operand);

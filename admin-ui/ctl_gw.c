@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -263,13 +265,52 @@ static int read_opts(const struct ctl_cmd *cmd, int argc, char **argv, bool *jso
 	return CTL_OK;
 }
 
+static void print_one_kill(const char *scope, const json_t *k)
+{
+	const json_t *rq = json_object_get(k, "reset_request");
+
+	printf("%-13s TRIPPED at %s by %s (%s): %s\n", scope, str(k, "time"),
+	       str(k, "who")[0] ? str(k, "who") : "-", str(k, "source"), str(k, "reason"));
+	if (json_is_object(rq))
+		printf("%-13s reset requested at %s by %s: %s (waiting for a second person)\n", "",
+		       str(rq, "time"), str(rq, "who"), str(rq, "reason"));
+}
+
 static void print_kill(const json_t *k)
 {
+	const json_t *scopes = json_object_get(k, "scopes"), *e;
+	size_t i;
+
 	if (strcmp(str(k, "state"), "tripped") == 0)
-		printf("TRIPPED at %s by %s (%s): %s\n", str(k, "time"), str(k, "who"),
-		       str(k, "source"), str(k, "reason"));
+		print_one_kill("global", k);
 	else
-		printf("armed\n");
+		printf("global        armed\n");
+	json_array_foreach(scopes, i, e) print_one_kill(str(e, "scope"), e);
+	if (json_object_get(k, "open_orders") != NULL &&
+	    (strcmp(str(k, "state"), "tripped") == 0 || json_array_size(scopes) > 0)) {
+		printf("%-13s %lld orders still open at venues, %lld cancels sent, %lld orders "
+		       "refused\n",
+		       "", num(k, "open_orders"), num(k, "cancels_sent"), num(k, "orders_refused"));
+		if (json_is_number(json_object_get(k, "all_closed_ms")))
+			printf("%-13s all closed %.1f ms after the trip\n", "",
+			       json_number_value(json_object_get(k, "all_closed_ms")));
+	}
+}
+
+/* The kill button's line of status; nothing from a riskgwd that does not say. */
+static void print_button(const json_t *b)
+{
+	const char *st = str(b, "state");
+
+	if (!json_is_object(b))
+		return;
+	if (strcmp(st, "none") == 0)
+		printf("kill button:  none configured\n");
+	else if (strcmp(st, "up") == 0)
+		printf("kill button:  up (%s), %lld presses\n", str(b, "source"), num(b, "presses"));
+	else
+		printf("kill button:  %s: %s\n", strcmp(st, "absent") == 0 ? "ABSENT" : "LOST",
+		       str(b, "error"));
 }
 
 /* ---- commands ----------------------------------------------------------------------- */
@@ -295,11 +336,13 @@ static int cmd_status(struct ctl *c, const struct ctl_cmd *cmd, int argc, char *
 	       str(r, "version"), num(r, "pid"), up / 86400, up / 3600 % 24, up / 60 % 60, up % 60,
 	       str(r, "started"));
 	printf("kill switch:  ");
+	printf("kill switch:\n");
 	print_kill(json_object_get(r, "kill"));
 	printf("trading day:  %lld\n", num(r, "trading_day"));
 	printf("journal:      last event %lld\n", num(r, "journal_last_event"));
 	printf("routes:       %lld up of %lld (routers logged on %lld, venues logged on %lld)\n",
 	       num(r, "routes_up"), num(r, "routes"), num(r, "routers_up"), num(r, "venues_up"));
+	print_button(json_object_get(r, "gpio"));
 	if (json_is_true(json_object_get(r, "stopping")))
 		printf("state:        stopping\n");
 	json_decref(r);
@@ -361,11 +404,16 @@ static int cmd_parents(struct ctl *c, const struct ctl_cmd *cmd, int argc, char 
 	       "FILLED_NOTIONAL", "ORDERS", "LIVE");
 	json_array_foreach(json_object_get(r, "parents"), i, p)
 	{
-		printf("%-20s %-12s %-10s %4s %10lld %10lld %10lld %16s %16s %7lld %5lld%s\n",
+		printf("%-20s %-12s %-10s %4s %10lld %10lld %10lld %16s %16s %7lld %5lld%s%s%s\n",
 		       str(p, "parent"), str(p, "account"), str(p, "symbol"), str(p, "side"),
 		       num(p, "qty"), num(p, "open_qty"), num(p, "filled_qty"),
 		       str(p, "open_notional"), str(p, "filled_notional"), num(p, "orders"),
-		       num(p, "live"), json_is_true(json_object_get(p, "pinned")) ? " pinned" : "");
+		       num(p, "live"), json_is_true(json_object_get(p, "pinned")) ? " pinned" : "",
+		       json_is_true(json_object_get(p, "blocked")) ? " BLOCKED" : "",
+		       json_is_true(json_object_get(p, "warned_qty")) ||
+		               json_is_true(json_object_get(p, "warned_notional"))
+		           ? " warned"
+		           : "");
 	}
 	printf("%zu parents\n", json_array_size(json_object_get(r, "parents")));
 	json_decref(r);
@@ -408,23 +456,45 @@ static int cmd_counters(struct ctl *c, const struct ctl_cmd *cmd, int argc, char
 	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
 }
 
+/* --who, or the caller's own user name (riskgwd checks it is the caller's,
+ * unless the caller is one of its control-delegates). */
+static const char *who_or_me(const struct ctl_opts *o)
+{
+	const struct passwd *pw;
+
+	if (o->co_actor.ra_who != NULL)
+		return o->co_actor.ra_who;
+	pw = getpwuid(getuid());
+	return pw != NULL ? pw->pw_name : NULL;
+}
+
 static int cmd_kill(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
 {
+	struct ctl_kill_req k;
 	struct ctl_opts o;
+	const char *who;
 	json_t *r, *body;
 	int first, rc;
 
-	if ((rc = ctl_getopt(cmd, argc, argv, "wrj", &o, &first)) != CTL_OK)
+	if ((rc = ctl_getopt(cmd, argc, argv, "wrjS", &o, &first)) != CTL_OK)
 		return rc;
 	if (first != argc)
 		return ctl_usage(cmd, "unexpected argument \"%s\"", argv[first]);
-	if ((rc = ctl_need_actor(cmd, &o)) != CTL_OK)
-		return rc;
-	body = ctl_kill_body(o.co_actor.ra_who, o.co_actor.ra_reason);
-	if (body == NULL)
+	if ((who = who_or_me(&o)) == NULL)
+		return ctl_usage(cmd, "--who USER is required (no user name for this uid)");
+	if (o.co_actor.ra_reason == NULL)
+		return ctl_usage(cmd, "--reason TEXT is required");
+	memset(&k, 0, sizeof(k));
+	snprintf(k.ck_who, sizeof(k.ck_who), "%s", who);
+	snprintf(k.ck_reason, sizeof(k.ck_reason), "%s", o.co_actor.ra_reason);
+	snprintf(k.ck_scope, sizeof(k.ck_scope), "%s", o.co_scope ? o.co_scope : "");
+	if (strlen(who) > CTL_WHO_MAX || strlen(o.co_actor.ra_reason) > CTL_REASON_MAX ||
+	    (o.co_scope != NULL && strlen(o.co_scope) > CTL_SCOPE_MAX) ||
+	    (body = ctl_req_body(CTL_T_KILL, &k)) == NULL)
 		return ctl_usage(cmd,
-		                 "--who must be 1 to %d printable characters without spaces "
-		                 "and --reason 1 to %d bytes without control characters",
+		                 "--who must be 1 to %d printable characters without spaces, "
+		                 "--reason 1 to %d bytes without control characters, --scope "
+		                 "global, route:NAME, account:ID or symbol:ID",
 		                 CTL_WHO_MAX, CTL_REASON_MAX);
 	if ((rc = request(c, CTL_T_KILL, body, NULL, &r)) != CTL_OK)
 		return rc;
@@ -433,9 +503,173 @@ static int cmd_kill(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **a
 		json_decref(r);
 		return rc;
 	}
-	printf("kill switch %s",
-	       json_is_true(json_object_get(r, "already_tripped")) ? "was already tripped: " : "");
+	printf("kill switch %s%s\n", str(r, "scope"),
+	       json_is_true(json_object_get(r, "already_tripped")) ? " was already tripped"
+	                                                           : " tripped (on disk)");
+	print_kill(json_object_get(r, "state"));
+	json_decref(r);
+	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
+}
+
+static unsigned reset_type(const struct ctl_cmd *cmd)
+{
+	if (strcmp(cmd->cc_name, "reset-request") == 0)
+		return CTL_T_RESET_REQUEST;
+	if (strcmp(cmd->cc_name, "reset-approve") == 0)
+		return CTL_T_RESET_APPROVE;
+	return CTL_T_RESET_WITHDRAW;
+}
+
+static int cmd_reset(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	unsigned type = reset_type(cmd);
+	struct ctl_kill_req k;
+	struct ctl_opts o;
+	const char *who;
+	json_t *r, *body;
+	int first, rc;
+
+	if ((rc = ctl_getopt(cmd, argc, argv, type == CTL_T_RESET_REQUEST ? "wrjS" : "wjS", &o,
+	                     &first)) != CTL_OK)
+		return rc;
+	if (first != argc)
+		return ctl_usage(cmd, "unexpected argument \"%s\"", argv[first]);
+	if ((who = who_or_me(&o)) == NULL)
+		return ctl_usage(cmd, "--who USER is required (no user name for this uid)");
+	if (type == CTL_T_RESET_REQUEST && o.co_actor.ra_reason == NULL)
+		return ctl_usage(cmd, "--reason TEXT is required");
+	memset(&k, 0, sizeof(k));
+	if (strlen(who) > CTL_WHO_MAX ||
+	    (o.co_actor.ra_reason != NULL && strlen(o.co_actor.ra_reason) > CTL_REASON_MAX) ||
+	    (o.co_scope != NULL && strlen(o.co_scope) > CTL_SCOPE_MAX))
+		return ctl_usage(cmd, "--who, --reason or --scope is too long");
+	snprintf(k.ck_who, sizeof(k.ck_who), "%s", who);
+	if (o.co_actor.ra_reason != NULL)
+		snprintf(k.ck_reason, sizeof(k.ck_reason), "%s", o.co_actor.ra_reason);
+	if (o.co_scope != NULL)
+		snprintf(k.ck_scope, sizeof(k.ck_scope), "%s", o.co_scope);
+	if ((body = ctl_req_body(type, &k)) == NULL)
+		return ctl_usage(cmd, "--who must be 1 to %d printable characters without spaces, "
+		                      "--reason text without control characters",
+		                 CTL_WHO_MAX);
+	if ((rc = request(c, type, body, NULL, &r)) != CTL_OK)
+		return rc;
+	if (o.co_json) {
+		rc = print_json(r);
+		json_decref(r);
+		return rc;
+	}
+	if (type == CTL_T_RESET_REQUEST)
+		printf("reset of %s requested by %s; another person must approve it "
+		       "(riskgwctl reset-approve%s%s)\n",
+		       o.co_scope ? o.co_scope : "global", who, o.co_scope ? " --scope " : "",
+		       o.co_scope ? o.co_scope : "");
+	else if (type == CTL_T_RESET_APPROVE)
+		printf("kill switch %s reset: approved by %s\n", o.co_scope ? o.co_scope : "global",
+		       who);
+	else
+		printf("reset request of %s withdrawn by %s\n", o.co_scope ? o.co_scope : "global",
+		       who);
 	print_kill(json_object_get(r, "kill"));
+	json_decref(r);
+	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
+}
+
+static int cmd_release(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct ctl_kill_req k;
+	struct ctl_opts o;
+	const char *who;
+	json_t *r, *body;
+	int first, rc;
+
+	if ((rc = ctl_getopt(cmd, argc, argv, "wrj", &o, &first)) != CTL_OK)
+		return rc;
+	if (first != argc - 1)
+		return ctl_usage(cmd, "give one PARENT");
+	if ((who = who_or_me(&o)) == NULL)
+		return ctl_usage(cmd, "--who USER is required (no user name for this uid)");
+	if (o.co_actor.ra_reason == NULL)
+		return ctl_usage(cmd, "--reason TEXT is required");
+	memset(&k, 0, sizeof(k));
+	if (strlen(who) > CTL_WHO_MAX || strlen(o.co_actor.ra_reason) > CTL_REASON_MAX ||
+	    strlen(argv[first]) > CTL_ID_MAX)
+		return ctl_usage(cmd, "--who, --reason or PARENT is too long");
+	snprintf(k.ck_who, sizeof(k.ck_who), "%s", who);
+	snprintf(k.ck_reason, sizeof(k.ck_reason), "%s", o.co_actor.ra_reason);
+	snprintf(k.ck_parent, sizeof(k.ck_parent), "%s", argv[first]);
+	if ((body = ctl_req_body(CTL_T_RELEASE, &k)) == NULL)
+		return ctl_usage(cmd, "PARENT, --who and --reason must be printable");
+	if ((rc = request(c, CTL_T_RELEASE, body, NULL, &r)) != CTL_OK)
+		return rc;
+	if (o.co_json) {
+		rc = print_json(r);
+		json_decref(r);
+		return rc;
+	}
+	printf("parent %s released by %s: its children are checked again\n", argv[first], who);
+	json_decref(r);
+	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
+}
+
+static int cmd_kill_log(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct ctl_kill_req k;
+	struct ctl_opts o;
+	json_t *r, *body, *l;
+	size_t i;
+	int first, rc;
+
+	if ((rc = ctl_getopt(cmd, argc, argv, "Fj", &o, &first)) != CTL_OK)
+		return rc;
+	if (first != argc)
+		return ctl_usage(cmd, "unexpected argument \"%s\"", argv[first]);
+	memset(&k, 0, sizeof(k));
+	if (o.co_from != NULL) {
+		char *end;
+		long long v = strtoll(o.co_from, &end, 10);
+
+		if (*o.co_from == '\0' || *end != '\0' || v < 1)
+			return ctl_usage(cmd, "--from must be a line number >= 1");
+		k.ck_from = v;
+	}
+	if ((body = ctl_req_body(CTL_T_KILL_LOG, &k)) == NULL)
+		return ctl_err("out of memory");
+	if ((rc = request(c, CTL_T_KILL_LOG, body, "log", &r)) != CTL_OK)
+		return rc;
+	if (o.co_json) {
+		rc = print_json(r);
+		json_decref(r);
+		return rc;
+	}
+	printf("%-6s %-24s %-15s %-7s %-20s %-12s %s\n", "SEQ", "TIME", "ACTION", "SOURCE", "SCOPE",
+	       "WHO", "REASON");
+	json_array_foreach(json_object_get(r, "log"), i, l)
+	{
+		printf("%-6lld %-24s %-15s %-7s %-20s %-12s %s\n", num(l, "seq"), str(l, "time"),
+		       str(l, "action"), str(l, "source"), str(l, "scope"),
+		       str(l, "who")[0] ? str(l, "who") : "-", str(l, "reason"));
+	}
+	json_decref(r);
+	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
+}
+
+static int cmd_metrics(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	json_t *r;
+	bool json;
+	int rc;
+
+	if ((rc = read_opts(cmd, argc, argv, &json)) != CTL_OK)
+		return rc;
+	if ((rc = request(c, CTL_T_METRICS, NULL, NULL, &r)) != CTL_OK)
+		return rc;
+	if (json) {
+		rc = print_json(r);
+		json_decref(r);
+		return rc;
+	}
+	fputs(str(r, "text"), stdout);
 	json_decref(r);
 	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
 }
@@ -455,7 +689,20 @@ const struct ctl_cmd ctl_cmds_gw[] = {
     {"sessions", NULL, cmd_sessions, "[--json]", "riskgwd: both FIX sessions of every route"},
     {"parents", NULL, cmd_parents, "[--json]", "riskgwd: live exposure of every parent"},
     {"counters", NULL, cmd_counters, "[--json]", "riskgwd: per route and session counters"},
-    {"kill", NULL, cmd_kill, "--who USER --reason TEXT [--json]",
-     "riskgwd: trip the kill switch (reply once it is on disk)"},
+    {"kill", NULL, cmd_kill, "--reason TEXT [--scope SCOPE] [--who USER] [--json]",
+     "riskgwd: trip the kill switch, or one scope: route:NAME, account:ID, symbol:ID "
+     "(reply once it is on disk)"},
+    {"reset-request", NULL, cmd_reset, "--reason TEXT [--scope SCOPE] [--who USER] [--json]",
+     "riskgwd: ask for a kill switch reset (a second person must approve)"},
+    {"reset-approve", NULL, cmd_reset, "[--scope SCOPE] [--who USER] [--json]",
+     "riskgwd: approve another person's reset request: the scope is armed again"},
+    {"reset-withdraw", NULL, cmd_reset, "[--scope SCOPE] [--who USER] [--json]",
+     "riskgwd: withdraw a pending reset request"},
+    {"release", NULL, cmd_release, "PARENT --reason TEXT [--who USER] [--json]",
+     "riskgwd: let a parent blocked by a breach trade again (after a reset)"},
+    {"metrics", NULL, cmd_metrics, "[--json]",
+     "riskgwd: counters and gauges in the Prometheus text format"},
+    {"kill-log", NULL, cmd_kill_log, "[--from N] [--json]",
+     "riskgwd: every trip, reset request, approval and refusal, in order"},
     {NULL, NULL, NULL, NULL, NULL},
 };

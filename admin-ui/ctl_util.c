@@ -92,6 +92,7 @@ int ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv, const char *all
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"from", required_argument, NULL, 'F'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"scope", required_argument, NULL, 'S'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -133,6 +134,9 @@ int ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv, const char *all
 			break;
 		case 'j':
 			o->co_json = true;
+			break;
+		case 'S':
+			o->co_scope = optarg;
 			break;
 		default:
 			return ctl_usage(cmd, "bad option");

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -24,7 +25,8 @@ struct parser {
 	int line;
 	char *err;
 	struct conf *c;
-	struct conf_route *route;        /* current [route] or NULL in [gateway] */
+	struct conf_route *route;        /* current [route] or NULL in [gateway], [gpio] */
+	bool in_gpio;                    /* in [gpio] */
 	bool in_section;
 	int sect_line;                   /* line of the current section's header */
 	uint64_t seen;                   /* keys seen in the current section (bit per key) */
@@ -180,6 +182,31 @@ static int v_msgtypes(struct parser *p, const char *key, const char *v, struct c
 	return 0;
 }
 
+static int v_names(struct parser *p, const char *key, const char *v, struct conf_names *dst)
+{
+	char buf[LINE_MAX_LEN], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	dst->cn_count = 0;
+	for (tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		if (strlen(tok) >= CONF_NAME_MAX)
+			return perr(p, "%s: '%.20s...' is longer than %d characters", key, tok,
+			    CONF_NAME_MAX - 1);
+		for (const char *c = tok; *c; c++)
+			if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e)
+				return perr(p, "%s: '%s' is not a user name", key, tok);
+		for (int i = 0; i < dst->cn_count; i++)
+			if (strcmp(dst->cn_name[i], tok) == 0)
+				return perr(p, "%s: '%s' is listed twice", key, tok);
+		if (dst->cn_count == CONF_MAX_NAMES)
+			return perr(p, "%s: more than %d names", key, CONF_MAX_NAMES);
+		snprintf(dst->cn_name[dst->cn_count++], CONF_NAME_MAX, "%s", tok);
+	}
+	if (dst->cn_count == 0)
+		return perr(p, "%s: empty list", key);
+	return 0;
+}
+
 static int v_level(struct parser *p, const char *key, const char *v, int *dst)
 {
 	static const struct {
@@ -199,7 +226,10 @@ static int v_level(struct parser *p, const char *key, const char *v, int *dst)
 
 /* ---- keys ---------------------------------------------------------------------- */
 
-enum ktype { K_STR, K_PATH, K_INT, K_BOOL, K_ADDR, K_TAGS, K_MSGTYPES, K_LEVEL, K_FIXVER };
+enum ktype {
+	K_STR, K_PATH, K_INT, K_BOOL, K_ADDR, K_TAGS, K_MSGTYPES, K_LEVEL, K_FIXVER, K_NAMES, K_CMD,
+	K_EDGE
+};
 
 struct key {
 	const char *k_name;
@@ -214,6 +244,11 @@ struct key {
 	{                                                                                 \
 		name, type, offsetof(struct conf, field),                                 \
 		    sizeof(((struct conf *)0)->field), lo, hi, req                        \
+	}
+#define P(name, type, field, lo, hi, req)                                                 \
+	{                                                                                 \
+		name, type, offsetof(struct conf_gpio, field),                            \
+		    sizeof(((struct conf_gpio *)0)->field), lo, hi, req                   \
 	}
 #define R(name, type, field, lo, hi, req)                                                 \
 	{                                                                                 \
@@ -235,6 +270,11 @@ static const struct key gkeys[] = {
 	G("max-orders", K_INT, c_max_orders, 1000, 100000000, false),
 	G("logon-timeout", K_INT, c_logon_timeout, 1, 300, false),
 	G("max-message-size", K_INT, c_max_msg, 512, 1048576, false),
+	G("reset-operators", K_NAMES, c_reset_ops, 0, 0, false),
+	G("control-delegates", K_NAMES, c_delegates, 0, 0, false),
+	G("warn-pct", K_INT, c_warn_pct, 0, 100, false),
+	G("alert-command", K_CMD, c_alert_command, 0, 0, false),
+	G("alert-timeout", K_INT, c_alert_timeout, 1, 3600, false),
 	{NULL, K_STR, 0, 0, 0, 0, false},
 };
 
@@ -257,6 +297,18 @@ static const struct key rkeys[] = {
 	R("cancel-on-disconnect", K_BOOL, cr_cancel_on_disconnect, 0, 0, false),
 	R("cancel-on-logout", K_BOOL, cr_cancel_on_logout, 0, 0, false),
 	R("heartbeat", K_INT, cr_heartbeat, 1, 300, false),
+	{NULL, K_STR, 0, 0, 0, 0, false},
+};
+
+/* [gpio]: chip or events-from (one of them: end_section), line required */
+static const struct key pkeys[] = {
+	P("chip", K_PATH, cg_chip, 0, 0, false),
+	P("line", K_INT, cg_line, 0, 65535, true),
+	P("active-low", K_BOOL, cg_active_low, 0, 0, false),
+	P("edge", K_EDGE, cg_edges, 0, 0, false),
+	P("debounce-ms", K_INT, cg_debounce_ms, 0, 1000, false),
+	P("optional", K_BOOL, cg_optional, 0, 0, false),
+	P("events-from", K_PATH, cg_events_from, 0, 0, false),
 	{NULL, K_STR, 0, 0, 0, 0, false},
 };
 
@@ -288,10 +340,27 @@ static int set_key(struct parser *p, const struct key *k, void *base, const char
 		return v_msgtypes(p, k->k_name, v, p->route);
 	case K_LEVEL:
 		return v_level(p, k->k_name, v, (int *)(void *)f);
+	case K_NAMES:
+		return v_names(p, k->k_name, v, (struct conf_names *)(void *)f);
 	case K_FIXVER:
 		if (strcmp(v, "FIX.4.2") != 0 && strcmp(v, "FIX.4.4") != 0)
 			return perr(p, "%s: '%s' is not FIX.4.2 or FIX.4.4", k->k_name, v);
 		return v_str(p, k->k_name, v, f, k->k_size);
+	case K_CMD:
+		if (v[0] != '/')
+			return perr(p, "%s: '%s' is not an absolute path", k->k_name, v);
+		return v_str(p, k->k_name, v, f, k->k_size);
+	case K_EDGE:
+		if (strcmp(v, "rising") == 0)
+			x = CONF_EDGE_RISING;
+		else if (strcmp(v, "falling") == 0)
+			x = CONF_EDGE_FALLING;
+		else if (strcmp(v, "both") == 0)
+			x = CONF_EDGE_RISING | CONF_EDGE_FALLING;
+		else
+			return perr(p, "%s: '%s' is not rising, falling or both", k->k_name, v);
+		*(int *)(void *)f = x;
+		return 0;
 	}
 	return perr(p, "internal: key type");
 }
@@ -331,6 +400,18 @@ static int end_section(struct parser *p)
 	if (!p->in_section)
 		return 0;
 	p->line = p->sect_line;
+	if (p->in_gpio) {
+		const struct conf_gpio *cg = &p->c->c_gpio;
+
+		if (check_required(p, pkeys, p->seen, "[gpio]") != 0)
+			return -1;
+		if ((cg->cg_chip[0] == '\0') == (cg->cg_events_from[0] == '\0'))
+			return perr(p, "[gpio]: set chip (the GPIO chip device) or events-from (a "
+				       "FIFO, for tests), not %s",
+			    cg->cg_chip[0] == '\0' ? "neither" : "both");
+		p->line = saved;
+		return 0;
+	}
 	if (r == NULL) {
 		if (check_required(p, gkeys, p->seen, "[gateway]") != 0)
 			return -1;
@@ -369,13 +450,28 @@ static int start_section(struct parser *p, char *s)
 	s++;
 	p->seen = 0;
 	p->in_section = true;
+	p->in_gpio = false;
 	p->sect_line = p->line;
 	if (strcmp(s, "gateway") == 0) {
 		p->route = NULL;
 		return 0;
 	}
+	if (strcmp(s, "gpio") == 0) {
+		struct conf_gpio *cg = &p->c->c_gpio;
+
+		if (cg->cg_enabled)
+			return perr(p, "[gpio] defined twice (first at line %d)", cg->cg_line_no);
+		p->route = NULL;
+		p->in_gpio = true;
+		cg->cg_enabled = true;
+		cg->cg_line_no = p->line;
+		cg->cg_edges = CONF_EDGE_RISING;
+		cg->cg_debounce_ms = 50;
+		return 0;
+	}
 	if (strncmp(s, "route", 5) != 0 || (s[5] != ' ' && s[5] != '\t'))
-		return perr(p, "unknown section [%s]: expected [gateway] or [route NAME]", s);
+		return perr(p, "unknown section [%s]: expected [gateway], [route NAME] or [gpio]",
+		    s);
 	name = s + 5;
 	while (*name == ' ' || *name == '\t')
 		name++;
@@ -407,6 +503,8 @@ static int parse_line(struct parser *p, char *line)
 {
 	char *s = trim(line), *eq, *k, *v;
 	const struct key *keys;
+	const char *sect;
+	void *base;
 	int i;
 
 	if (*s == '\0' || *s == '#')
@@ -432,16 +530,28 @@ static int parse_line(struct parser *p, char *line)
 			v = trim(v);
 		}
 	}
-	keys = p->route == NULL ? gkeys : rkeys;
+	if (p->in_gpio) {
+		keys = pkeys;
+		base = &p->c->c_gpio;
+		sect = "[gpio]";
+	} else if (p->route == NULL) {
+		keys = gkeys;
+		base = p->c;
+		sect = "[gateway]";
+	} else {
+		keys = rkeys;
+		base = p->route;
+		sect = "[route]";
+	}
 	for (i = 0; keys[i].k_name != NULL; i++) {
 		if (strcmp(keys[i].k_name, k) != 0)
 			continue;
 		if (p->seen & (UINT64_C(1) << i))
 			return perr(p, "'%s' set twice in this section", k);
 		p->seen |= UINT64_C(1) << i;
-		return set_key(p, &keys[i], p->route == NULL ? (void *)p->c : (void *)p->route, v);
+		return set_key(p, &keys[i], base, v);
 	}
-	return perr(p, "unknown key '%s' in %s", k, p->route == NULL ? "[gateway]" : "[route]");
+	return perr(p, "unknown key '%s' in %s", k, sect);
 }
 
 static int check_file(struct parser *p, const char *what, const char *path, bool key)
@@ -497,6 +607,17 @@ static int check_files(struct parser *p)
 	if (check_file(p, "cert", c->c_cert, false) || check_file(p, "key", c->c_key, true) ||
 	    check_file(p, "client-ca", c->c_client_ca, false))
 		return -1;
+	if (c->c_alert_command[0] != '\0') {
+		struct stat st;
+
+		if (stat(c->c_alert_command, &st) != 0)
+			return perr(p, "alert-command: %s: %s", c->c_alert_command, strerror(errno));
+		if (!S_ISREG(st.st_mode))
+			return perr(p, "alert-command: %s: not a regular file", c->c_alert_command);
+		if (access(c->c_alert_command, X_OK) != 0)
+			return perr(p, "alert-command: %s: not executable (%s)", c->c_alert_command,
+			    strerror(errno));
+	}
 	for (i = 0; i < c->c_nroutes; i++) {
 		const struct conf_route *r = &c->c_routes[i];
 
@@ -538,6 +659,8 @@ int conf_load(const char *path, bool check, struct conf **out, char err[CONF_ERR
 	p.c->c_max_orders = 2000000;
 	p.c->c_logon_timeout = 10;
 	p.c->c_max_msg = 8192;
+	p.c->c_warn_pct = 80;
+	p.c->c_alert_timeout = 30;
 	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
 		p.line++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {

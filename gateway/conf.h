@@ -3,8 +3,8 @@
  * a reload parses and validates a whole new struct conf, then the daemon
  * swaps it in or keeps the old one (all or nothing).
  *
- * The format is line-based: `key = value` lines, `[gateway]` and
- * `[route NAME]` sections, `#` comments. Every error names file:line.
+ * The format is line-based: `key = value` lines, `[gateway]`, `[route NAME]`
+ * and `[gpio]` sections, `#` comments. Every error names file:line.
  * docs/riskgwd.conf.example documents every key.
  */
 #ifndef GW_CONF_H
@@ -20,6 +20,14 @@
 #define CONF_MAX_ROUTES 64
 #define CONF_MAX_STRIP 16
 #define CONF_MAX_MSGTYPES 16
+
+#define CONF_MAX_NAMES 32
+
+/* A list of user names (1..63 printable ASCII characters each). */
+struct conf_names {
+	char cn_name[CONF_MAX_NAMES][CONF_NAME_MAX];
+	int cn_count;
+};
 
 struct conf_addr {
 	char ca_host[CONF_NAME_MAX];  /* numeric address or host name */
@@ -57,6 +65,24 @@ struct conf_route {
 	int cr_heartbeat;                  /* HeartBtInt toward the venue, s */
 };
 
+/* [gpio]: the kill button (gateway/gpio.h, docs/riskgwd.md). Edges are
+ * after the kernel's active-low inversion: rising = the line becomes
+ * active = pressed. */
+#define CONF_EDGE_RISING 0x1
+#define CONF_EDGE_FALLING 0x2
+
+struct conf_gpio {
+	bool cg_enabled;                   /* a [gpio] section exists */
+	int cg_line_no;                    /* where [gpio] was */
+	char cg_chip[CONF_PATH_MAX];       /* "/dev/gpiochip0"; "" with events-from */
+	int cg_line;                       /* line offset on the chip */
+	bool cg_active_low;
+	int cg_edges;                      /* CONF_EDGE_* bits; default rising */
+	int cg_debounce_ms;                /* kernel and software debounce; default 50 */
+	bool cg_optional;                  /* missing: a warning, not fatal */
+	char cg_events_from[CONF_PATH_MAX]; /* tests and benchmarks: a FIFO of events */
+};
+
 struct conf {
 	char c_file[CONF_PATH_MAX];
 	struct conf_addr c_listen;         /* router-facing listener */
@@ -72,6 +98,12 @@ struct conf {
 	size_t c_max_orders;               /* engine capacity per day */
 	int c_logon_timeout;               /* s */
 	int c_max_msg;                     /* max FIX message size, bytes */
+	struct conf_names c_reset_ops;     /* who may request/approve kill resets; none = anyone */
+	struct conf_names c_delegates;     /* control clients that name their users (the admin UI) */
+	int c_warn_pct;                    /* parent warning threshold, % of a limit; 0 = off */
+	char c_alert_command[CONF_PATH_MAX]; /* absolute path; "" none */
+	int c_alert_timeout;               /* s a command may run before SIGKILL */
+	struct conf_gpio c_gpio;
 	struct conf_route c_routes[CONF_MAX_ROUTES];
 	int c_nroutes;
 };

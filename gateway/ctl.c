@@ -396,7 +396,9 @@ static void step(struct client *c)
 		json_decref(reply);
 		if (rc >= 0)
 			seterr(err, "the handler returned %d", rc);
-		queue_error(c, c->cl_job.cj_id, error_name(rc), err[0] ? err : ctl_strerror(rc));
+		queue_error(c, c->cl_job.cj_id,
+		    c->cl_job.cj_errname != NULL ? c->cl_job.cj_errname : error_name(rc),
+		    err[0] ? err : ctl_strerror(rc));
 		end_job(c);
 		return;
 	}

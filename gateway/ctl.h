@@ -70,6 +70,7 @@ struct ctl_job {
 	bool cj_committed;     /* this call comes from ctl_server_committed() */
 	uid_t cj_uid;          /* the peer, from SO_PEERCRED */
 	pid_t cj_pid;
+	const char *cj_errname; /* the handler's: the error reply's name (static), or NULL */
 };
 
 enum {
@@ -82,7 +83,8 @@ enum {
  * the server takes (an object; NULL for DEFER); or a negative error with a
  * one-line message in err: the client then gets an error reply, named
  * "bad_request" for CTL_EJSON/CTL_ESCHEMA/CTL_ETYPE, "permission" for
- * -EPERM, "busy" for -EBUSY, else "failed". A chunk must encode within
+ * -EPERM, "busy" for -EBUSY, else "failed" - or cj_errname when the handler
+ * set it. A chunk must encode within
  * CTL_MAX_PAYLOAD. The handler must not call ctl_server_close().
  */
 typedef int ctl_handler(void *arg, struct ctl_job *job, json_t **reply, char err[CTL_ERRLEN]);

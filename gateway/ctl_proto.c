@@ -50,12 +50,18 @@ const char *ctl_strerror(int err)
 static const char *const type_names[] = {
     [CTL_T_STATUS] = "status",     [CTL_T_SESSIONS] = "sessions", [CTL_T_PARENTS] = "parents",
     [CTL_T_COUNTERS] = "counters", [CTL_T_KILL] = "kill",
+    [CTL_T_RESET_REQUEST] = "reset-request", [CTL_T_RESET_APPROVE] = "reset-approve",
+    [CTL_T_RESET_WITHDRAW] = "reset-withdraw", [CTL_T_RELEASE] = "release",
+    [CTL_T_KILL_LOG] = "kill-log", [CTL_T_METRICS] = "metrics",
 };
 
 static const char *const reply_names[] = {
     [CTL_T_STATUS] = "status-reply",   [CTL_T_SESSIONS] = "sessions-reply",
     [CTL_T_PARENTS] = "parents-reply", [CTL_T_COUNTERS] = "counters-reply",
     [CTL_T_KILL] = "kill-reply",
+    [CTL_T_RESET_REQUEST] = "reset-request-reply", [CTL_T_RESET_APPROVE] = "reset-approve-reply",
+    [CTL_T_RESET_WITHDRAW] = "reset-withdraw-reply", [CTL_T_RELEASE] = "release-reply",
+    [CTL_T_KILL_LOG] = "kill-log-reply", [CTL_T_METRICS] = "metrics-reply",
 };
 
 static bool is_request(unsigned t)
@@ -303,16 +309,22 @@ int ctl_encode(unsigned type, uint32_t id, const json_t *body, void **out, size_
 
 /* ---- bodies ----------------------------------------------------------------------- */
 
-static bool who_valid(const char *s, size_t n)
+/* 1..max printable ASCII characters, no space. */
+static bool token_valid(const char *s, size_t n, size_t max)
 {
 	size_t i;
 
-	if (n < 1 || n > CTL_WHO_MAX)
+	if (n < 1 || n > max)
 		return false;
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
 			return false;
 	return true;
+}
+
+static bool who_valid(const char *s, size_t n)
+{
+	return token_valid(s, n, CTL_WHO_MAX);
 }
 
 /* jansson guarantees valid UTF-8 without NUL (no JSON_ALLOW_NUL). */
@@ -328,11 +340,79 @@ static bool reason_valid(const char *s, size_t n)
 	return true;
 }
 
+/* The members a request may carry. */
+enum member { M_WHO = 1, M_REASON = 2, M_SCOPE = 4, M_SOURCE = 8, M_PARENT = 16, M_FROM = 32 };
+static const struct {
+	const char *name;
+	enum member m;
+} members[] = {
+    {"who", M_WHO},       {"reason", M_REASON}, {"scope", M_SCOPE},
+    {"source", M_SOURCE}, {"parent", M_PARENT}, {"from", M_FROM},
+};
+/* allowed and required members per request type */
+static const unsigned allowed[CTL_T_LAST + 1] = {
+    [CTL_T_KILL] = M_WHO | M_REASON | M_SCOPE | M_SOURCE,
+    [CTL_T_RESET_REQUEST] = M_WHO | M_REASON | M_SCOPE,
+    [CTL_T_RESET_APPROVE] = M_WHO | M_SCOPE,
+    [CTL_T_RESET_WITHDRAW] = M_WHO | M_SCOPE,
+    [CTL_T_RELEASE] = M_WHO | M_REASON | M_PARENT,
+    [CTL_T_KILL_LOG] = M_FROM,
+};
+static const unsigned required[CTL_T_LAST + 1] = {
+    [CTL_T_KILL] = M_WHO | M_REASON,
+    [CTL_T_RESET_REQUEST] = M_WHO | M_REASON,
+    [CTL_T_RESET_APPROVE] = M_WHO,
+    [CTL_T_RESET_WITHDRAW] = M_WHO,
+    [CTL_T_RELEASE] = M_WHO | M_REASON | M_PARENT,
+};
+
+static const char *member_name(unsigned m)
+{
+	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+		if (members[i].m == m)
+			return members[i].name;
+	return "?";
+}
+
+/* Checks one member's value; NULL or what it must be. */
+static const char *member_check(enum member m, const json_t *v)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	size_t n = s != NULL ? json_string_length(v) : 0;
+
+	switch (m) {
+	case M_WHO:
+		return s != NULL && who_valid(s, n) ? NULL
+		                                    : "a user name of 1 to 64 printable characters "
+		                                      "without spaces";
+	case M_REASON:
+		return s != NULL && reason_valid(s, n) ? NULL
+		                                       : "text of 1 to 256 bytes without control "
+		                                         "characters";
+	case M_SCOPE:
+		return s != NULL && token_valid(s, n, CTL_SCOPE_MAX)
+		           ? NULL
+		           : "global, route:NAME, account:ID or symbol:ID";
+	case M_SOURCE:
+		return s != NULL && (strcmp(s, "cli") == 0 || strcmp(s, "http") == 0)
+		           ? NULL
+		           : "cli or http";
+	case M_PARENT:
+		return s != NULL && token_valid(s, n, CTL_ID_MAX) ? NULL
+		                                                       : "a parent id of 1 to 64 "
+		                                                         "printable characters";
+	case M_FROM:
+		return json_is_integer(v) && json_integer_value(v) >= 1 ? NULL
+		                                                        : "an integer >= 1";
+	}
+	return "unknown";
+}
+
 int ctl_request_check(unsigned type, const json_t *body, char err[CTL_ERRLEN])
 {
 	const char *key;
 	json_t *v;
-	int have = 0;
+	unsigned have = 0;
 
 	if (!is_request(type)) {
 		seterr(err, "%s (%u) is not a request", ctl_type_name(type), type);
@@ -344,65 +424,101 @@ int ctl_request_check(unsigned type, const json_t *body, char err[CTL_ERRLEN])
 	}
 	json_object_foreach((json_t *)body, key, v)
 	{
-		if (type == CTL_T_KILL && strcmp(key, "who") == 0) {
-			if (!json_is_string(v) ||
-			    !who_valid(json_string_value(v), json_string_length(v))) {
-				seterr(err,
-				       "kill: \"who\" must be a user name of 1 to %d "
-				       "printable characters without spaces",
-				       CTL_WHO_MAX);
-				return CTL_ESCHEMA;
-			}
-			have |= 1;
-		} else if (type == CTL_T_KILL && strcmp(key, "reason") == 0) {
-			if (!json_is_string(v) ||
-			    !reason_valid(json_string_value(v), json_string_length(v))) {
-				seterr(err,
-				       "kill: \"reason\" must be text of 1 to %d bytes "
-				       "without control characters",
-				       CTL_REASON_MAX);
-				return CTL_ESCHEMA;
-			}
-			have |= 2;
-		} else {
+		enum member m = 0;
+		const char *what;
+
+		for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+			if (strcmp(key, members[i].name) == 0)
+				m = members[i].m;
+		if (m == 0 || (allowed[type] & m) == 0) {
 			seterr(err, "%s: unknown member \"%.64s\"", ctl_type_name(type), key);
 			return CTL_ESCHEMA;
 		}
+		if ((what = member_check(m, v)) != NULL) {
+			seterr(err, "%s: \"%s\" must be %s", ctl_type_name(type), key, what);
+			return CTL_ESCHEMA;
+		}
+		have |= m;
 	}
-	if (type == CTL_T_KILL && have != 3) {
-		seterr(err, "kill: \"%s\" is required", (have & 1) ? "reason" : "who");
+	if ((have & required[type]) != required[type]) {
+		unsigned miss = required[type] & ~have;
+
+		seterr(err, "%s: \"%s\" is required", ctl_type_name(type),
+		       member_name(miss & -miss));
 		return CTL_ESCHEMA;
 	}
 	return 0;
 }
 
-int ctl_kill_get(const json_t *body, struct ctl_kill_req *out, char err[CTL_ERRLEN])
+static void copy_member(const json_t *body, const char *name, char *out, size_t cap)
 {
+	const json_t *v = json_object_get(body, name);
+
+	if (v != NULL && json_string_length(v) < cap)
+		memcpy(out, json_string_value(v), json_string_length(v));
+}
+
+int ctl_req_get(unsigned type, const json_t *body, struct ctl_kill_req *out, char err[CTL_ERRLEN])
+{
+	const json_t *from;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = ctl_request_check(CTL_T_KILL, body, err)) != 0)
+	if ((rc = ctl_request_check(type, body, err)) != 0)
 		return rc;
 	/* lengths checked above */
-	memcpy(out->ck_who, json_string_value(json_object_get(body, "who")),
-	       json_string_length(json_object_get(body, "who")));
-	memcpy(out->ck_reason, json_string_value(json_object_get(body, "reason")),
-	       json_string_length(json_object_get(body, "reason")));
+	copy_member(body, "who", out->ck_who, sizeof(out->ck_who));
+	copy_member(body, "reason", out->ck_reason, sizeof(out->ck_reason));
+	copy_member(body, "scope", out->ck_scope, sizeof(out->ck_scope));
+	copy_member(body, "source", out->ck_source, sizeof(out->ck_source));
+	copy_member(body, "parent", out->ck_parent, sizeof(out->ck_parent));
+	if ((from = json_object_get(body, "from")) != NULL)
+		out->ck_from = (int64_t)json_integer_value(from);
 	return 0;
 }
 
-json_t *ctl_kill_body(const char *who, const char *reason)
+json_t *ctl_req_body(unsigned type, const struct ctl_kill_req *r)
 {
-	json_t *j;
+	json_t *j = json_object();
+	int bad = j == NULL;
 
-	if (who == NULL || reason == NULL)
-		return NULL;
-	j = json_pack("{s:s, s:s}", "who", who, "reason", reason);
-	if (j != NULL && ctl_request_check(CTL_T_KILL, j, NULL) != 0) {
+	if (r->ck_who[0] != '\0')
+		bad |= json_object_set_new(j, "who", json_string(r->ck_who));
+	if (r->ck_reason[0] != '\0')
+		bad |= json_object_set_new(j, "reason", json_string(r->ck_reason));
+	if (r->ck_scope[0] != '\0')
+		bad |= json_object_set_new(j, "scope", json_string(r->ck_scope));
+	if (r->ck_source[0] != '\0')
+		bad |= json_object_set_new(j, "source", json_string(r->ck_source));
+	if (r->ck_parent[0] != '\0')
+		bad |= json_object_set_new(j, "parent", json_string(r->ck_parent));
+	if (r->ck_from > 0)
+		bad |= json_object_set_new(j, "from", json_integer((json_int_t)r->ck_from));
+	if (bad || ctl_request_check(type, j, NULL) != 0) {
 		json_decref(j);
 		return NULL;
 	}
 	return j;
+}
+
+int ctl_kill_get(const json_t *body, struct ctl_kill_req *out, char err[CTL_ERRLEN])
+{
+	return ctl_req_get(CTL_T_KILL, body, out, err);
+}
+
+json_t *ctl_kill_body(const char *who, const char *reason)
+{
+	struct ctl_kill_req r;
+
+	if (who == NULL || reason == NULL || strlen(who) > CTL_WHO_MAX ||
+	    strlen(reason) > CTL_REASON_MAX)
+		return NULL;
+	memset(&r, 0, sizeof(r));
+	memcpy(r.ck_who, who, strlen(who));
+	memcpy(r.ck_reason, reason, strlen(reason));
+	if (who[0] == '\0' || reason[0] == '\0')
+		return NULL;
+	return ctl_req_body(CTL_T_KILL, &r);
 }
 
 json_t *ctl_error_body(const char *name, const char *message)

@@ -44,6 +44,8 @@
 /* The user and the reason of a KILL: the limits of struct journal_kill. */
 #define CTL_WHO_MAX    64  /* 1..64 printable ASCII, no space (0x21..0x7e) */
 #define CTL_REASON_MAX 256 /* 1..256 bytes of UTF-8, no control characters */
+#define CTL_SCOPE_MAX  80  /* "global", "route:NAME", "account:ID", "symbol:ID" */
+#define CTL_ID_MAX     64  /* a parent id: 1..64 printable ASCII, no space */
 
 /* Message types. A reply to request type t has type t | CTL_T_REPLY; an
  * error reply to any request is CTL_T_ERROR. The numbers are stable. */
@@ -52,12 +54,18 @@ enum ctl_type {
 	CTL_T_SESSIONS = 2, /* {} -> per route: both legs' FIX sessions */
 	CTL_T_PARENTS = 3,  /* {} -> live exposure per parent, in chunks */
 	CTL_T_COUNTERS = 4, /* {} -> per route counters */
-	CTL_T_KILL = 5,     /* {"who","reason"} -> the kill state, once durable */
+	CTL_T_KILL = 5,     /* {"who","reason"[,"scope","source"]} -> the kill, once durable */
+	CTL_T_RESET_REQUEST = 6,  /* {"who","reason"[,"scope"]} -> the kill state */
+	CTL_T_RESET_APPROVE = 7,  /* {"who"[,"scope"]} -> the kill state (armed) */
+	CTL_T_RESET_WITHDRAW = 8, /* {"who"[,"scope"]} -> the kill state */
+	CTL_T_RELEASE = 9,        /* {"who","reason","parent"} -> the parent released */
+	CTL_T_KILL_LOG = 10,      /* {["from"]} -> kill log lines, in chunks */
+	CTL_T_METRICS = 11,       /* {} -> {"text": Prometheus text exposition} */
 	CTL_T_REPLY = 0x8000,
 	CTL_T_ERROR = 0xffff, /* {"error": name, "message": text} */
 };
 #define CTL_T_FIRST CTL_T_STATUS
-#define CTL_T_LAST  CTL_T_KILL
+#define CTL_T_LAST  CTL_T_METRICS
 
 /* Project error codes: a range of their own (rules: -31000, fix: -31100). */
 enum {
@@ -142,18 +150,33 @@ int ctl_encode(unsigned type, uint32_t id, const json_t *body, void **out, size_
 /* ---- request bodies ---------------------------------------------------------- */
 
 /*
- * Checks a request's body against its type: STATUS, SESSIONS, PARENTS and
- * COUNTERS take no member; KILL takes exactly "who" and "reason" (strings
- * within CTL_WHO_MAX / CTL_REASON_MAX, see above). 0, CTL_ETYPE (not a
- * request type), CTL_ESCHEMA.
+ * Checks a request's body against its type: STATUS, SESSIONS, PARENTS,
+ * COUNTERS and METRICS take no member; KILL takes "who" and "reason", and
+ * optionally "scope" and "source" ("cli" or "http": who asks); RESET_REQUEST
+ * "who", "reason" and optionally "scope"; RESET_APPROVE and RESET_WITHDRAW
+ * "who" and optionally "scope"; RELEASE "who", "reason" and "parent";
+ * KILL_LOG optionally "from" (an integer >= 1). Strings within the limits
+ * above; a scope is only checked for its length and characters here (riskgwd
+ * parses it). 0, CTL_ETYPE (not a request type), CTL_ESCHEMA.
  */
 int ctl_request_check(unsigned type, const json_t *body, char err[CTL_ERRLEN]);
 
+/* The members of a request; "" / 0 when absent. */
 struct ctl_kill_req {
 	char ck_who[CTL_WHO_MAX + 1];
 	char ck_reason[CTL_REASON_MAX + 1];
+	char ck_scope[CTL_SCOPE_MAX + 1];
+	char ck_source[8];
+	char ck_parent[CTL_ID_MAX + 1];
+	int64_t ck_from;
 };
-/* Reads a KILL body (ctl_request_check()ed here too). 0 or CTL_ESCHEMA. */
+/* Reads a body of type (ctl_request_check()ed here too). 0 or CTL_ESCHEMA/CTL_ETYPE. */
+int ctl_req_get(unsigned type, const json_t *body, struct ctl_kill_req *out,
+                char err[CTL_ERRLEN]);
+/* A new body of type with the non-empty members of r, or NULL (out of
+ * memory, or a member invalid for type). */
+json_t *ctl_req_body(unsigned type, const struct ctl_kill_req *r);
+/* Reads a KILL body. 0 or CTL_ESCHEMA. */
 int ctl_kill_get(const json_t *body, struct ctl_kill_req *out, char err[CTL_ERRLEN]);
 /* A new KILL body, or NULL (out of memory, or who/reason invalid). */
 json_t *ctl_kill_body(const char *who, const char *reason);

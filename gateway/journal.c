@@ -46,6 +46,9 @@ static const char *const jdb_names[JDB_COUNT] = {
 #define META_SCHEMA "schema_version"
 #define META_DAY "trading_day"
 #define KILL_KEY "state"
+#define SCOPE_PREFIX "scope/"
+#define LOG_PREFIX "log/"
+#define LOG_KEY_LEN (sizeof(LOG_PREFIX) - 1 + 8)
 
 /*
  * The outbound messages of one session in the current turn, gathered into
@@ -76,6 +79,8 @@ struct journal {
 	unsigned j_rdepth;       /* users of j_rtxn now */
 	uint64_t j_last_ev;      /* last event number, the turn included */
 	uint64_t j_last_ev_done; /* last committed event number */
+	uint64_t j_last_kl;      /* last kill log seq, the turn included */
+	uint64_t j_last_kl_done; /* last committed kill log seq */
 	unsigned j_readers_cleared;
 	char *j_path;            /* for messages */
 	struct jpend *j_pend;    /* per session seen, in first-use order */
@@ -121,6 +126,7 @@ static bool key_name(const MDB_val *k, char name[JOURNAL_NAME_MAX + 1])
 /* What verification carries from one record to the next. */
 struct vstate {
 	uint64_t vs_next_ev;    /* the number the next event must have */
+	uint64_t vs_next_kl;    /* the number the next kill log record must have */
 	MDB_val vs_prev;        /* the previous msgs key */
 	uint64_t vs_prev_last;  /* the last seq of the previous msgs record */
 };
@@ -199,12 +205,49 @@ static int check_record(enum jdb db, const MDB_val *k, const MDB_val *v, struct 
 	}
 	case JDB_KILL: {
 		struct journal_kill kr;
+		struct journal_kill_log kl;
+		size_t pl = strlen(SCOPE_PREFIX);
 
-		if (!key_is(k, KILL_KEY)) {
-			*why = "unknown kill key";
-			return RULES_ECORRUPT;
+		if (key_is(k, KILL_KEY))
+			return journal_rec_dec_kill(v->mv_data, v->mv_size, &kr, why);
+		if (k->mv_size > pl && k->mv_size <= pl + JOURNAL_SCOPE_MAX &&
+		    memcmp(k->mv_data, SCOPE_PREFIX, pl) == 0) {
+			char scope[JOURNAL_SCOPE_MAX + 1];
+
+			memcpy(scope, (const char *)k->mv_data + pl, k->mv_size - pl);
+			scope[k->mv_size - pl] = '\0';
+			if (!journal_scope_valid(scope)) {
+				*why = "bad kill scope key";
+				return RULES_ECORRUPT;
+			}
+			if ((rc = journal_rec_dec_kill(v->mv_data, v->mv_size, &kr, why)) != 0)
+				return rc;
+			if (kr.jk_state != JOURNAL_KILL_TRIPPED) {
+				*why = "an armed scope left in the kill database";
+				return RULES_ECORRUPT;
+			}
+			return 0;
 		}
-		return journal_rec_dec_kill(v->mv_data, v->mv_size, &kr, why);
+		if (k->mv_size == LOG_KEY_LEN && memcmp(k->mv_data, LOG_PREFIX, LOG_KEY_LEN - 8) == 0) {
+			uint64_t seq;
+
+			if ((rc = rules_rec_seq_key_dec((const char *)k->mv_data + LOG_KEY_LEN - 8, 8,
+				 &seq, why)) != 0 ||
+			    (rc = journal_rec_dec_kill_log(v->mv_data, v->mv_size, &kl, why)) != 0)
+				return rc;
+			if (kl.kl_seq != seq) {
+				*why = "kill log line under another number's key";
+				return RULES_ECORRUPT;
+			}
+			if (seq != vs->vs_next_kl) {
+				*why = "gap in the kill log";
+				return RULES_ECORRUPT;
+			}
+			vs->vs_next_kl++;
+			return 0;
+		}
+		*why = "unknown kill key";
+		return RULES_ECORRUPT;
 	}
 	case JDB_COUNT:
 		break;
@@ -215,7 +258,7 @@ static int check_record(enum jdb db, const MDB_val *k, const MDB_val *v, struct 
 /* Walks every record of every database and decodes it; sets j_last_ev. */
 static int verify_records(struct journal *j, MDB_txn *txn, char *err)
 {
-	struct vstate vs = {1, {0, NULL}, 0};
+	struct vstate vs = {1, 1, {0, NULL}, 0};
 
 	for (int db = 0; db < JDB_COUNT; db++) {
 		MDB_cursor *cur;
@@ -247,6 +290,7 @@ static int verify_records(struct journal *j, MDB_txn *txn, char *err)
 		}
 	}
 	j->j_last_ev = j->j_last_ev_done = vs.vs_next_ev - 1;
+	j->j_last_kl = j->j_last_kl_done = vs.vs_next_kl - 1;
 	return 0;
 }
 
@@ -670,6 +714,7 @@ static int turn_fail(struct journal *j, int rc, const char *what, char *err)
 	j->j_wtxn = NULL;
 	j->j_dead = code;
 	j->j_last_ev = j->j_last_ev_done;
+	j->j_last_kl = j->j_last_kl_done;
 	pend_discard(j, NULL, JP_UNKNOWN);
 	return code;
 }
@@ -749,10 +794,12 @@ int journal_commit(struct journal *j, char err[RULES_ERRLEN])
 		else
 			seterr(err, "journal commit: %s, nothing committed", mdb_strerror(rc));
 		j->j_last_ev = j->j_last_ev_done;
+		j->j_last_kl = j->j_last_kl_done;
 		pend_discard(j, NULL, JP_UNKNOWN); /* the tops counted the lost turn */
 		return rules_mdb_err(rc);
 	}
 	j->j_last_ev_done = j->j_last_ev;
+	j->j_last_kl_done = j->j_last_kl;
 	return 0;
 }
 
@@ -763,6 +810,7 @@ void journal_abort(struct journal *j)
 	j->j_wtxn = NULL;
 	j->j_dead = 0;
 	j->j_last_ev = j->j_last_ev_done;
+	j->j_last_kl = j->j_last_kl_done;
 	pend_discard(j, NULL, JP_UNKNOWN);
 }
 
@@ -1325,6 +1373,152 @@ int journal_kill_put(struct journal *j, const struct journal_kill *kr, char err[
 		return rc;
 	return wr_put(j, JDB_KILL, KILL_KEY, strlen(KILL_KEY), buf, journal_rec_enc_kill(buf, kr),
 	    0, "kill state", err);
+}
+
+static size_t scope_key(char key[sizeof(SCOPE_PREFIX) + JOURNAL_SCOPE_MAX], const char *scope)
+{
+	return (size_t)snprintf(key, sizeof(SCOPE_PREFIX) + JOURNAL_SCOPE_MAX, "%s%s", SCOPE_PREFIX,
+	    scope);
+}
+
+int journal_kill_scope_put(struct journal *j, const char *scope, const struct journal_kill *kr,
+    char err[RULES_ERRLEN])
+{
+	char key[sizeof(SCOPE_PREFIX) + JOURNAL_SCOPE_MAX];
+	uint8_t buf[JOURNAL_REC_BUFLEN];
+	MDB_val k;
+	MDB_txn *txn;
+	size_t klen;
+	int rc;
+
+	if (!journal_scope_valid(scope)) {
+		seterr(err, "kill scope '%.80s': route:NAME, account:ID or symbol:ID", scope);
+		return RULES_EINVAL;
+	}
+	if ((rc = journal_kill_validate(kr, err)) != 0)
+		return rc;
+	klen = scope_key(key, scope);
+	if (kr->jk_state == JOURNAL_KILL_TRIPPED)
+		return wr_put(j, JDB_KILL, key, klen, buf, journal_rec_enc_kill(buf, kr), 0,
+		    "kill scope", err);
+	if ((rc = turn_txn(j, &txn, err)) != 0)
+		return rc;
+	k.mv_size = klen;
+	k.mv_data = key;
+	rc = mdb_del(txn, j->j_dbi[JDB_KILL], &k, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return turn_fail(j, rc, "kill scope", err);
+	return 0;
+}
+
+int journal_kill_scope_foreach(struct journal *j, journal_kill_cb *cb, void *arg)
+{
+	size_t pl = strlen(SCOPE_PREFIX);
+	MDB_val k = {pl, (void *)SCOPE_PREFIX}, v;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	int rc, ret = 0;
+
+	if ((rc = rd_begin(j, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_KILL], &cur)) != 0) {
+		rd_end(j, txn);
+		return rules_mdb_err(rc);
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		char scope[JOURNAL_SCOPE_MAX + 1];
+		struct journal_kill kr;
+		const char *why;
+
+		if (k.mv_size <= pl || memcmp(k.mv_data, SCOPE_PREFIX, pl) != 0)
+			break;
+		if (k.mv_size - pl > JOURNAL_SCOPE_MAX) {
+			ret = RULES_ECORRUPT;
+			break;
+		}
+		memcpy(scope, (const char *)k.mv_data + pl, k.mv_size - pl);
+		scope[k.mv_size - pl] = '\0';
+		if (!journal_scope_valid(scope) ||
+		    journal_rec_dec_kill(v.mv_data, v.mv_size, &kr, &why) != 0) {
+			ret = RULES_ECORRUPT;
+			break;
+		}
+		if ((ret = cb(arg, scope, &kr)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	rd_end(j, txn);
+	if (ret != 0)
+		return ret;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : rules_mdb_err(rc);
+}
+
+static void log_key(uint8_t key[LOG_KEY_LEN], uint64_t seq)
+{
+	memcpy(key, LOG_PREFIX, LOG_KEY_LEN - 8);
+	rules_rec_seq_key(key + LOG_KEY_LEN - 8, seq);
+}
+
+int journal_kill_log_append(struct journal *j, struct journal_kill_log *l, char err[RULES_ERRLEN])
+{
+	uint8_t key[LOG_KEY_LEN], buf[JOURNAL_REC_BUFLEN];
+	uint64_t seq = j->j_last_kl + 1;
+	int rc;
+
+	if ((rc = journal_kill_log_validate(l, err)) != 0)
+		return rc;
+	l->kl_seq = seq;
+	log_key(key, seq);
+	rc = wr_put(j, JDB_KILL, key, sizeof(key), buf, journal_rec_enc_kill_log(buf, l), 0,
+	    "kill log", err);
+	if (rc != 0) {
+		l->kl_seq = 0;
+		return rc;
+	}
+	j->j_last_kl = seq;
+	return 0;
+}
+
+int journal_kill_log_range(struct journal *j, uint64_t from, journal_kill_log_cb *cb, void *arg)
+{
+	uint8_t key[LOG_KEY_LEN];
+	MDB_val k = {sizeof(key), key}, v;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	int rc, ret = 0;
+
+	log_key(key, from == 0 ? 1 : from);
+	if ((rc = rd_begin(j, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_KILL], &cur)) != 0) {
+		rd_end(j, txn);
+		return rules_mdb_err(rc);
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct journal_kill_log l;
+		const char *why;
+
+		if (k.mv_size != LOG_KEY_LEN || memcmp(k.mv_data, LOG_PREFIX, LOG_KEY_LEN - 8) != 0)
+			break;
+		if (journal_rec_dec_kill_log(v.mv_data, v.mv_size, &l, &why) != 0) {
+			ret = RULES_ECORRUPT;
+			break;
+		}
+		if ((ret = cb(arg, &l)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	rd_end(j, txn);
+	if (ret != 0)
+		return ret;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : rules_mdb_err(rc);
+}
+
+uint64_t journal_kill_log_last(const struct journal *j)
+{
+	return j->j_last_kl;
 }
 
 /* Sets every session to next_in = next_out = 1 on day. */

@@ -15,7 +15,9 @@
  *             outbound messages of one turn, from that seq (schema 2; a
  *             schema 1 file, one message per record, is read and upgraded)
  *   events    u64 event number big-endian -> struct journal_event
- *   kill      "state"          -> struct journal_kill
+ *   kill      "state"          -> struct journal_kill (the global kill switch)
+ *             "scope/" + scope -> struct journal_kill (a scoped kill, while tripped)
+ *             "log/" + u64 seq big-endian -> struct journal_kill_log
  *
  * Every value carries the rules.mdb record header (rules/record.h: CRC-32C of
  * the payload, type, version) and is decoded field by field, exact length, no
@@ -170,6 +172,8 @@ enum journal_ev_type {
 	JOURNAL_EV_EXEC = 2,          /* rules_on_exec() was called with a report */
 	JOURNAL_EV_CANCEL_SENT = 3,   /* rules_on_cancel_sent() */
 	JOURNAL_EV_CANCEL_REJECT = 4, /* rules_on_cancel_reject() */
+	JOURNAL_EV_PARENT_BLOCK = 5,  /* rules_parent_block(): a parent breached */
+	JOURNAL_EV_PARENT_RELEASE = 6,/* rules_parent_release() */
 };
 
 /* Strings are NUL-terminated; "" for an absent optional field. */
@@ -207,6 +211,10 @@ struct journal_cancel {          /* cancel sent, cancel reject */
 	char jc_response_to;                  /* reject only (434): '1' or '2'; else 0 */
 };
 
+struct journal_parent {          /* parent block, release */
+	char jp_parent[JOURNAL_ID_SIZE];
+};
+
 struct journal_event {
 	uint64_t ev_seq;                  /* event number: set by journal_append */
 	enum journal_ev_type ev_type;
@@ -215,6 +223,7 @@ struct journal_event {
 		struct journal_order order;
 		struct journal_exec exec;
 		struct journal_cancel cancel;
+		struct journal_parent parent;
 	} ev_u;
 };
 
@@ -227,6 +236,9 @@ int journal_ev_order(struct journal_event *ev, const char *route, const struct r
 int journal_ev_exec(struct journal_event *ev, const char *route, const struct rules_exec *);
 int journal_ev_cancel_sent(struct journal_event *ev, const char *route, const char *clordid,
     const char *origclordid);
+/* A parent block or release event (type JOURNAL_EV_PARENT_BLOCK/_RELEASE). */
+int journal_ev_parent(struct journal_event *ev, enum journal_ev_type type, const char *route,
+    const char *parent);
 int journal_ev_cancel_reject(struct journal_event *ev, const char *route, const char *clordid,
     const char *origclordid, char response_to);
 /* Checks an event as journal_append does. 0 or RULES_EINVAL with err. */
@@ -291,6 +303,11 @@ struct journal_kill {
 	char jk_reason[RULES_REASON_MAX + 1];  /* rules_reason_valid(); "" only when armed */
 	char jk_who[JOURNAL_ID_SIZE];          /* rules_id_valid(), or "" (a breach) */
 	int64_t jk_time_ns;                    /* CLOCK_REALTIME of the change, >= 0 */
+	/* A pending reset request (tripped only): jk_req_who "" when none. A
+	 * record written without one (the first layout) reads back as none. */
+	char jk_req_who[JOURNAL_ID_SIZE];
+	char jk_req_reason[RULES_REASON_MAX + 1];
+	int64_t jk_req_time_ns;
 };
 /* 0, RULES_ENOTFOUND (never written: the caller decides), RULES_ECORRUPT,
  * RULES_ESTORE. */
@@ -298,5 +315,55 @@ int journal_kill_get(struct journal *, struct journal_kill *out);
 /* 0, RULES_EINVAL, or a turn failure. A trip must reach the disk before
  * anyone is told: journal_commit(), then journal_flush() if jc_sync is off. */
 int journal_kill_put(struct journal *, const struct journal_kill *, char err[RULES_ERRLEN]);
+
+/*
+ * Scoped kills. A scope is "route:NAME", "account:ID" or "symbol:ID" (NAME
+ * and ID rules_id_valid()); journal_scope_valid() checks one. A tripped
+ * scope is stored under "scope/" + scope; putting an armed one deletes it
+ * (a reset scope leaves only its kill log lines behind).
+ */
+#define JOURNAL_SCOPE_MAX (8 + RULES_ID_MAX)
+bool journal_scope_valid(const char *scope);
+int journal_kill_scope_put(struct journal *, const char *scope, const struct journal_kill *,
+    char err[RULES_ERRLEN]);
+/* Calls cb for every tripped scope, in key order. 0, cb's non-zero value,
+ * RULES_ECORRUPT, RULES_ESTORE. */
+typedef int journal_kill_cb(void *arg, const char *scope, const struct journal_kill *);
+int journal_kill_scope_foreach(struct journal *, journal_kill_cb *cb, void *arg);
+
+/*
+ * The kill log: every trip, reset request, approval, refusal, withdrawal,
+ * parent block and release, in order; never rewritten (the audit trail of
+ * the kill switch: rules.mdb's audit log is riskgw-admin's, and riskgwd
+ * never writes rules.mdb).
+ */
+enum journal_kill_action {
+	JOURNAL_KA_TRIP = 1,
+	JOURNAL_KA_RESET_REQUEST = 2,
+	JOURNAL_KA_RESET_APPROVE = 3, /* and the scope is armed again */
+	JOURNAL_KA_RESET_REFUSED = 4,
+	JOURNAL_KA_RESET_WITHDRAW = 5,
+	JOURNAL_KA_PARENT_BLOCK = 6,
+	JOURNAL_KA_PARENT_RELEASE = 7,
+	JOURNAL_KA_LAST = JOURNAL_KA_PARENT_RELEASE
+};
+struct journal_kill_log {
+	uint64_t kl_seq;                       /* 1, 2, ...: set by the append */
+	int64_t kl_time_ns;                    /* CLOCK_REALTIME, >= 0 */
+	enum journal_kill_action kl_action;
+	enum journal_kill_source kl_source;    /* of a trip; NONE otherwise */
+	char kl_scope[JOURNAL_SCOPE_MAX + 1];  /* "global", a scope, or a parent id */
+	char kl_who[JOURNAL_ID_SIZE];          /* rules_id_valid(), or "" */
+	char kl_reason[RULES_REASON_MAX + 1];  /* "" or rules_reason_valid() */
+};
+/* Appends *l with the next seq (written into l->kl_seq). 0, RULES_EINVAL, or
+ * a turn failure. */
+int journal_kill_log_append(struct journal *, struct journal_kill_log *l, char err[RULES_ERRLEN]);
+/* Calls cb for each line with seq >= from, in order, until cb returns
+ * non-zero (returned). 0, RULES_ECORRUPT, RULES_ESTORE. */
+typedef int journal_kill_log_cb(void *arg, const struct journal_kill_log *);
+int journal_kill_log_range(struct journal *, uint64_t from, journal_kill_log_cb *cb, void *arg);
+/* The last seq (0: empty). */
+uint64_t journal_kill_log_last(const struct journal *);
 
 #endif

@@ -110,6 +110,15 @@ int journal_ev_cancel_reject(struct journal_event *ev, const char *route, const 
 	return journal_ev_validate(ev, NULL);
 }
 
+int journal_ev_parent(struct journal_event *ev, enum journal_ev_type type, const char *route,
+    const char *parent)
+{
+	if ((type != JOURNAL_EV_PARENT_BLOCK && type != JOURNAL_EV_PARENT_RELEASE) ||
+	    start(ev, type, route) != 0 || !copy_id(ev->ev_u.parent.jp_parent, parent))
+		return RULES_EINVAL;
+	return journal_ev_validate(ev, NULL);
+}
+
 /* ---- validation -------------------------------------------------------------- */
 
 /* A NUL-terminated id field: "" if optional, else rules_id_valid(). */
@@ -168,6 +177,10 @@ int journal_ev_validate(const struct journal_event *ev, char err[RULES_ERRLEN])
 			what = "ClOrdID or OrigClOrdID";
 		else if (reject ? !char_ok(c->jc_response_to) : c->jc_response_to != 0)
 			what = "CxlRejResponseTo";
+	} else if (ev->ev_type == JOURNAL_EV_PARENT_BLOCK ||
+	    ev->ev_type == JOURNAL_EV_PARENT_RELEASE) {
+		if (!id_ok(ev->ev_u.parent.jp_parent, false))
+			what = "parent";
 	} else {
 		what = "event type";
 	}
@@ -235,6 +248,10 @@ int journal_ev_apply(struct rules_engine *en, const struct journal_event *ev,
 	case JOURNAL_EV_CANCEL_REJECT:
 		return rules_on_cancel_reject(en, ev->ev_u.cancel.jc_clordid,
 		    opt(ev->ev_u.cancel.jc_origclordid), ev->ev_u.cancel.jc_response_to);
+	case JOURNAL_EV_PARENT_BLOCK:
+		return rules_parent_block(en, ev->ev_u.parent.jp_parent);
+	case JOURNAL_EV_PARENT_RELEASE:
+		return rules_parent_release(en, ev->ev_u.parent.jp_parent);
 	}
 	return RULES_EINVAL;
 }

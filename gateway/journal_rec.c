@@ -162,23 +162,56 @@ size_t journal_rec_enc_event(uint8_t buf[JOURNAL_REC_BUFLEN], const struct journ
 		if (ev->ev_type == JOURNAL_EV_CANCEL_REJECT)
 			put_u8(&e, (uint8_t)ev->ev_u.cancel.jc_response_to);
 		break;
+	case JOURNAL_EV_PARENT_BLOCK:
+	case JOURNAL_EV_PARENT_RELEASE:
+		put_id(&e, ev->ev_u.parent.jp_parent);
+		break;
 	}
 	return enc_finish(&e, JOURNAL_REC_EVENT);
+}
+
+/* A string with a u16 length. */
+static void put_text(struct enc *e, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	put_u16(e, (uint16_t)n);
+	memcpy(e->e_buf + e->e_len, s, n);
+	e->e_len += n;
 }
 
 size_t journal_rec_enc_kill(uint8_t buf[JOURNAL_REC_BUFLEN], const struct journal_kill *k)
 {
 	struct enc e = enc_start(buf);
-	size_t n = strnlen(k->jk_reason, RULES_REASON_MAX);
 
 	put_u8(&e, (uint8_t)k->jk_state);
 	put_u8(&e, (uint8_t)k->jk_source);
 	put_i64(&e, k->jk_time_ns);
 	put_id(&e, k->jk_who);
-	put_u16(&e, (uint16_t)n);
-	memcpy(e.e_buf + e.e_len, k->jk_reason, n);
-	e.e_len += n;
+	put_text(&e, k->jk_reason, RULES_REASON_MAX);
+	if (k->jk_req_who[0] != '\0') { /* the optional tail: a reset request */
+		put_id(&e, k->jk_req_who);
+		put_i64(&e, k->jk_req_time_ns);
+		put_text(&e, k->jk_req_reason, RULES_REASON_MAX);
+	}
 	return enc_finish(&e, JOURNAL_REC_KILL);
+}
+
+size_t journal_rec_enc_kill_log(uint8_t buf[JOURNAL_REC_BUFLEN], const struct journal_kill_log *l)
+{
+	struct enc e = enc_start(buf);
+	size_t n = strnlen(l->kl_scope, JOURNAL_SCOPE_MAX);
+
+	put_u64(&e, l->kl_seq);
+	put_i64(&e, l->kl_time_ns);
+	put_u8(&e, (uint8_t)l->kl_action);
+	put_u8(&e, (uint8_t)l->kl_source);
+	put_u8(&e, (uint8_t)n);
+	memcpy(e.e_buf + e.e_len, l->kl_scope, n);
+	e.e_len += n;
+	put_id(&e, l->kl_who);
+	put_text(&e, l->kl_reason, RULES_REASON_MAX);
+	return enc_finish(&e, JOURNAL_REC_KILL_LOG);
 }
 
 void journal_rec_seal_msg(uint8_t *buf, uint64_t seq, size_t len)
@@ -366,6 +399,10 @@ int journal_rec_dec_event(const void *v, size_t n, struct journal_event *out, co
 		if (ev.ev_type == JOURNAL_EV_CANCEL_REJECT)
 			ev.ev_u.cancel.jc_response_to = (char)get_u8(&d);
 		break;
+	case JOURNAL_EV_PARENT_BLOCK:
+	case JOURNAL_EV_PARENT_RELEASE:
+		ok = ok && get_id(&d, ev.ev_u.parent.jp_parent);
+		break;
 	default:
 		*why = "unknown event type";
 		return RULES_ECORRUPT;
@@ -405,6 +442,15 @@ int journal_rec_dec_kill(const void *v, size_t n, struct journal_kill *out, cons
 	k.jk_source = (enum journal_kill_source)source;
 	k.jk_time_ns = get_i64(&d);
 	ok = get_id(&d, k.jk_who) && get_str(&d, 2, k.jk_reason, RULES_REASON_MAX);
+	if (ok && !d.d_short && d.d_off < d.d_len) { /* a reset request follows */
+		ok = get_id(&d, k.jk_req_who);
+		k.jk_req_time_ns = get_i64(&d);
+		ok = ok && get_str(&d, 2, k.jk_req_reason, RULES_REASON_MAX);
+		if (ok && !d.d_short && k.jk_req_who[0] == '\0') {
+			*why = "kill record: a reset request without a requester";
+			return RULES_ECORRUPT;
+		}
+	}
 	if (d.d_short) {
 		*why = "record too short";
 		return RULES_ECORRUPT;
@@ -420,6 +466,45 @@ int journal_rec_dec_kill(const void *v, size_t n, struct journal_kill *out, cons
 		return RULES_ECORRUPT;
 	}
 	*out = k;
+	return 0;
+}
+
+int journal_rec_dec_kill_log(const void *v, size_t n, struct journal_kill_log *out,
+    const char **why)
+{
+	struct journal_kill_log l;
+	struct dec d;
+	uint8_t action, source;
+	bool ok;
+	int rc;
+
+	if ((rc = dec_start(&d, v, n, JOURNAL_REC_KILL_LOG, why)) != 0)
+		return rc;
+	memset(&l, 0, sizeof(l));
+	l.kl_seq = get_le(&d, 8);
+	l.kl_time_ns = get_i64(&d);
+	action = get_u8(&d);
+	source = get_u8(&d);
+	l.kl_action = (enum journal_kill_action)action;
+	l.kl_source = (enum journal_kill_source)source;
+	ok = get_str(&d, 1, l.kl_scope, JOURNAL_SCOPE_MAX) && get_id(&d, l.kl_who) &&
+	    get_str(&d, 2, l.kl_reason, RULES_REASON_MAX);
+	if (d.d_short) {
+		*why = "record too short";
+		return RULES_ECORRUPT;
+	}
+	if (!ok) {
+		*why = "NUL inside a kill log field";
+		return RULES_ECORRUPT;
+	}
+	if ((rc = dec_end(&d, why)) != 0)
+		return rc;
+	if (action == 0 || action > JOURNAL_KA_LAST || source > JOURNAL_KSRC_CLI ||
+	    journal_kill_log_validate(&l, NULL) != 0) {
+		*why = "kill log line fails validation";
+		return RULES_ECORRUPT;
+	}
+	*out = l;
 	return 0;
 }
 
@@ -592,10 +677,61 @@ int journal_kill_validate(const struct journal_kill *k, char err[RULES_ERRLEN])
 		what = "who: 1..64 printable ASCII characters, or none";
 	else if (k->jk_time_ns < 0)
 		what = "time: negative";
+	else if (memchr(k->jk_req_who, '\0', sizeof(k->jk_req_who)) == NULL ||
+	    memchr(k->jk_req_reason, '\0', sizeof(k->jk_req_reason)) == NULL)
+		what = "reset request: unterminated field";
+	else if (k->jk_req_who[0] != '\0' &&
+	    (k->jk_state != JOURNAL_KILL_TRIPPED || !rules_id_valid(k->jk_req_who) ||
+		!rules_reason_valid(k->jk_req_reason) || k->jk_req_time_ns < 0))
+		what = "reset request: only while tripped, with a valid requester, reason and time";
+	else if (k->jk_req_who[0] == '\0' && (k->jk_req_reason[0] != '\0' || k->jk_req_time_ns != 0))
+		what = "reset request: reason or time without a requester";
 	if (what == NULL)
 		return 0;
 	if (err != NULL)
 		snprintf(err, RULES_ERRLEN, "kill record: %s", what);
+	return RULES_EINVAL;
+}
+
+bool journal_scope_valid(const char *scope)
+{
+	static const char *const kinds[] = {"route:", "account:", "symbol:"};
+
+	if (scope == NULL || strnlen(scope, JOURNAL_SCOPE_MAX + 1) > JOURNAL_SCOPE_MAX)
+		return false;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t n = strlen(kinds[i]);
+
+		if (strncmp(scope, kinds[i], n) == 0)
+			return rules_id_valid(scope + n);
+	}
+	return false;
+}
+
+int journal_kill_log_validate(const struct journal_kill_log *l, char err[RULES_ERRLEN])
+{
+	const char *what = NULL;
+
+	if ((unsigned)l->kl_action == 0 || (unsigned)l->kl_action > JOURNAL_KA_LAST)
+		what = "action: unknown";
+	else if ((unsigned)l->kl_source > JOURNAL_KSRC_CLI)
+		what = "source: unknown";
+	else if (l->kl_time_ns < 0)
+		what = "time: negative";
+	else if (memchr(l->kl_scope, '\0', sizeof(l->kl_scope)) == NULL ||
+	    (strcmp(l->kl_scope, "global") != 0 && !journal_scope_valid(l->kl_scope) &&
+		!rules_id_valid(l->kl_scope)))
+		what = "scope: global, a scope or a parent id";
+	else if (memchr(l->kl_who, '\0', sizeof(l->kl_who)) == NULL ||
+	    (l->kl_who[0] != '\0' && !rules_id_valid(l->kl_who)))
+		what = "who: 1..64 printable ASCII characters, or none";
+	else if (memchr(l->kl_reason, '\0', sizeof(l->kl_reason)) == NULL ||
+	    (l->kl_reason[0] != '\0' && !rules_reason_valid(l->kl_reason)))
+		what = "reason: UTF-8 text without control characters";
+	if (what == NULL)
+		return 0;
+	if (err != NULL)
+		snprintf(err, RULES_ERRLEN, "kill log: %s", what);
 	return RULES_EINVAL;
 }
 

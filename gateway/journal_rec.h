@@ -23,6 +23,9 @@
  *                CANCEL_SENT    id clordid, id origclordid
  *                CANCEL_REJECT  id clordid, id origclordid, u8 response_to
  *   KILL       u8 state, u8 source, i64 time_ns, id who, u16-length reason
+ *              [, id req_who, i64 req_time_ns, u16-length req_reason] (a reset request)
+ *   KILL_LOG   u64 seq, i64 time_ns, u8 action, u8 source, u8-length scope, id who,
+ *              u16-length reason
  *
  * id = u8 length (0..RULES_ID_MAX) + bytes. Decoding checks the header, the
  * exact length, and every field as journal.h states it (journal_ev_validate
@@ -48,7 +51,7 @@ enum journal_rec_type {
 	JOURNAL_REC_MSG = RULES_REC_FOREIGN + 2,
 	JOURNAL_REC_EVENT = RULES_REC_FOREIGN + 3,
 	JOURNAL_REC_KILL = RULES_REC_FOREIGN + 4,
-	/* + 5 is kept for the kill log */
+	JOURNAL_REC_KILL_LOG = RULES_REC_FOREIGN + 5,
 	JOURNAL_REC_MSGS = RULES_REC_FOREIGN + 6,
 };
 
@@ -69,11 +72,13 @@ bool journal_day_valid(uint32_t day);
 int journal_session_validate(const char *name, const struct journal_session *,
     char err[RULES_ERRLEN]);
 int journal_kill_validate(const struct journal_kill *, char err[RULES_ERRLEN]);
+int journal_kill_log_validate(const struct journal_kill_log *, char err[RULES_ERRLEN]);
 
 /* Encoders take valid input and return the value length. */
 size_t journal_rec_enc_session(uint8_t buf[JOURNAL_REC_BUFLEN], const struct journal_session *);
 size_t journal_rec_enc_event(uint8_t buf[JOURNAL_REC_BUFLEN], const struct journal_event *);
 size_t journal_rec_enc_kill(uint8_t buf[JOURNAL_REC_BUFLEN], const struct journal_kill *);
+size_t journal_rec_enc_kill_log(uint8_t buf[JOURNAL_REC_BUFLEN], const struct journal_kill_log *);
 /* A MSG value in buf[0..JOURNAL_MSG_HDR + len): writes header and seq
  * around the len message bytes already at buf + JOURNAL_MSG_HDR. */
 void journal_rec_seal_msg(uint8_t *buf, uint64_t seq, size_t len);
@@ -83,6 +88,8 @@ int journal_rec_dec_session(const void *v, size_t n, struct journal_session *out
     const char **why);
 int journal_rec_dec_event(const void *v, size_t n, struct journal_event *out, const char **why);
 int journal_rec_dec_kill(const void *v, size_t n, struct journal_kill *out, const char **why);
+int journal_rec_dec_kill_log(const void *v, size_t n, struct journal_kill_log *out,
+    const char **why);
 /* Points *msg / *len at the message bytes inside v; *seq gets the seq. */
 int journal_rec_dec_msg(const void *v, size_t n, uint64_t *seq, const uint8_t **msg,
     size_t *len, const char **why);

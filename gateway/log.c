@@ -68,6 +68,7 @@ static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 	}
 
 LOGFN(log_alert, LOG_ALERT)
+LOGFN(log_error, LOG_ERR)
 LOGFN(log_warnx, LOG_WARNING)
 LOGFN(log_notice, LOG_NOTICE)
 LOGFN(log_info, LOG_INFO)

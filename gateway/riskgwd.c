@@ -24,7 +24,9 @@
 #include <unistd.h>
 
 #include "gw.h"
+#include "gw_alert.h"
 #include "gw_ctl.h"
+#include "gw_gpio.h"
 #include "log.h"
 
 #define NSEC INT64_C(1000000000)
@@ -38,32 +40,6 @@ static void usage(void)
 	fprintf(stderr, "usage: riskgwd [-dv] [-P PORTFILE] -c FILE\n"
 			"       riskgwd -n -c FILE   check the configuration and exit\n");
 	exit(2);
-}
-
-/* ---- kill switch (the minimal state: issue 4 builds the rest) --------------------------- */
-
-bool gw_killed(const struct gw *g)
-{
-	return g->g_kill.jk_state == JOURNAL_KILL_TRIPPED;
-}
-
-void gw_trip(struct gw *g, enum journal_kill_source src, const char *who, const char *reason)
-{
-	char err[RULES_ERRLEN];
-	struct timespec ts;
-
-	if (gw_killed(g))
-		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	memset(&g->g_kill, 0, sizeof(g->g_kill));
-	g->g_kill.jk_state = JOURNAL_KILL_TRIPPED;
-	g->g_kill.jk_source = src;
-	snprintf(g->g_kill.jk_reason, sizeof(g->g_kill.jk_reason), "%s", reason);
-	snprintf(g->g_kill.jk_who, sizeof(g->g_kill.jk_who), "%s", who);
-	g->g_kill.jk_time_ns = (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
-	if (journal_kill_put(g->g_journal, &g->g_kill, err) != 0)
-		log_warnx("kill switch: journal: %s", err);
-	log_alert("KILL SWITCH TRIPPED: %s", reason);
 }
 
 /* ---- the loop hook: commit, then flush ------------------------------------------------------ */
@@ -88,7 +64,7 @@ static void before_sleep(struct loop *l, void *arg)
 			    err);
 			exit(1);
 		}
-		if (gw_killed(g) && (rc = journal_flush(g->g_journal)) != 0)
+		if (kill_any_tripped(&g->g_ks) && (rc = journal_flush(g->g_journal)) != 0)
 			log_warnx("journal flush: %s", strerror(-rc));
 	}
 	gw_ctl_committed(g); /* control replies, KILLs included, after the commit */
@@ -166,14 +142,17 @@ static size_t pending_data(struct conn *c, const char *buf, size_t len, void *ar
 		    type);
 		return len;
 	}
-	cr = conf_route_by_comp(g->g_conf, sender, target);
-	if (cr == NULL) {
+	for (i = 0; i < g->g_nroutes; i++)
+		if (!g->g_routes[i].r_removed &&
+		    strcmp(g->g_routes[i].r_cfg->cr_router_comp, sender) == 0 &&
+		    strcmp(g->g_routes[i].r_cfg->cr_gw_comp, target) == 0)
+			break;
+	if (i == g->g_nroutes) {
 		conn_close(c, false, "router %s (%s): no route for SenderCompID %s TargetCompID %s",
 		    conn_addr(c), conn_peer(c), sender, target);
 		return len;
 	}
-	for (i = 0; i < g->g_nroutes && g->g_routes[i].r_cfg != cr; i++)
-		;
+	cr = g->g_routes[i].r_cfg;
 	if (strcmp(conn_peer(c), cr->cr_router_identity) != 0) {
 		conn_close(c, false, "router %s: certificate %s is not allowed on route %s "
 				     "(it expects %s)",
@@ -254,7 +233,7 @@ static void venue_close(struct conn *c, const char *reason, void *arg)
 	(void)c;
 	r->r_vconn = NULL;
 	session_detach(r->r_vs, reason);
-	if (g->g_stopping)
+	if (g->g_stopping || r->r_removed)
 		return;
 	r->r_backoff_s = r->r_backoff_s == 0 ? 1 : r->r_backoff_s * 2;
 	if (r->r_backoff_s > BACKOFF_MAX_S)
@@ -285,7 +264,7 @@ static void on_reconnect(struct loop *l, void *arg)
 	struct route *r = arg;
 
 	(void)l;
-	if (r->r_vconn == NULL && !r->r_gw->g_stopping)
+	if (r->r_vconn == NULL && !r->r_gw->g_stopping && !r->r_removed)
 		venue_connect(r);
 }
 
@@ -323,111 +302,218 @@ static void stop(struct gw *g, const char *why)
 	}
 }
 
-/* True if the routes of a and b are the same sessions to the same places:
- * what a reload can apply without a restart. */
-static bool same_routes(const struct conf *a, const struct conf *b, char *why, size_t len)
+/* What a route needs from outside before it can be set up (prepare_route()). */
+struct route_prep {
+	struct tls_ctx *rp_vctx;
+	struct sockaddr_storage rp_addr;
+	socklen_t rp_addrlen;
+};
+static int prepare_route(const struct conf_route *, struct route_prep *, char *err, size_t len);
+static void route_tags(struct route *);
+static void setup_route(struct gw *, struct route *, const struct conf_route *, int idx,
+    struct route_prep *);
+
+/* Why route x cannot become y in place (its sessions or where they go
+ * changed), or NULL. What may change in place: the checks' tags, the
+ * allowed message types, the cancel settings, the venue's TLS files. */
+static const char *hard_change(const struct conf_route *x, const struct conf_route *y)
 {
-	int i;
+	if (strcmp(x->cr_begin, y->cr_begin) != 0)
+		return "fix-version";
+	if (strcmp(x->cr_router_comp, y->cr_router_comp) != 0 ||
+	    strcmp(x->cr_gw_comp, y->cr_gw_comp) != 0)
+		return "router-comp-id or gateway-comp-id";
+	if (strcmp(x->cr_router_identity, y->cr_router_identity) != 0)
+		return "router-identity";
+	if (strcmp(x->cr_venue.ca_host, y->cr_venue.ca_host) != 0 ||
+	    x->cr_venue.ca_port != y->cr_venue.ca_port || strcmp(x->cr_venue_name, y->cr_venue_name) != 0)
+		return "venue or venue-name";
+	if (strcmp(x->cr_venue_sender, y->cr_venue_sender) != 0 ||
+	    strcmp(x->cr_venue_target, y->cr_venue_target) != 0)
+		return "venue-sender-comp-id or venue-target-comp-id";
+	if (x->cr_heartbeat != y->cr_heartbeat)
+		return "heartbeat";
+	return NULL;
+}
 
-	if (a->c_nroutes != b->c_nroutes) {
-		snprintf(why, len, "the number of routes changed (%d -> %d)", a->c_nroutes,
-		    b->c_nroutes);
-		return false;
-	}
-	for (i = 0; i < a->c_nroutes; i++) {
-		const struct conf_route *x = &a->c_routes[i], *y = &b->c_routes[i];
+static int count_route_orders(void *arg, const struct rules_live *l)
+{
+	struct route *r = arg;
 
-		if (strcmp(x->cr_name, y->cr_name) != 0 || strcmp(x->cr_begin, y->cr_begin) != 0 ||
-		    strcmp(x->cr_router_comp, y->cr_router_comp) != 0 ||
-		    strcmp(x->cr_gw_comp, y->cr_gw_comp) != 0 ||
-		    strcmp(x->cr_router_identity, y->cr_router_identity) != 0 ||
-		    strcmp(x->cr_venue.ca_host, y->cr_venue.ca_host) != 0 ||
-		    x->cr_venue.ca_port != y->cr_venue.ca_port ||
-		    strcmp(x->cr_venue_name, y->cr_venue_name) != 0 ||
-		    strcmp(x->cr_venue_sender, y->cr_venue_sender) != 0 ||
-		    strcmp(x->cr_venue_target, y->cr_venue_target) != 0 ||
-		    x->cr_parent_tag != y->cr_parent_tag ||
-		    x->cr_declared_qty_tag != y->cr_declared_qty_tag ||
-		    x->cr_nstrip != y->cr_nstrip ||
-		    memcmp(x->cr_strip, y->cr_strip, sizeof(x->cr_strip)) != 0 ||
-		    x->cr_nmsgtypes != y->cr_nmsgtypes ||
-		    memcmp(x->cr_msgtypes, y->cr_msgtypes, sizeof(x->cr_msgtypes)) != 0 ||
-		    x->cr_cancel_on_disconnect != y->cr_cancel_on_disconnect ||
-		    x->cr_cancel_on_logout != y->cr_cancel_on_logout ||
-		    x->cr_heartbeat != y->cr_heartbeat) {
-			snprintf(why, len, "route %s changed", x->cr_name);
-			return false;
-		}
-	}
-	return true;
+	if (l->rl_tag == r->r_idx)
+		r->r_cnt.rc_scratch++;
+	return 0;
+}
+
+/* The active route named name, or NULL. */
+static struct route *route_named(struct gw *g, const char *name)
+{
+	for (int i = 0; i < g->g_nroutes; i++)
+		if (!g->g_routes[i].r_removed && strcmp(g->g_routes[i].r_cfg->cr_name, name) == 0)
+			return &g->g_routes[i];
+	return NULL;
 }
 
 /*
- * SIGHUP: reads the configuration again and loads every certificate and key
- * anew - the router-facing one, the client CA, each route's venue CA and
- * client certificate - all or nothing: one bad file keeps the running set.
- * New connections use the new contexts; open ones keep theirs. Route
- * definitions must be unchanged (a changed route needs a restart, which
- * the log says; nothing is applied then).
+ * SIGHUP: reads the configuration again and applies it all or nothing:
+ * every certificate and key anew (the listener's, the client CA, each
+ * route's venue CA and client certificate: new connections use them, open
+ * ones keep theirs), the log level, and the routes:
+ *   - a new route is set up and connects to its venue;
+ *   - a route whose checks changed (parent tag, declared quantity tag,
+ *     strip-tags, allow-msg-types, cancel-on-*) takes them for the next
+ *     message;
+ *   - a route that is gone is removed if it is idle (no router logged on,
+ *     no open order): its venue session logs out. With a router on it or
+ *     orders open, the reload is refused (stop the router, cancel the
+ *     orders, or kill the route first);
+ *   - a route whose sessions changed (CompIDs, FIX version, router identity,
+ *     venue address or name, heartbeat) is refused: give it a new name (a
+ *     new route) or restart.
+ * A refusal changes nothing and says why in the log.
  */
 static void reload(struct gw *g)
 {
 	struct conf *nc = NULL;
-	struct tls_ctx *sctx = NULL, **vctx;
-	char err[CONF_ERRLEN], terr[TLS_ERRLEN], why[160];
-	int i, ok = 1;
+	struct tls_ctx *sctx = NULL;
+	struct route_prep prep[CONF_MAX_ROUTES];
+	char err[CONF_ERRLEN], terr[TLS_ERRLEN], why[CONF_ERRLEN] = "";
+	int i, nadd = 0, nremove = 0, nchanged = 0, slots = g->g_nroutes;
+	bool ok = true;
 
 	if (conf_load(g->g_conf->c_file, true, &nc, err) != 0) {
 		log_warnx("reload refused, running configuration kept: %s", err);
 		return;
 	}
-	if (!same_routes(g->g_conf, nc, why, sizeof(why))) {
-		log_warnx("reload refused, running configuration kept: %s; restart riskgwd to "
-			  "apply route changes",
-		    why);
-		conf_free(nc);
-		return;
-	}
-	vctx = calloc((size_t)g->g_nroutes, sizeof(*vctx));
-	if (vctx == NULL) {
-		conf_free(nc);
-		log_warnx("reload refused: out of memory");
-		return;
-	}
-	if (tls_ctx_server(&sctx, nc->c_cert, nc->c_key, nc->c_client_ca, terr) != 0) {
-		log_warnx("reload refused, running configuration kept: router TLS: %s", terr);
-		ok = 0;
-	}
+	memset(prep, 0, sizeof(prep));
+	/* routes gone: only idle ones */
 	for (i = 0; ok && i < g->g_nroutes; i++) {
-		const struct conf_route *cr = &nc->c_routes[i];
+		struct route *r = &g->g_routes[i];
+		int j;
 
-		if (tls_ctx_client(&vctx[i], cr->cr_venue_ca,
-			cr->cr_venue_cert[0] ? cr->cr_venue_cert : NULL,
-			cr->cr_venue_key[0] ? cr->cr_venue_key : NULL, terr) != 0) {
-			log_warnx("reload refused, running configuration kept: route %s: venue "
-				  "TLS: %s",
-			    cr->cr_name, terr);
-			ok = 0;
+		if (r->r_removed)
+			continue;
+		for (j = 0; j < nc->c_nroutes && strcmp(nc->c_routes[j].cr_name, r->r_cfg->cr_name); j++)
+			;
+		if (j < nc->c_nroutes)
+			continue;
+		r->r_cnt.rc_scratch = 0;
+		(void)rules_foreach_live(g->g_engine, count_route_orders, r);
+		if (r->r_rconn != NULL) {
+			snprintf(why, sizeof(why), "route %s is removed but its router is connected",
+			    r->r_cfg->cr_name);
+			ok = false;
+		} else if (r->r_cnt.rc_scratch > 0) {
+			snprintf(why, sizeof(why), "route %s is removed but has %" PRIu64
+			    " open orders at its venue (cancel them or kill the route first)",
+			    r->r_cfg->cr_name, r->r_cnt.rc_scratch);
+			ok = false;
 		}
+		nremove++;
+	}
+	/* routes kept or new */
+	for (i = 0; ok && i < nc->c_nroutes; i++) {
+		const struct conf_route *cr = &nc->c_routes[i];
+		struct route *r = route_named(g, cr->cr_name);
+		const char *what;
+
+		if (r != NULL && (what = hard_change(r->r_cfg, cr)) != NULL) {
+			snprintf(why, sizeof(why), "route %s: %s changed: give the route a new name or "
+			    "restart riskgwd", cr->cr_name, what);
+			ok = false;
+			break;
+		}
+		if (r == NULL) {
+			for (int k = 0; k < g->g_nroutes; k++) { /* CompIDs of another route */
+				const struct conf_route *o = g->g_routes[k].r_cfg;
+
+				if (!g->g_routes[k].r_removed && strcmp(o->cr_name, cr->cr_name) != 0 &&
+				    strcmp(o->cr_router_comp, cr->cr_router_comp) == 0 &&
+				    strcmp(o->cr_gw_comp, cr->cr_gw_comp) == 0) {
+					int still = 0;
+
+					for (int m = 0; m < nc->c_nroutes; m++)
+						still |= strcmp(nc->c_routes[m].cr_name, o->cr_name) == 0;
+					if (still || g->g_routes[k].r_rconn != NULL) {
+						snprintf(why, sizeof(why), "route %s: its CompIDs are route "
+						    "%s's", cr->cr_name, o->cr_name);
+						ok = false;
+					}
+				}
+			}
+			if (ok && slots == CONF_MAX_ROUTES) {
+				snprintf(why, sizeof(why), "route %s: no free route slot (%d routes "
+				    "since start, removed ones included); restart riskgwd",
+				    cr->cr_name, CONF_MAX_ROUTES);
+				ok = false;
+			}
+			if (!ok)
+				break;
+			slots++;
+			nadd++;
+		}
+		if (prepare_route(cr, &prep[i], why, sizeof(why)) != 0) {
+			ok = false;
+			break;
+		}
+		if (r != NULL && memcmp(&r->r_conf, cr, sizeof(*cr)) != 0)
+			nchanged++;
+	}
+	if (ok && tls_ctx_server(&sctx, nc->c_cert, nc->c_key, nc->c_client_ca, terr) != 0) {
+		snprintf(why, sizeof(why), "router TLS: %s", terr);
+		ok = false;
 	}
 	if (!ok) {
-		tls_ctx_free(sctx);
-		for (i = 0; i < g->g_nroutes; i++)
-			tls_ctx_free(vctx[i]);
-		free(vctx);
+		log_warnx("reload refused, running configuration kept: %s", why);
+		for (i = 0; i < nc->c_nroutes; i++)
+			tls_ctx_free(prep[i].rp_vctx);
 		conf_free(nc);
 		return;
 	}
+
+	/* apply: nothing below fails */
 	tls_ctx_free(g->g_sctx); /* open connections hold their own reference */
 	g->g_sctx = sctx;
 	for (i = 0; i < g->g_nroutes; i++) {
-		tls_ctx_free(g->g_routes[i].r_vctx);
-		g->g_routes[i].r_vctx = vctx[i];
+		struct route *r = &g->g_routes[i];
+		int j;
+
+		if (r->r_removed)
+			continue;
+		for (j = 0; j < nc->c_nroutes && strcmp(nc->c_routes[j].cr_name, r->r_cfg->cr_name); j++)
+			;
+		if (j == nc->c_nroutes) {
+			r->r_removed = true;
+			loop_timer_cancel(g->g_loop, &r->r_reconnect);
+			if (r->r_vconn != NULL)
+				session_logout(r->r_vs, "route removed");
+			log_notice("reload: route %s removed", r->r_cfg->cr_name);
+			continue;
+		}
+		tls_ctx_free(r->r_vctx);
+		r->r_vctx = prep[j].rp_vctx;
+		prep[j].rp_vctx = NULL;
+		if (memcmp(&r->r_conf, &nc->c_routes[j], sizeof(r->r_conf)) != 0) {
+			r->r_conf = nc->c_routes[j];
+			route_tags(r);
+			log_notice("reload: route %s: checks and settings updated", r->r_cfg->cr_name);
+		}
 	}
-	free(vctx);
+	for (i = 0; i < nc->c_nroutes; i++) {
+		struct route *r;
+
+		if (prep[i].rp_vctx == NULL)
+			continue; /* taken by a kept route */
+		r = &g->g_routes[g->g_nroutes];
+		setup_route(g, r, &nc->c_routes[i], g->g_nroutes, &prep[i]);
+		g->g_nroutes++;
+		log_notice("reload: route %s added", r->r_cfg->cr_name);
+		venue_connect(r);
+	}
 	log_setlevel(nc->c_log_level);
 	conf_free(nc);
-	log_notice("reloaded: certificates and keys of the listener and %d routes", g->g_nroutes);
+	log_notice("reloaded: certificates and keys; routes: %d added, %d changed, %d removed", nadd,
+	    nchanged, nremove);
 }
 
 static void on_signal(struct loop *l, int fd, unsigned ev, void *arg)
@@ -506,12 +592,14 @@ struct replay {
 	uint64_t events, failed;
 };
 
+/* The index a route name will have: the journal is replayed before the
+ * routes are set up, and route i is the configuration's route i. */
 static uint32_t route_index(struct gw *g, const char *name)
 {
 	int i;
 
-	for (i = 0; i < g->g_nroutes; i++)
-		if (strcmp(g->g_routes[i].r_cfg->cr_name, name) == 0)
+	for (i = 0; i < g->g_conf->c_nroutes; i++)
+		if (strcmp(g->g_conf->c_routes[i].cr_name, name) == 0)
 			return (uint32_t)i;
 	return UINT32_MAX;
 }
@@ -540,6 +628,19 @@ static int replay_one(void *arg, const struct journal_event *ev)
 		}
 		return 0;
 	}
+	case JOURNAL_EV_PARENT_BLOCK:
+	case JOURNAL_EV_PARENT_RELEASE:
+		rc = journal_ev_apply(g->g_engine, ev, NULL);
+		/* a block that cannot be restored fails closed; releasing a
+		 * parent that is not blocked changes nothing */
+		if (rc != 0 && (ev->ev_type == JOURNAL_EV_PARENT_BLOCK || rc != RULES_ENOTFOUND)) {
+			log_alert("journal replay: parent %s: cannot %s it: %s",
+			    ev->ev_u.parent.jp_parent,
+			    ev->ev_type == JOURNAL_EV_PARENT_BLOCK ? "block" : "release",
+			    rules_strerror(rc));
+			rp->failed++;
+		}
+		return 0;
 	case JOURNAL_EV_EXEC:
 	case JOURNAL_EV_CANCEL_SENT:
 	case JOURNAL_EV_CANCEL_REJECT:
@@ -551,23 +652,16 @@ static int replay_one(void *arg, const struct journal_event *ev)
 	return 0;
 }
 
-static void setup_route(struct gw *g, struct route *r, const struct conf_route *cr, int idx)
+/* The route's tag sets from its configuration: the body tags that must not
+ * repeat (the base ones, the parent tag, the declared quantity tag) and the
+ * tags stripped toward the venue. */
+static void route_tags(struct route *r)
 {
-	struct session_config sc;
-	struct session_store st = route_store_template;
-	struct journal_session js;
-	char err[TLS_ERRLEN];
-	int rc, n = 0;
 	static const int base_unique[] = {11, 41, 38, 40, 44, 54, 55, 1};
+	const struct conf_route *cr = r->r_cfg;
+	int n = 0;
 	size_t i;
 
-	memset(r, 0, sizeof(*r));
-	r->r_gw = g;
-	r->r_cfg = cr;
-	r->r_idx = (uint32_t)idx;
-	r->r_version = strcmp(cr->cr_begin, "FIX.4.2") == 0 ? FIX_42 : FIX_44;
-	snprintf(r->r_rname, sizeof(r->r_rname), "%s/router", cr->cr_name);
-	snprintf(r->r_vname, sizeof(r->r_vname), "%s/venue", cr->cr_name);
 	for (i = 0; i < sizeof(base_unique) / sizeof(base_unique[0]); i++)
 		r->r_unique_tags[n++] = base_unique[i];
 	r->r_unique_tags[n++] = cr->cr_parent_tag;
@@ -577,16 +671,54 @@ static void setup_route(struct gw *g, struct route *r, const struct conf_route *
 	r->r_unique.ft_n = (size_t)n;
 	r->r_strip.ft_tags = cr->cr_strip;
 	r->r_strip.ft_n = (size_t)cr->cr_nstrip;
-	loop_timer_init(&r->r_reconnect, on_reconnect, r);
+}
 
-	if ((rc = tls_ctx_client(&r->r_vctx, cr->cr_venue_ca,
-		 cr->cr_venue_cert[0] ? cr->cr_venue_cert : NULL,
-		 cr->cr_venue_key[0] ? cr->cr_venue_key : NULL, err)) != 0)
-		fatalx("route %s: venue TLS: %s", cr->cr_name, err);
-	if ((rc = resolve(cr->cr_venue.ca_host, cr->cr_venue.ca_port, &r->r_vaddr,
-		 &r->r_vaddrlen)) != 0)
-		fatalx("route %s: venue %s: %s", cr->cr_name, cr->cr_venue.ca_host,
+/* Sets up what a route needs from outside: its venue TLS context and
+ * address. 0, or -1 with err (nothing kept). */
+static int prepare_route(const struct conf_route *cr, struct route_prep *p, char *err, size_t len)
+{
+	char terr[TLS_ERRLEN];
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (tls_ctx_client(&p->rp_vctx, cr->cr_venue_ca,
+		cr->cr_venue_cert[0] ? cr->cr_venue_cert : NULL,
+		cr->cr_venue_key[0] ? cr->cr_venue_key : NULL, terr) != 0) {
+		snprintf(err, len, "route %s: venue TLS: %s", cr->cr_name, terr);
+		return -1;
+	}
+	if ((rc = resolve(cr->cr_venue.ca_host, cr->cr_venue.ca_port, &p->rp_addr,
+		 &p->rp_addrlen)) != 0) {
+		snprintf(err, len, "route %s: venue %s: %s", cr->cr_name, cr->cr_venue.ca_host,
 		    gai_strerror(rc));
+		tls_ctx_free(p->rp_vctx);
+		p->rp_vctx = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void setup_route(struct gw *g, struct route *r, const struct conf_route *cr, int idx,
+    struct route_prep *prep)
+{
+	struct session_config sc;
+	struct session_store st = route_store_template;
+	struct journal_session js;
+
+	memset(r, 0, sizeof(*r));
+	r->r_gw = g;
+	r->r_conf = *cr;
+	r->r_cfg = &r->r_conf;
+	cr = r->r_cfg;
+	r->r_idx = (uint32_t)idx;
+	r->r_version = strcmp(cr->cr_begin, "FIX.4.2") == 0 ? FIX_42 : FIX_44;
+	snprintf(r->r_rname, sizeof(r->r_rname), "%s/router", cr->cr_name);
+	snprintf(r->r_vname, sizeof(r->r_vname), "%s/venue", cr->cr_name);
+	route_tags(r);
+	loop_timer_init(&r->r_reconnect, on_reconnect, r);
+	r->r_vctx = prep->rp_vctx;
+	r->r_vaddr = prep->rp_addr;
+	r->r_vaddrlen = prep->rp_addrlen;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.sc_version = r->r_version;
@@ -631,7 +763,8 @@ static void open_state(struct gw *g)
 {
 	struct conf *c = g->g_conf;
 	struct journal_config jc = {0, c->c_sync_commit, true};
-	struct rules_engine_config ec = {c->c_max_orders, 100000, 10000, 100000};
+	struct rules_engine_config ec = {c->c_max_orders, 100000, 10000, 100000,
+	    (unsigned)c->c_warn_pct};
 	char err[RULES_ERRLEN];
 	struct replay rp = {g, 0, 0};
 	uint32_t day = 0;
@@ -651,11 +784,23 @@ static void open_state(struct gw *g)
 		log_notice("trading day %" PRIu32 ": sequence numbers and orders start afresh",
 		    g->g_day);
 	}
-	if (journal_kill_get(g->g_journal, &g->g_kill) != 0)
-		memset(&g->g_kill, 0, sizeof(g->g_kill));
+	gw_kill_init(g);
+	if (kill_init(&g->g_ks, g->g_journal, err) != 0)
+		fatalx("%s", err); /* fail closed: riskgwd does not guess a kill state */
+	{
+		const char *ops[CONF_MAX_NAMES];
+
+		for (int i = 0; i < c->c_reset_ops.cn_count; i++)
+			ops[i] = c->c_reset_ops.cn_name[i];
+		if (kill_set_operators(&g->g_ks, ops, c->c_reset_ops.cn_count, err) != 0)
+			fatalx("reset-operators: %s", err);
+	}
 	if (gw_killed(g))
 		log_alert("kill switch is TRIPPED (since before this start): %s",
-		    g->g_kill.jk_reason);
+		    g->g_ks.k_global.ke_k.jk_reason);
+	for (int i = 0; i < g->g_ks.k_nscoped; i++)
+		log_alert("kill switch %s is TRIPPED (since before this start): %s",
+		    g->g_ks.k_scoped[i].ke_scope, g->g_ks.k_scoped[i].ke_k.jk_reason);
 	g->g_idseq = journal_last_event(g->g_journal) * 4 + 1000;
 	rc = journal_replay(g->g_journal, replay_one, &rp);
 	if (rc != 0)
@@ -735,14 +880,22 @@ int main(int argc, char **argv)
 	if (tls_ctx_server(&g->g_sctx, g->g_conf->c_cert, g->g_conf->c_key,
 		g->g_conf->c_client_ca, err) != 0)
 		fatalx("router TLS: %s", err);
+	gw_alert_start(g);
 	open_state(g);
 	g->g_nroutes = g->g_conf->c_nroutes;
-	g->g_routes = calloc((size_t)g->g_nroutes, sizeof(*g->g_routes));
+	g->g_routes = calloc(CONF_MAX_ROUTES, sizeof(*g->g_routes));
 	if (g->g_routes == NULL)
 		fatalx("out of memory");
-	for (i = 0; i < g->g_nroutes; i++)
-		setup_route(g, &g->g_routes[i], &g->g_conf->c_routes[i], i);
+	for (i = 0; i < g->g_nroutes; i++) {
+		struct route_prep prep;
+		char perr[CONF_ERRLEN];
+
+		if (prepare_route(&g->g_conf->c_routes[i], &prep, perr, sizeof(perr)) != 0)
+			fatalx("%s", perr);
+		setup_route(g, &g->g_routes[i], &g->g_conf->c_routes[i], i, &prep);
+	}
 	setup_signals(g);
+	gw_gpio_start(g);
 	g->g_lfd = listen_on(&g->g_conf->c_listen);
 	if (loop_watch(g->g_loop, g->g_lfd, LOOP_READ, on_accept, g) != 0)
 		fatalx("cannot watch the listener");
@@ -787,6 +940,8 @@ int main(int argc, char **argv)
 	if (route_store_flush(g, err) == 0)
 		(void)journal_commit(g->g_journal, err);
 	gw_ctl_stop(g);
+	gw_gpio_stop(g);
+	gw_alert_stop(g);
 	conn_set_free(g->g_conns);
 	for (i = 0; i < g->g_nroutes; i++) {
 		session_free(g->g_routes[i].r_rs);

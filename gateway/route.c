@@ -125,9 +125,36 @@ static char get_char(const struct fix_msg *m, int tag)
 	return fix_get_char(m, tag, &c) == 0 ? c : 0;
 }
 
+/* Writes v in decimal at p; returns the end. */
+static char *put_dec(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* "RGW<day>-<n>" without printf: the kill sweep makes one per open order. */
 void gw_make_id(struct gw *g, char *buf, size_t len)
 {
-	snprintf(buf, len, "RGW%" PRIu32 "-%" PRIu64, g->g_day, ++g->g_idseq);
+	char tmp[48], *p = tmp;
+
+	memcpy(p, "RGW", 3);
+	p = put_dec(p + 3, g->g_day);
+	*p++ = '-';
+	p = put_dec(p, ++g->g_idseq);
+	*p = '\0';
+	if (len > 0) {
+		size_t n = (size_t)(p - tmp) < len ? (size_t)(p - tmp) : len - 1;
+
+		memcpy(buf, tmp, n);
+		buf[n] = '\0';
+	}
 }
 
 /* Journals an event; a failure kills the turn, and the loop hook then
@@ -324,18 +351,6 @@ static void refuse_type(struct route *r, const struct fix_msg *m, const char *ty
 
 /* ---- the order path: router -> venue --------------------------------------------------- */
 
-/* Why new orders cannot go to the venue now, or NULL. */
-static const char *venue_blocked(struct route *r)
-{
-	struct gw *g = r->r_gw;
-
-	if (gw_killed(g))
-		return g->g_kill.jk_reason;
-	if (session_state(r->r_vs) != SESSION_ACTIVE)
-		return "venue session down";
-	return NULL;
-}
-
 struct order_buf {
 	char clid[RULES_ID_MAX + 2], orig[RULES_ID_MAX + 2], parent[RULES_ID_MAX + 2];
 	char acct[RULES_ID_MAX + 2], sym[RULES_ID_MAX + 2];
@@ -396,6 +411,7 @@ static void on_order(struct route *r, const struct fix_msg *m, bool replace)
 	struct order_buf b;
 	struct rules_decision d;
 	struct journal_event ev;
+	const struct kill_entry *ke;
 	const char *why;
 	int rc;
 
@@ -408,10 +424,20 @@ static void on_order(struct route *r, const struct fix_msg *m, bool replace)
 			reject_order(r, m, RULES_R_BAD_ORDER, why);
 		return;
 	}
-	if ((why = venue_blocked(r)) != NULL) {
+	ke = kill_blocking(&g->g_ks, r->r_cfg->cr_name, b.acct, b.sym);
+	if (ke != NULL || session_state(r->r_vs) != SESSION_ACTIVE) {
 		char text[RULES_TEXT_MAX];
 
-		snprintf(text, sizeof(text), "%s%s", gw_killed(g) ? "kill switch: " : "", why);
+		if (ke != NULL) {
+			g->g_kill_refused++;
+			if (ke->ke_kind == KILL_GLOBAL)
+				snprintf(text, sizeof(text), "kill switch: %s", ke->ke_k.jk_reason);
+			else
+				snprintf(text, sizeof(text), "kill switch (%s): %s", ke->ke_scope,
+				    ke->ke_k.jk_reason);
+		} else {
+			snprintf(text, sizeof(text), "venue session down");
+		}
 		if (replace)
 			reject_cancel(r, m, true, RULES_R_OK, text);
 		else
@@ -419,20 +445,26 @@ static void on_order(struct route *r, const struct fix_msg *m, bool replace)
 		return;
 	}
 	if (rules_check(g->g_engine, &o, &d) != RULES_ACCEPT) {
+		if (d.rd_verdict == RULES_TRIP) {
+			/* blocked before anything else happens, this reply included */
+			char reason[RULES_REASON_MAX + 1];
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			g->g_kill_cause_mono = (int64_t)ts.tv_sec * INT64_C(1000000000) + ts.tv_nsec;
+			snprintf(reason, sizeof(reason), "route %s, order %s: %s: %s",
+			    r->r_cfg->cr_name, b.clid, rules_reason_name((int)d.rd_reason),
+			    d.rd_text);
+			gw_trip(g, JOURNAL_KSRC_BREACH, "", reason);
+			if (b.parent[0] != '\0')
+				gw_kill_block_parent(r, b.parent, reason);
+		}
 		if (replace)
 			reject_cancel(r, m, true, (int)d.rd_reason, d.rd_text);
 		else
 			reject_order(r, m, (int)d.rd_reason, d.rd_text);
 		log_debug("%s: %s %s refused: %s: %s", r->r_rname, replace ? "replace" : "order",
 		    b.clid, rules_reason_name((int)d.rd_reason), d.rd_text);
-		if (d.rd_verdict == RULES_TRIP) {
-			char reason[RULES_REASON_MAX + 1];
-
-			snprintf(reason, sizeof(reason), "route %s, order %s: %s: %s",
-			    r->r_cfg->cr_name, b.clid, rules_reason_name((int)d.rd_reason),
-			    d.rd_text);
-			gw_trip(g, JOURNAL_KSRC_BREACH, "", reason);
-		}
 		return;
 	}
 	if (journal_ev_order(&ev, r->r_cfg->cr_name, &o) == 0)
@@ -450,6 +482,8 @@ static void on_order(struct route *r, const struct fix_msg *m, bool replace)
 		return;
 	}
 	r->r_cnt.rc_forwarded++;
+	if (d.rd_warn != 0)
+		gw_warn(r, &o, d.rd_warn);
 }
 
 static void on_cancel(struct route *r, const struct fix_msg *m)
@@ -521,12 +555,48 @@ static void router_app(struct session *s, const struct fix_msg *m, bool possdup,
 
 /* ---- the report path: venue -> router ---------------------------------------------------- */
 
+struct own_ctx {
+	const struct fix_msg *m;
+	const char *orig;
+};
+
+static int fill_own_report(struct fix_builder *b, void *arg)
+{
+	const struct own_ctx *c = arg;
+	static const int tags[] = {17, 20, 150, 39, 1, 55, 54, 38, 40, 44, 32, 31, 151, 14, 6, 58,
+	    60};
+
+	echo(b, c->m, 37);
+	fix_add_str(b, 11, c->orig, strlen(c->orig)); /* the router's own ClOrdID */
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+		echo(b, c->m, tags[i]);
+	return 0;
+}
+
+/* A venue's execution report for a cancel riskgwd sent itself (a kill or a
+ * router that dropped) goes to the router as an unsolicited report under
+ * the order's ClOrdID: the router learns that its order is done. A cancel
+ * reject of ours is riskgwd's business (it retries) and is not relayed. */
+static void report_own_cancel(struct route *r, const struct fix_msg *m, const char *type,
+    const char *orig)
+{
+	struct own_ctx c = {m, orig};
+	int rc;
+
+	if (strcmp(type, "8") != 0 || session_state(r->r_rs) != SESSION_ACTIVE)
+		return;
+	rc = session_send(r->r_rs, "8", fill_own_report, &c);
+	if (rc != 0)
+		log_warnx("%s: report for %s not relayed: %s", r->r_rname, orig, fix_strerror(rc));
+}
+
 static void venue_app(struct session *s, const struct fix_msg *m, bool possdup, void *arg)
 {
 	struct route *r = route_of(arg);
 	struct gw *g = r->r_gw;
 	struct journal_event ev;
 	char type[4], clid[RULES_ID_MAX + 2], orig[RULES_ID_MAX + 2];
+	bool was_open;
 	int rc;
 
 	(void)s;
@@ -534,6 +604,7 @@ static void venue_app(struct session *s, const struct fix_msg *m, bool possdup, 
 	msgtype(m, type);
 	get_id(m, 11, clid, sizeof(clid));
 	get_id(m, 41, orig, sizeof(orig));
+	was_open = gw_kill_report_before(g, clid, orig);
 	if (strcmp(type, "8") == 0) {
 		struct rules_exec x = {clid, orig[0] ? orig : NULL, get_char(m, 150),
 		    get_char(m, 39), -1, -1, -1, -1, -1, -1};
@@ -560,9 +631,14 @@ static void venue_app(struct session *s, const struct fix_msg *m, bool possdup, 
 		    journal_ev_cancel_reject(&ev, r->r_cfg->cr_name, clid, orig, to) == 0)
 			journal_event(r, &ev);
 	}
-	/* A ClOrdID riskgwd made (its own cancels) means nothing to the router. */
-	if (strncmp(clid, "RGW", 3) == 0)
+	gw_kill_report_after(g, clid, orig, was_open);
+	/* A ClOrdID riskgwd made (its own cancels) means nothing to the router:
+	 * it hears of the order's end under the order's own ClOrdID. */
+	if (strncmp(clid, "RGW", 3) == 0) {
+		if (orig[0] != '\0' && strncmp(orig, "RGW", 3) != 0)
+			report_own_cancel(r, m, type, orig);
 		return;
+	}
 	rc = session_relay(r->r_rs, m, NULL);
 	if (rc != 0)
 		log_warnx("%s: report for %s not relayed: %s", r->r_rname, clid, fix_strerror(rc));
@@ -618,6 +694,7 @@ static void venue_active(struct session *s, void *arg)
 	r->r_backoff_s = 0;
 	log_info("%s: logged on to %s, next in %" PRIu64 " out %" PRIu64, r->r_vname,
 	    r->r_vconn ? conn_addr(r->r_vconn) : "?", session_next_in(s), session_next_out(s));
+	gw_kill_venue_up(r);
 }
 
 static void venue_down(struct session *s, bool clean, const char *reason, void *arg)
@@ -641,19 +718,30 @@ struct open_order {
 	char clid[RULES_ID_MAX + 1], sym[RULES_ID_MAX + 1];
 	char side;
 	int64_t qty;
+	uint32_t tag;
 };
 
 struct collect {
-	uint32_t tag;
+	route_order_filter *want;
+	void *arg;
 	struct open_order *v;
 	size_t n, cap;
 };
+
+/* The engine's ids are at most RULES_ID_MAX bytes. */
+static void copy_id(char dst[RULES_ID_MAX + 1], const char *src)
+{
+	size_t n = strnlen(src, RULES_ID_MAX);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
 
 static int collect_open(void *arg, const struct rules_live *l)
 {
 	struct collect *c = arg;
 
-	if (l->rl_tag != c->tag)
+	if (!c->want(c->arg, l))
 		return 0;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : CANCEL_BATCH;
@@ -664,10 +752,11 @@ static int collect_open(void *arg, const struct rules_live *l)
 		c->v = v;
 		c->cap = cap;
 	}
-	snprintf(c->v[c->n].clid, sizeof(c->v[0].clid), "%s", l->rl_clordid);
-	snprintf(c->v[c->n].sym, sizeof(c->v[0].sym), "%s", l->rl_symbol);
+	copy_id(c->v[c->n].clid, l->rl_clordid);
+	copy_id(c->v[c->n].sym, l->rl_symbol);
 	c->v[c->n].side = l->rl_side;
 	c->v[c->n].qty = l->rl_qty;
+	c->v[c->n].tag = l->rl_tag;
 	c->n++;
 	return 0;
 }
@@ -691,27 +780,33 @@ static int fill_cancel(struct fix_builder *b, void *arg)
 	return 0;
 }
 
-int route_cancel_open(struct route *r, const char *why)
+int route_cancel_where(struct gw *g, route_order_filter *want, void *arg, const char *why,
+    size_t *down)
 {
-	struct gw *g = r->r_gw;
-	struct collect c = {r->r_idx, NULL, 0, 0};
+	struct collect c = {want, arg, NULL, 0, 0};
 	struct journal_event ev;
-	size_t i;
 	int sent = 0;
 
+	*down = 0;
 	if (rules_foreach_live(g->g_engine, collect_open, &c) != 0)
-		log_warnx("%s: out of memory listing open orders", r->r_rname);
-	if (c.n > 0 && session_state(r->r_vs) != SESSION_ACTIVE)
-		log_alert("%s: %zu orders stay open: cannot cancel them (%s) while the venue "
-			  "session is down",
-		    r->r_vname, c.n, why);
-	for (i = 0; i < c.n && session_state(r->r_vs) == SESSION_ACTIVE; i++) {
+		log_warnx("%s: out of memory listing open orders", why);
+	for (size_t i = 0; i < c.n; i++) {
+		struct route *r;
 		char id[64];
 		struct cancel_ctx cc = {id, c.v[i].clid, c.v[i].sym, c.v[i].side, c.v[i].qty};
 
+		if (c.v[i].tag >= (uint32_t)g->g_nroutes)
+			continue; /* booked by a route no longer configured */
+		r = &g->g_routes[c.v[i].tag];
+		if (session_state(r->r_vs) != SESSION_ACTIVE) {
+			(*down)++;
+			continue;
+		}
 		gw_make_id(g, id, sizeof(id));
-		if (session_send(r->r_vs, "F", fill_cancel, &cc) != 0)
-			break;
+		if (session_send(r->r_vs, "F", fill_cancel, &cc) != 0) {
+			(*down)++;
+			continue;
+		}
 		if (rules_on_cancel_sent(g->g_engine, id, c.v[i].clid) == 0 &&
 		    journal_ev_cancel_sent(&ev, r->r_cfg->cr_name, id, c.v[i].clid) == 0)
 			journal_event(r, &ev);
@@ -719,5 +814,24 @@ int route_cancel_open(struct route *r, const char *why)
 		sent++;
 	}
 	free(c.v);
+	return sent;
+}
+
+static bool on_route(void *arg, const struct rules_live *l)
+{
+	const struct route *r = arg;
+
+	return l->rl_tag == r->r_idx;
+}
+
+int route_cancel_open(struct route *r, const char *why)
+{
+	size_t down = 0;
+	int sent = route_cancel_where(r->r_gw, on_route, r, why, &down);
+
+	if (down > 0)
+		log_alert("%s: %zu orders stay open: cannot cancel them (%s) while the venue "
+			  "session is down",
+		    r->r_vname, down, why);
 	return sent;
 }

@@ -71,6 +71,7 @@ static const char *const reason_names[RULES_R_COUNT] = {
 	[RULES_R_UNKNOWN_ORIG] = "unknown_orig",
 	[RULES_R_REPLACE_PENDING] = "replace_pending",
 	[RULES_R_LIMITS_UNAVAILABLE] = "limits_unavailable",
+	[RULES_R_PARENT_BLOCKED] = "parent_blocked",
 };
 
 const char *rules_reason_name(int reason)
@@ -189,7 +190,8 @@ __attribute__((no_sanitize_address)) static inline size_t id_len_sse2(const char
  * is told not to look here. Far from a page's end, the id is measured and
  * checked 16 bytes at a time (SSE2) and then hashed.
  */
-__attribute__((no_sanitize_address)) bool eng_key_of(struct htab_key *k, const char *s)
+__attribute__((no_sanitize_address, always_inline)) static inline bool key_of(struct htab_key *k,
+    const char *s, bool hash)
 {
 	if (s == NULL)
 		return false;
@@ -200,6 +202,18 @@ __attribute__((no_sanitize_address)) bool eng_key_of(struct htab_key *k, const c
 
 		if (n == 0 || n == SIZE_MAX)
 			return false;
+		if (!hash) {
+			i = n & ~(size_t)7;
+			k->k_tail = 0;
+			if (i < n) {
+				memcpy(&w, s + i, 8);
+				k->k_tail = w & (~UINT64_C(0) >> (64 - 8 * (n - i)));
+			}
+			k->k_s = s;
+			k->k_len = n;
+			k->k_h = 0;
+			return true;
+		}
 		for (i = 0; i + 8 <= n; i += 8) {
 			memcpy(&w, s + i, 8);
 			h = htab_hash_word(h, w);
@@ -219,6 +233,18 @@ __attribute__((no_sanitize_address)) bool eng_key_of(struct htab_key *k, const c
 	return key_scan(k, s, true);
 }
 
+__attribute__((no_sanitize_address)) bool eng_key_of(struct htab_key *k, const char *s)
+{
+	return key_of(k, s, true);
+}
+
+/* eng_key_of() without the hash (k_h 0): for a key that is most often only
+ * compared with a stored one; htab_hash_n() gives the hash when needed. */
+__attribute__((no_sanitize_address)) static bool key_nohash(struct htab_key *k, const char *s)
+{
+	return key_of(k, s, false);
+}
+
 /* ---- lifetime ------------------------------------------------------------------ */
 
 int rules_engine_new(struct rules_engine **out, struct rules_store *store,
@@ -235,11 +261,16 @@ int rules_engine_new(struct rules_engine **out, struct rules_store *store,
 		snprintf(err, RULES_ERRLEN, "engine capacities must be between 1 and 2^30");
 		return RULES_EINVAL;
 	}
+	if (cfg->ec_warn_pct > 100) {
+		snprintf(err, RULES_ERRLEN, "warning threshold must be 0 (off) to 100 percent");
+		return RULES_EINVAL;
+	}
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		goto nomem;
 	e->e_store = store;
 	e->e_max_orders = cfg->ec_max_orders;
+	e->e_warn_pct = cfg->ec_warn_pct;
 	e->e_orders = bigmem_calloc(cfg->ec_max_orders, sizeof(*e->e_orders));
 	e->e_clids = bigmem_calloc(cfg->ec_max_orders, sizeof(*e->e_clids));
 	e->e_parents = bigmem_calloc(cfg->ec_max_parents, sizeof(*e->e_parents));
@@ -402,16 +433,120 @@ static int load_symbol(struct rules_engine *e, struct symbol *s, struct symbol_c
 	return e->e_store_err ? -1 : 0;
 }
 
+/* ---- warning thresholds -------------------------------------------------------- */
+
+/* pct percent of limit, rounded up: the least x with x * 100 >= limit * pct.
+ * 0 (no threshold) for no limit or no pct. Never overflows: with limit =
+ * 100a + b, a * pct <= limit, and b * pct < 10^4. */
+static int64_t pct_of(int64_t limit, unsigned pct)
+{
+	int64_t a = limit / 100, b = limit % 100;
+
+	if (limit <= 0 || pct == 0)
+		return 0;
+	return a * (int64_t)pct + (b * (int64_t)pct + 99) / 100;
+}
+
+/* The parent's max notional in force (0 = none): its registration's, else
+ * the parent_notional limit of the scopes (f). */
+static int64_t parent_notional(const struct parent *p, const struct parent_cold *pc,
+    const struct eff *f, bool *trip)
+{
+	if (pc->p_reg.rp_max_notional > 0) {
+		*trip = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) != 0;
+		return pc->p_reg.rp_max_notional;
+	}
+	if ((f->f_set & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) == 0)
+		return 0;
+	*trip = (f->f_trip & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) != 0;
+	return f->f_val[RULES_LIM_PARENT_NOTIONAL];
+}
+
+/*
+ * What the accept path (fast_pass()) needs of the merged limits f of parent
+ * p and symbol s, derived once per merge: the parent's notional and rate
+ * limits in force, the band of limit prices that pass both collars and the
+ * parent's limit price, and the notional warning threshold. The collars:
+ * dev = |px - ref| passes collar_abs iff dev <= abs, and collar_bps iff
+ * dev * 10000 <= ref * bps (without overflow), that is dev <= floor(ref *
+ * bps / 10000); so px passes both iff ref - d <= px <= ref + d for d the
+ * smaller. Whatever the band cannot say exactly (no reference price, a
+ * product that overflows, a negative limit) empties it: limit_checks() then
+ * decides.
+ */
+static void eff_derive(const struct rules_engine *e, const struct parent *p,
+    const struct parent_cold *pc, const struct symbol *s, struct eff *f)
+{
+	const struct rules_parent *r = &pc->p_reg;
+	int64_t lo = INT64_MIN, hi = INT64_MAX, ref = s->s_refpx, d = INT64_MAX, rb;
+	bool t, has_abs = (f->f_set & RULES_BIT(RULES_LIM_COLLAR_ABS)) != 0,
+		has_bps = (f->f_set & RULES_BIT(RULES_LIM_COLLAR_BPS)) != 0;
+
+	f->f_pnot = parent_notional(p, pc, f, &t);
+	f->f_rate = r->rp_max_rate > 0 ? r->rp_max_rate
+	    : (f->f_set & RULES_BIT(RULES_LIM_PARENT_RATE)) != 0 ? f->f_val[RULES_LIM_PARENT_RATE]
+								  : 0;
+	f->f_warn_n = e->e_warn_pct != 0 ? pct_of(f->f_pnot, e->e_warn_pct) : 0;
+	f->f_fast = (uint8_t)(s->s_restricted ? 0 : FAST_ON);
+	if (f->f_fast != 0 && s->s_has_refpx && r->rp_limit_px <= 0)
+		f->f_fast |= FAST_MKT;
+	if (has_abs || has_bps) {
+		if (has_abs)
+			d = f->f_val[RULES_LIM_COLLAR_ABS];
+		if (has_bps) {
+			if (rules_mul_ovf(ref, f->f_val[RULES_LIM_COLLAR_BPS], &rb) || rb < 0)
+				d = -1;
+			else if (rb / 10000 < d)
+				d = rb / 10000;
+		}
+		if (!s->s_has_refpx || ref < 0 || d < 0) {
+			lo = 1;
+			hi = 0;
+		} else {
+			lo = ref - d;
+			hi = sat_add(ref, d);
+		}
+	}
+	if (r->rp_limit_px > 0) {
+		if (is_buy(p->p_side))
+			hi = hi < r->rp_limit_px ? hi : r->rp_limit_px;
+		else
+			lo = lo > r->rp_limit_px ? lo : r->rp_limit_px;
+	}
+	f->f_px_lo = lo;
+	f->f_px_hi = hi;
+}
+
+/*
+ * After an accept (or a restore), for a parent with warnings left to give:
+ * those whose threshold its open + filled sums reach now. Takes them off
+ * p_warn_left and returns them (rd_warn). Unless pinned, the sums and the
+ * thresholds are in [0, INT64_MAX], so threshold - filled cannot overflow;
+ * pinned sums count as INT64_MAX, past any threshold.
+ */
+static inline unsigned warn_reached(struct parent *p, const struct eff *f)
+{
+	const struct expo *x = &p->p_expo;
+	unsigned w = 0;
+
+	if (p->p_warn_q > 0 && (x->pinned || x->open_qty >= p->p_warn_q - x->filled_qty))
+		w |= RULES_WARN_QTY;
+	if (f->f_warn_n > 0 && (x->pinned || x->open_notional >= f->f_warn_n - x->filled_notional))
+		w |= RULES_WARN_NOTIONAL;
+	w &= p->p_warn_left;
+	p->p_warn_left &= (uint8_t)~w;
+	return w;
+}
+
 /* Makes r the parent's registration (or declaration): kept whole in the
  * cold part, its numbers copied to the hot part. */
-static void set_reg(struct parent *p, struct parent_cold *pc, const struct rules_parent *r)
+static void set_reg(const struct rules_engine *e, struct parent *p, struct parent_cold *pc,
+    const struct rules_parent *r)
 {
 	if (r != &pc->p_reg)
 		pc->p_reg = *r;
 	p->p_qty = r->rp_qty;
-	p->p_limit_px = r->rp_limit_px;
-	p->p_max_notional = r->rp_max_notional;
-	p->p_max_rate = r->rp_max_rate;
+	p->p_warn_q = pct_of(r->rp_qty, e->e_warn_pct);
 	p->p_trip = r->rp_trip;
 	p->p_side = r->rp_side;
 }
@@ -435,7 +570,7 @@ static int load_parent(struct rules_engine *e, struct parent *p, struct parent_c
 				p->p_sym = NONE;
 			if (strcmp(reg.rp_account, pc->p_reg.rp_account) != 0)
 				p->p_acct = NONE;
-			set_reg(p, pc, &reg);
+			set_reg(e, p, pc, &reg);
 		}
 	}
 	p->p_has_limits = got(e,
@@ -458,7 +593,9 @@ struct ctx {
 	uint32_t pi, ai, si;        /* table index, or NONE for a new entity */
 	struct htab_key kc, ks, kp, ka;  /* ClOrdID, symbol, parent, Account of the order */
 	bool has_ka;                /* the order carries an Account (ka) */
-	const struct eff *lim;      /* the effective limits (merge_limits()) */
+	uint32_t kc_slot;           /* empty clid index slot for kc (htab_find_slot()) */
+	uint8_t kp_state;           /* KP_*: the parent id of a new order (kp) */
+	struct eff *lim;            /* the effective limits (merge_limits()) */
 	struct eff tmp_eff;         /* they, when they cannot be cached */
 	bool force;                 /* rules_restore(): book without checking */
 	struct parent tmp_p;
@@ -501,8 +638,8 @@ static void merge_limits(const struct rules_engine *e, struct ctx *c)
 	f->f_set = f->f_trip = 0;
 	for (i = 0; i < n && want != 0; i++) {
 		take = recs[i]->rl_set & want;
-		f->f_set |= take;
-		f->f_trip |= recs[i]->rl_trip & take;
+		f->f_set = (uint16_t)(f->f_set | take);
+		f->f_trip = (uint16_t)(f->f_trip | (recs[i]->rl_trip & take));
 		want &= ~take;
 		while (take != 0) {
 			unsigned l = (unsigned)__builtin_ctz(take);
@@ -514,6 +651,7 @@ static void merge_limits(const struct rules_engine *e, struct ctx *c)
 	f->f_txnid = e->e_txnid;
 	f->f_symbol = c->si;
 	f->f_account = c->ai;
+	eff_derive(e, c->p, c->pc, c->s, f);
 	c->lim = f;
 }
 
@@ -529,18 +667,21 @@ static bool eff(const struct rules_engine *e, const struct ctx *c, enum rules_li
 	return true;
 }
 
+enum { KP_NONE = 0, KP_BAD, KP_OK };
+
 /*
  * Memory-level parallelism: a check on a day-sized book misses the cache on
  * the ClOrdID index slot (a 32 MiB table at random), the parent's lines and
- * the next order and ClOrdID entries. Asked for all at once here, before the
- * check needs the first of them, they arrive in about the time of one miss
- * instead of one after the other. Prefetches never fault and change nothing.
+ * the next order and ClOrdID entries. Each is asked for as soon as its key
+ * is known (fields_ok(): the ClOrdID slot, then the parent's lines; here the
+ * symbol and the next entries), long before the check needs it, so that
+ * they arrive in about the time of one miss instead of one after the other.
+ * Prefetches never fault and change nothing.
  */
-static void prefetch_check(const struct rules_engine *e, const struct ctx *c)
+static void prefetch_parent(const struct rules_engine *e, const struct ctx *c)
 {
 	uint32_t i;
 
-	__builtin_prefetch(htab_slot(&e->e_clid_ix, c->kc.k_h));
 	if ((i = htab_guess(&e->e_parent_ix, c->kp.k_h)) != HTAB_NONE) {
 		const char *p = (const char *)&e->e_parents[i];
 		size_t off;
@@ -549,6 +690,12 @@ static void prefetch_check(const struct rules_engine *e, const struct ctx *c)
 		for (off = 0; off < sizeof(struct parent); off += 64)
 			__builtin_prefetch(p + off, 1);
 	}
+}
+
+static void prefetch_check(const struct rules_engine *e, const struct ctx *c)
+{
+	uint32_t i;
+
 	if ((i = htab_guess(&e->e_symbol_ix, c->ks.k_h)) != HTAB_NONE) {
 		__builtin_prefetch(&e->e_scold[i]);
 		__builtin_prefetch(&e->e_symbols[i]);
@@ -577,6 +724,10 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 	if (c->pi != NONE) {
 		c->p = &e->e_parents[c->pi];
 		c->pc = &e->e_pcold[c->pi];
+		/* where rate_full() reads and rate_push() writes: another miss,
+		 * which needs the parent's line to be asked for */
+		if (c->p->p_ring_cap != 0)
+			__builtin_prefetch(&c->p->p_ring[c->p->p_ring_head], 1);
 	} else {
 		memset(&c->tmp_p, 0, sizeof(c->tmp_p));
 		memset(&c->tmp_pc, 0, sizeof(c->tmp_pc));
@@ -584,10 +735,16 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 		c->tmp_p.p_account = NONE;
 		c->tmp_p.p_sym = c->tmp_p.p_acct = NONE;
 		c->tmp_p.p_eff.f_txnid = UINT64_MAX;
+		c->tmp_p.p_warn_left = e->e_warn_pct != 0 ? WARN_ALL : 0;
 		c->p = &c->tmp_p;
 		c->pc = &c->tmp_pc;
 	}
-	c->si = find_symbol(e, &c->ks);
+	/* Most often the symbol the parent's children matched (p_sym): one
+	 * compare with its key instead of a lookup. */
+	if (c->pi != NONE && c->p->p_sym != NONE && htab_key_eq(e->e_scold[c->p->p_sym].s_id, &c->ks))
+		c->si = c->p->p_sym;
+	else
+		c->si = find_symbol(e, &c->ks);
 	if (c->si != NONE) {
 		c->s = &e->e_symbols[c->si];
 		c->sc = &e->e_scold[c->si];
@@ -645,8 +802,9 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 }
 
 /* Makes the parent of a declared child: called when resolve() found no
- * registration and the route allows declaring. */
-static void declare(struct ctx *c, const struct rules_order *o, const char *account)
+ * registration and the route allows declaring (or a restore). */
+static void declare(const struct rules_engine *e, struct ctx *c, const struct rules_order *o,
+    const char *account)
 {
 	struct rules_parent *r = &c->pc->p_reg;
 
@@ -657,10 +815,11 @@ static void declare(struct ctx *c, const struct rules_order *o, const char *acco
 	r->rp_side = o->ro_side;
 	r->rp_qty = o->ro_declared_qty;
 	r->rp_trip = RULES_TRIP_DEFAULT;
-	set_reg(c->p, c->pc, r);
+	set_reg(e, c->p, c->pc, r);
 	c->p->p_declared = true;
-	c->p->p_declared_qty = o->ro_declared_qty;
+	c->pc->p_declared_qty = o->ro_declared_qty;
 	c->p->p_sym = c->p->p_acct = NONE;
+	eff_derive(e, c->p, c->pc, c->s, c->lim); /* merged before: the registration changed */
 }
 
 /* ---- verdicts ------------------------------------------------------------------- */
@@ -728,15 +887,12 @@ static bool rate_full(const struct parent *p, int64_t rate, int64_t now)
 	return p->p_ring[k] > now - NSEC_PER_SEC;
 }
 
-/* Makes the ring hold at least rate times, keeping the newest ones. Allocates:
- * only when a parent is first accepted or its rate limit was raised. */
-static int rate_reserve(struct parent *p, int64_t rate)
+/* rate_reserve() when the ring must grow. */
+__attribute__((noinline)) static int rate_grow(struct parent *p, uint32_t cap)
 {
-	uint32_t cap = (uint32_t)rate, i, n;
+	uint32_t i, n;
 	int64_t *r;
 
-	if (p->p_ring_cap >= cap)
-		return 0;
 	r = calloc(cap, sizeof(*r));
 	if (r == NULL)
 		return -ENOMEM;
@@ -749,6 +905,15 @@ static int rate_reserve(struct parent *p, int64_t rate)
 	p->p_ring_head = n % cap;
 	p->p_ring_n = n;
 	return 0;
+}
+
+/* Makes the ring hold at least rate times, keeping the newest ones. Allocates:
+ * only when a parent is first accepted or its rate limit was raised. */
+static inline int rate_reserve(struct parent *p, int64_t rate)
+{
+	if (p->p_ring_cap >= (uint64_t)rate)
+		return 0;
+	return rate_grow(p, (uint32_t)rate);
 }
 
 static void rate_push(struct parent *p, int64_t now)
@@ -807,18 +972,30 @@ static bool room_for(const struct rules_engine *e, const struct ctx *c)
 /* ---- the checks ------------------------------------------------------------------ */
 
 /* Validates the fields every child order needs; keys the ClOrdID and the
- * symbol in c. */
-static bool fields_ok(const struct rules_order *o, struct ctx *c, struct rules_decision *d)
+ * symbol in c. The ClOrdID's index slot, the check's likeliest DRAM miss,
+ * is asked for as soon as its hash is known. */
+static bool fields_ok(const struct rules_engine *e, const struct rules_order *o, struct ctx *c,
+    struct rules_decision *d)
 {
+	/* The parent id of a new order first: its lines are the longest chain
+	 * of misses (index slot, then the entry). Keyed here for the prefetch,
+	 * judged in check_new(), after the fields below. */
+	c->kp_state = KP_NONE;
+	if (o->ro_kind == RULES_NEW && o->ro_parent != NULL && o->ro_parent[0] != '\0') {
+		c->kp_state = eng_key_of(&c->kp, o->ro_parent) ? KP_OK : KP_BAD;
+		if (c->kp_state == KP_OK)
+			prefetch_parent(e, c);
+	}
 	if (!eng_key_of(&c->kc, o->ro_clordid)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing ClOrdID");
 		return false;
 	}
+	__builtin_prefetch(htab_slot(&e->e_clid_ix, c->kc.k_h));
 	if (!eng_key_of(&c->ks, o->ro_symbol)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing Symbol");
 		return false;
 	}
-	if (!rules_side_valid(o->ro_side)) {
+	if (o->ro_side != '1' && o->ro_side != '2' && !rules_side_valid(o->ro_side)) {
 		reject(d, RULES_R_BAD_ORDER, "unsupported Side '%c'",
 		    o->ro_side >= 0x20 && o->ro_side < 0x7f ? o->ro_side : '?');
 		return false;
@@ -837,7 +1014,8 @@ static bool fields_ok(const struct rules_order *o, struct ctx *c, struct rules_d
 		return false;
 	}
 	c->has_ka = o->ro_account != NULL && o->ro_account[0] != '\0';
-	if (c->has_ka && !eng_key_of(&c->ka, o->ro_account)) {
+	/* hashed only if it is not the parent's (check_new()) */
+	if (c->has_ka && !key_nohash(&c->ka, o->ro_account)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid Account");
 		return false;
 	}
@@ -905,6 +1083,7 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 {
 	const struct parent *p = c->p;
 	const char *pid = c->pc->p_id;
+	int64_t lpx = c->pc->p_reg.rp_limit_px;
 	int64_t v, sum, rate;
 	bool t;
 	char(*b)[RULES_PX_BUFLEN] = acc->px;
@@ -919,15 +1098,15 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 		verdict(acc, false, RULES_R_RESTRICTED, "symbol %s is restricted", o->ro_symbol);
 
 	/* parent limit price */
-	if (p->p_limit_px > 0) {
+	if (lpx > 0) {
 		if (o->ro_ordtype == RULES_ORDTYPE_MARKET)
 			verdict(acc, false, RULES_R_PARENT_PRICE,
 			    "market child of parent %s with limit %s", pid,
-			    PX(b[0], p->p_limit_px));
-		else if (is_buy(p->p_side) ? vpx > p->p_limit_px : vpx < p->p_limit_px)
+			    PX(b[0], lpx));
+		else if (is_buy(p->p_side) ? vpx > lpx : vpx < lpx)
 			verdict(acc, false, RULES_R_PARENT_PRICE,
 			    "price %s through parent %s limit %s", PX(b[0], vpx), pid,
-			    PX(b[1], p->p_limit_px));
+			    PX(b[1], lpx));
 	}
 
 	/* parent quantity: open + filled + this order */
@@ -940,12 +1119,7 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 		    pid, sum, p->p_qty, p->p_expo.open_qty, p->p_expo.filled_qty, dq);
 
 	/* parent notional */
-	if (p->p_max_notional > 0) {
-		v = p->p_max_notional;
-		t = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_NOTIONAL)) != 0;
-	} else if (!eff(e, c, RULES_LIM_PARENT_NOTIONAL, &v, &t)) {
-		v = 0;
-	}
+	v = parent_notional(p, c->pc, c->lim, &t);
 	if (v > 0) {
 		sum = expo_total(&p->p_expo, p->p_expo.open_notional, p->p_expo.filled_notional,
 		    dn);
@@ -955,8 +1129,8 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 	}
 
 	/* parent rate: a sliding one-second window of accepted children */
-	if (p->p_max_rate > 0) {
-		rate = p->p_max_rate;
+	if (c->pc->p_reg.rp_max_rate > 0) {
+		rate = c->pc->p_reg.rp_max_rate;
 		t = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_RATE)) != 0;
 	} else if (!eff(e, c, RULES_LIM_PARENT_RATE, &rate, &t)) {
 		rate = 0;
@@ -978,7 +1152,7 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 /* The rate limit in force for the parent (0 = none). */
 static int64_t parent_rate(const struct rules_engine *e, const struct ctx *c)
 {
-	int64_t rate = c->p->p_max_rate;
+	int64_t rate = c->pc->p_reg.rp_max_rate;
 	bool t;
 
 	if (rate > 0)
@@ -995,106 +1169,237 @@ static int64_t restore_px(const struct ctx *c, const struct rules_order *o)
 	return o->ro_px;
 }
 
+/*
+ * The accept path: true if the order passes every price and limit check,
+ * with *vpx its valuation and *notional its notional; false if any might
+ * fail, and then price_checks() and limit_checks() decide and word the
+ * verdict. It never accepts what they would refuse: each test below is
+ * theirs on the limits derived by eff_derive().
+ */
+static inline bool fast_pass(const struct ctx *c, const struct rules_order *o, int64_t *vpx,
+    int64_t *notional)
+{
+	const struct eff *f = c->lim;
+	const struct expo *x = &c->p->p_expo;
+	int64_t px, n;
+
+	if (o->ro_ordtype == RULES_ORDTYPE_LIMIT) {
+		px = o->ro_px;
+		if ((f->f_fast & FAST_ON) == 0 || px < f->f_px_lo || px > f->f_px_hi)
+			return false;
+	} else {
+		if ((f->f_fast & FAST_MKT) == 0)
+			return false;
+		px = c->s->s_refpx;
+	}
+	if (rules_mul_ovf(o->ro_qty, px, &n))
+		return false;
+	if ((f->f_set & RULES_BIT(RULES_LIM_ORDER_QTY)) != 0 &&
+	    o->ro_qty > f->f_val[RULES_LIM_ORDER_QTY])
+		return false;
+	if ((f->f_set & RULES_BIT(RULES_LIM_ORDER_NOTIONAL)) != 0 &&
+	    n > f->f_val[RULES_LIM_ORDER_NOTIONAL])
+		return false;
+	if (expo_total(x, x->open_qty, x->filled_qty, o->ro_qty) > c->p->p_qty)
+		return false;
+	if (f->f_pnot > 0 && expo_total(x, x->open_notional, x->filled_notional, n) > f->f_pnot)
+		return false;
+	if (f->f_rate > 0 && rate_full(c->p, f->f_rate, o->ro_now_ns))
+		return false;
+	if (c->a != NULL && (f->f_set & RULES_BIT(RULES_LIM_ACCOUNT_NOTIONAL)) != 0 &&
+	    expo_total(&c->a->a_expo, c->a->a_expo.open_notional, c->a->a_expo.filled_notional,
+		n) > f->f_val[RULES_LIM_ACCOUNT_NOTIONAL])
+		return false;
+	*vpx = px;
+	*notional = n;
+	return true;
+}
+
+/* ---- blocked parents ------------------------------------------------------------ */
+
+/* The parent's effective limits for this check (resolve() done): as a block
+ * remembers them. */
+static struct plim plim_of(const struct rules_engine *e, const struct ctx *c)
+{
+	struct plim l;
+	bool t;
+
+	l.l_qty = c->p->p_qty;
+	l.l_notional = parent_notional(c->p, c->pc, c->lim, &t);
+	l.l_rate = parent_rate(e, c);
+	l.l_px = c->pc->p_reg.rp_limit_px;
+	return l;
+}
+
+static bool plim_eq(const struct plim *a, const struct plim *b)
+{
+	return a->l_qty == b->l_qty && a->l_notional == b->l_notional && a->l_rate == b->l_rate &&
+	    a->l_px == b->l_px;
+}
+
+/* A blocked parent stays blocked while its limits are those it was blocked
+ * with; a change releases it. c is resolved for the parent's own symbol and
+ * account (the check matched them). */
+__attribute__((noinline)) static bool still_blocked(const struct rules_engine *e, struct ctx *c)
+{
+	struct plim now = plim_of(e, c);
+
+	if (plim_eq(&now, &c->pc->p_blk))
+		return true;
+	c->p->p_blocked = false;
+	return false;
+}
+
+__attribute__((noinline)) static enum rules_verdict reject_blocked(struct rules_decision *d,
+    const struct ctx *c)
+{
+	return reject(d, RULES_R_PARENT_BLOCKED,
+	    "parent %s blocked after a limit breach: release it or change its limits", c->pc->p_id);
+}
+
+/* A new live order open for q and n in the sums x (eng_recount() and
+ * set_live() for a new order, whose counted exposure was 0). */
+static inline void book_open(struct expo *x, int64_t q, int64_t n)
+{
+	x->live++;
+	if (n == INT64_MAX)
+		x->pinned = true;
+	expo_add(x, q, n);
+}
+
+/* Whether the check's ClOrdID is taken; if not, kc_slot is where it goes. */
+static inline bool clid_taken(const struct rules_engine *e, struct ctx *c)
+{
+	return htab_find_slot(&e->e_clid_ix, &c->kc, &c->kc_slot) != HTAB_NONE;
+}
+
+/* check_new(): the checks' verdict is v; on to the ClOrdID probe. */
+#define FAIL(verdict_)                                                                     \
+	do {                                                                               \
+		v = (verdict_);                                                            \
+		goto checked;                                                              \
+	} while (0)
+
 static enum rules_verdict check_new(struct rules_engine *e, const struct rules_order *o,
     struct ctx *c, struct rules_decision *d)
 {
 	struct acc acc;
 	const char *acct = o->ro_account != NULL ? o->ro_account : "";
-	int64_t vpx, notional, rate;
+	int64_t vpx = 0, notional = 0, rate;
 	struct order *ord;
-	struct parent *p;
+	struct parent *p = NULL; /* set once resolve() succeeded, which an accept needs */
 	uint32_t oi, child_ai = NONE;
 	bool matched = false;           /* the symbol and account matched p's */
+	enum rules_verdict v;
 
 	acc.d = d; /* acc.px is only written when a message is */
 	acc.have = false;
-	if (o->ro_parent == NULL || o->ro_parent[0] == '\0')
+	if (c->kp_state == KP_NONE)
 		return reject(d, RULES_R_NO_PARENT, "child order names no parent");
-	if (!eng_key_of(&c->kp, o->ro_parent))
+	if (c->kp_state == KP_BAD)
 		return reject(d, RULES_R_BAD_ORDER, "invalid parent id");
 	prefetch_check(e, c);
-	if (htab_find(&e->e_clid_ix, &c->kc) != HTAB_NONE)
-		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
+	/*
+	 * The ClOrdID probe waits for its index slot (a DRAM miss on a
+	 * day-sized book). It is made at the last moment, once the checks
+	 * below have their verdict (at "checked"), so that the miss overlaps
+	 * with their work; a duplicate is still the verdict whatever else
+	 * they found, as if it had been probed first. Until then the checks
+	 * change nothing a caller can see: resolve() and still_blocked() only
+	 * bring caches up to date, and declare() on a parent of the tables
+	 * probes first.
+	 */
 	if (resolve(e, c, acct) != 0)
-		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
-		    rules_strerror(e->e_store_err));
+		FAIL(reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
+		    rules_strerror(e->e_store_err)));
 	p = c->p;
-	if (p->p_ring_cap != 0) /* where rate_full() reads and rate_push() writes */
-		__builtin_prefetch(&p->p_ring[p->p_ring_head], 1);
 	if (!p->p_registered) {
+		if (c->pi != NONE && clid_taken(e, c)) /* before declare() writes to p */
+			FAIL(RULES_REJECT);
 		if (p->p_declared) {
 			if (!c->force && o->ro_declared_qty != 0 &&
-			    o->ro_declared_qty != p->p_declared_qty)
-				return reject(d, RULES_R_DECLARED_QTY_CHANGED,
+			    o->ro_declared_qty != c->pc->p_declared_qty)
+				FAIL(reject(d, RULES_R_DECLARED_QTY_CHANGED,
 				    "parent %s declared quantity %" PRId64 " was %" PRId64,
-				    c->pc->p_id, o->ro_declared_qty, p->p_declared_qty);
+				    c->pc->p_id, o->ro_declared_qty, c->pc->p_declared_qty));
 		} else if (!c->force && o->ro_allow_declare && o->ro_declared_qty > 0) {
 			int64_t cap;
 			bool t;
 
 			if (c->a == NULL)
-				return reject(d, RULES_R_BAD_ORDER,
-				    "a child declaring its parent must carry an Account");
+				FAIL(reject(d, RULES_R_BAD_ORDER,
+				    "a child declaring its parent must carry an Account"));
 			if (!eff(e, c, RULES_LIM_PARENT_QTY, &cap, &t))
-				return reject(d, RULES_R_DECLARED_QTY_CAP,
+				FAIL(reject(d, RULES_R_DECLARED_QTY_CAP,
 				    "no parent_qty limit is set to cap declared parent %s",
-				    o->ro_parent);
+				    o->ro_parent));
 			if (o->ro_declared_qty > cap)
-				return reject(d, RULES_R_DECLARED_QTY_CAP,
+				FAIL(reject(d, RULES_R_DECLARED_QTY_CAP,
 				    "declared parent quantity %" PRId64 " > cap %" PRId64,
-				    o->ro_declared_qty, cap);
-			declare(c, o, acct);
+				    o->ro_declared_qty, cap));
+			declare(e, c, o, acct);
 		} else if (c->force) {
 			/* Restoring an order whose parent is gone: book it under
 			 * a parent of the declared quantity, 0 if none, so that
 			 * every later child of it is refused. */
-			declare(c, o, acct);
+			declare(e, c, o, acct);
 		} else {
-			return reject(d, RULES_R_UNKNOWN_PARENT, "unknown parent %s", o->ro_parent);
+			FAIL(reject(d, RULES_R_UNKNOWN_PARENT, "unknown parent %s", o->ro_parent));
 		}
 	}
-	if (c->force)
-		goto book;
+	if (c->force) {
+		vpx = restore_px(c, o);
+		FAIL(RULES_ACCEPT);
+	}
 	/* Symbol and account: by table index once known (p_sym, p_acct; the
 	 * same string is the same index), else by string. */
 	if (p->p_sym != NONE ? p->p_sym != c->si :
 			       strcmp(c->pc->p_reg.rp_symbol, o->ro_symbol) != 0)
-		return reject(d, RULES_R_PARENT_MISMATCH, "symbol %s differs from parent %s's %s",
-		    o->ro_symbol, c->pc->p_id, c->pc->p_reg.rp_symbol);
+		FAIL(reject(d, RULES_R_PARENT_MISMATCH, "symbol %s differs from parent %s's %s",
+		    o->ro_symbol, c->pc->p_id, c->pc->p_reg.rp_symbol));
 	if (is_buy(p->p_side) != is_buy(o->ro_side))
-		return reject(d, RULES_R_PARENT_MISMATCH, "side %c differs from parent %s's %c",
-		    o->ro_side, c->pc->p_id, p->p_side);
+		FAIL(reject(d, RULES_R_PARENT_MISMATCH, "side %c differs from parent %s's %c",
+		    o->ro_side, c->pc->p_id, p->p_side));
 	if (c->has_ka) {
 		/* Most often the parent's own account, which resolve() found:
 		 * one compare with its key instead of a lookup. */
-		if (p->p_acct != NONE && p->p_acct == c->ai && htab_key_eq(c->ac->a_id, &c->ka))
+		if (p->p_acct != NONE && p->p_acct == c->ai && htab_key_eq(c->ac->a_id, &c->ka)) {
 			child_ai = c->ai;
-		else
+		} else {
+			c->ka.k_h = htab_hash_n(c->ka.k_s, c->ka.k_len);
 			child_ai = find_account(e, &c->ka);
+		}
 		if (p->p_acct != NONE ? p->p_acct != child_ai :
 					strcmp(acct, c->pc->p_reg.rp_account) != 0)
-			return reject(d, RULES_R_PARENT_MISMATCH,
+			FAIL(reject(d, RULES_R_PARENT_MISMATCH,
 			    "account %s differs from parent %s's %s", acct, c->pc->p_id,
-			    c->pc->p_reg.rp_account);
+			    c->pc->p_reg.rp_account));
 	}
 	matched = true;
+	if (p->p_blocked && still_blocked(e, c))
+		FAIL(reject_blocked(d, c));
 
-	if (price_checks(c, e, o, &vpx, &acc)) {
-		if (rules_mul_ovf(o->ro_qty, vpx, &notional))
-			verdict(&acc, false, RULES_R_OVERFLOW, "order notional overflows");
-		else
-			limit_checks(e, c, o, vpx, o->ro_qty, notional, o->ro_qty, notional, &acc);
+	if (!fast_pass(c, o, &vpx, &notional)) {
+		if (price_checks(c, e, o, &vpx, &acc)) {
+			if (rules_mul_ovf(o->ro_qty, vpx, &notional))
+				verdict(&acc, false, RULES_R_OVERFLOW, "order notional overflows");
+			else
+				limit_checks(e, c, o, vpx, o->ro_qty, notional, o->ro_qty, notional,
+				    &acc);
+		}
+		if (acc.have)
+			FAIL(d->rd_verdict);
 	}
-	if (acc.have)
-		return d->rd_verdict;
-	if (0) {
-book:
-		vpx = restore_px(c, o);
-	}
+	v = RULES_ACCEPT;
+checked:
+	if (clid_taken(e, c))
+		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
+	if (v != RULES_ACCEPT)
+		return v;
 
 	if (!room_for(e, c))
 		return reject(d, RULES_R_CAPACITY, "engine order table full");
-	rate = parent_rate(e, c);
+	rate = c->lim->f_rate; /* parent_rate() */
 	if (rate > 0 && rate_reserve(p, rate) != 0)
 		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window",
 		    c->pc->p_id);
@@ -1106,34 +1411,55 @@ book:
 			p->p_acct = child_ai;
 	}
 
+	/* Every field of the order is set below (no memset): a new field of
+	 * struct order must be set here too, which this size check recalls. */
+	_Static_assert(sizeof(struct order) == 96, "check_new() books every field of struct order");
 	oi = (uint32_t)e->e_norders++;
 	ord = &e->e_orders[oi];
-	memset(ord, 0, sizeof(*ord));
 	ord->o_parent = c->pi;
 	ord->o_account = c->ai;
 	ord->o_symbol = c->si;
 	ord->o_pend_clid = NONE;
-	ord->o_state = O_DONE; /* set_live() below counts it */
 	ord->o_side = o->ro_side;
 	ord->o_ordtype = o->ro_ordtype;
 	ord->o_qty = o->ro_qty;
 	ord->o_px = vpx;
+	ord->o_cum = ord->o_vleaves = 0;
+	ord->o_pend_qty = ord->o_pend_px = 0;
+	ord->o_cxl_pend = 0;
 	ord->o_tag = o->ro_tag;
-	ord->o_clid = eng_add_clid_k(e, &c->kc, oi, CL_NEW);
-	set_live(e, ord, O_LIVE);
-	eng_recount(e, ord);
-	if (vpx == 0) /* restored market order with no reference price: fail closed */
-		p->p_expo.pinned = true;
+	ord->o_clid = eng_add_clid_at(e, &c->kc, c->kc_slot, oi, CL_NEW);
+	if (c->force) {
+		ord->o_state = O_DONE; /* set_live() counts it */
+		ord->o_cnt_qty = ord->o_cnt_notional = 0;
+		set_live(e, ord, O_LIVE);
+		eng_recount(e, ord);
+		if (vpx == 0) /* restored market order with no reference price: fail closed */
+			p->p_expo.pinned = true;
+	} else {
+		/* What set_live() and eng_recount() would book for a new order:
+		 * it is open for its quantity and notional (checked: no overflow). */
+		ord->o_state = O_LIVE;
+		ord->o_cnt_qty = o->ro_qty;
+		ord->o_cnt_notional = notional;
+		book_open(&p->p_expo, o->ro_qty, notional);
+		if (c->a != NULL)
+			book_open(&c->a->a_expo, o->ro_qty, notional);
+	}
 	p->p_expo.orders++;
 	if (c->a != NULL)
 		c->a->a_expo.orders++;
 	if (rate > 0)
 		rate_push(p, o->ro_now_ns);
+	if (p->p_warn_left != 0)
+		d->rd_warn = warn_reached(p, c->lim) & (c->force ? 0u : WARN_ALL);
 	d->rd_verdict = RULES_ACCEPT;
 	d->rd_reason = RULES_R_OK;
 	d->rd_text[0] = '\0';
 	return RULES_ACCEPT;
 }
+
+#undef FAIL
 
 static enum rules_verdict check_replace(struct rules_engine *e, const struct rules_order *o,
     struct ctx *c, struct rules_decision *d)
@@ -1187,6 +1513,8 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	if (!c->force && !p->p_registered && !p->p_declared)
 		return reject(d, RULES_R_UNKNOWN_PARENT, "parent %s is no longer registered",
 		    c->pc->p_id);
+	if (!c->force && p->p_blocked && still_blocked(e, c))
+		return reject_blocked(d, c);
 
 	if (c->force) {
 		vpx = restore_px(c, o);
@@ -1218,6 +1546,8 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	p->p_expo.orders++;
 	if (rate > 0)
 		rate_push(p, o->ro_now_ns);
+	if (p->p_warn_left != 0)
+		d->rd_warn = warn_reached(p, c->lim) & (c->force ? 0u : WARN_ALL);
 	d->rd_verdict = RULES_ACCEPT;
 	d->rd_reason = RULES_R_OK;
 	d->rd_text[0] = '\0';
@@ -1231,7 +1561,8 @@ static enum rules_verdict run(struct rules_engine *e, const struct rules_order *
 	enum rules_verdict v;
 
 	d->rd_text[0] = '\0';
-	if (!fields_ok(o, &c, d))
+	d->rd_warn = 0;
+	if (!fields_ok(e, o, &c, d))
 		return d->rd_verdict;
 	c.force = force;
 	e->e_store_err = 0;
@@ -1256,4 +1587,104 @@ int rules_restore(struct rules_engine *e, const struct rules_order *o,
     struct rules_decision *d)
 {
 	return run(e, o, d, true) == RULES_ACCEPT ? 0 : RULES_EINVAL;
+}
+
+/* ---- blocking parents ------------------------------------------------------------- */
+
+/*
+ * Resolves the parent c->kp (booked today, or registered) for its own symbol
+ * and account, at the store's current snapshot, as a check of one of its
+ * children would. Returns 0, RULES_ENOTFOUND (neither booked nor
+ * registered), or another RULES_E* (store). The caller ends the snapshot.
+ */
+static int resolve_parent(struct rules_engine *e, struct ctx *c)
+{
+	/* 80 bytes readable after the symbol's start (eng_key_of()) */
+	char sym[96] = {0};
+	uint32_t pi;
+	int tries, rc;
+
+	c->force = false;
+	c->has_ka = false;
+	e->e_store_err = 0;
+	e->e_txnid = rules_store_last_txnid(e->e_store);
+	pi = find_parent(e, &c->kp);
+	if (pi != NONE) {
+		strcpy(sym, e->e_pcold[pi].p_reg.rp_symbol);
+	} else {
+		struct rules_parent reg;
+
+		if ((rc = rules_store_get_parent(e->e_store, c->kp.k_s, &reg)) != 0)
+			return rc;
+		strcpy(sym, reg.rp_symbol);
+	}
+	/* The registration may name another symbol by the time it is read in
+	 * resolve()'s snapshot: then again with that one. */
+	for (tries = 0; tries < 16; tries++) {
+		if (!eng_key_of(&c->ks, sym))
+			return RULES_ECORRUPT;
+		if (resolve(e, c, "") != 0)
+			return e->e_store_err;
+		if (c->pi == NONE && !c->p->p_registered)
+			return RULES_ENOTFOUND;
+		if (strcmp(c->pc->p_reg.rp_symbol, sym) == 0)
+			return 0;
+		strcpy(sym, c->pc->p_reg.rp_symbol);
+	}
+	return RULES_ESTORE;
+}
+
+int rules_parent_block(struct rules_engine *e, const char *parent)
+{
+	struct ctx c;
+	int rc;
+
+	if (!eng_key_of(&c.kp, parent))
+		return RULES_EINVAL;
+	rc = resolve_parent(e, &c);
+	if (rc == 0 && c.pi == NONE) {
+		/* Booked now, alone: its symbol and account are booked with
+		 * its first accepted child (commit_entities()). */
+		if (e->e_parent_ix.ht_count >= e->e_parent_ix.ht_cap) {
+			rc = RULES_ENOTFOUND;
+		} else {
+			c.pi = htab_add(&e->e_parent_ix, c.kp.k_h);
+			e->e_parents[c.pi] = c.tmp_p;
+			e->e_pcold[c.pi] = c.tmp_pc;
+			c.p = &e->e_parents[c.pi];
+			c.pc = &e->e_pcold[c.pi];
+			c.p->p_eff.f_txnid = UINT64_MAX; /* c.lim is the tmp one */
+		}
+	}
+	if (rc == 0) {
+		c.pc->p_blk = plim_of(e, &c);
+		c.p->p_blocked = true;
+	}
+	snap_end(e);
+	return rc == 0 ? 0 : rc == RULES_EINVAL ? RULES_EINVAL : RULES_ENOTFOUND;
+}
+
+int rules_parent_release(struct rules_engine *e, const char *parent)
+{
+	struct htab_key k;
+	uint32_t pi;
+
+	if (!eng_key_of(&k, parent) || (pi = find_parent(e, &k)) == NONE ||
+	    !e->e_parents[pi].p_blocked)
+		return RULES_ENOTFOUND;
+	e->e_parents[pi].p_blocked = false;
+	return 0;
+}
+
+bool eng_parent_blocked(struct rules_engine *e, uint32_t pi)
+{
+	struct ctx c;
+	bool blocked = true;
+
+	if (!e->e_parents[pi].p_blocked)
+		return false;
+	if (eng_key_of(&c.kp, e->e_pcold[pi].p_id) && resolve_parent(e, &c) == 0 && c.pi == pi)
+		blocked = still_blocked(e, &c);
+	snap_end(e);
+	return blocked;
 }

@@ -29,15 +29,19 @@ struct rules_engine_config {
 	size_t ec_max_parents;
 	size_t ec_max_accounts;
 	size_t ec_max_symbols;
+	/* Warning threshold, percent of a parent's quantity and of its max
+	 * notional (1..100; 0 = no warnings): see rd_warn. */
+	unsigned ec_warn_pct;
 };
 
-/* Returns 0, -ENOMEM, RULES_EINVAL (a zero capacity). The store stays owned
- * by the caller and must outlive the engine. */
+/* Returns 0, -ENOMEM, RULES_EINVAL (a zero capacity, ec_warn_pct above 100).
+ * The store stays owned by the caller and must outlive the engine. */
 int rules_engine_new(struct rules_engine **out, struct rules_store *,
     const struct rules_engine_config *, char err[RULES_ERRLEN]);
 void rules_engine_free(struct rules_engine *);
 
-/* Forgets every order and exposure: a new trading day. Limits are kept. */
+/* Forgets every order and exposure, and the parents' warned and blocked
+ * states: a new trading day. Limits are kept. */
 void rules_engine_new_day(struct rules_engine *);
 
 /* ---- checks ---------------------------------------------------------------- */
@@ -75,6 +79,7 @@ enum rules_reason {
 	RULES_R_UNKNOWN_ORIG,         /* replace of an unknown or finished order */
 	RULES_R_REPLACE_PENDING,      /* replace while another is pending */
 	RULES_R_LIMITS_UNAVAILABLE,   /* the store cannot be read */
+	RULES_R_PARENT_BLOCKED,       /* parent blocked (rules_parent_block()) */
 	RULES_R_COUNT
 };
 /* Stable machine name ("parent_qty", ...); "unknown" out of range. */
@@ -105,11 +110,19 @@ struct rules_order {
 	uint32_t    ro_tag;           /* the caller's, kept with the order (a route) */
 };
 
+/* rd_warn bits: the accepted order took its parent's open + filled
+ * quantity (notional) to ec_warn_pct percent of the parent's quantity (of
+ * its effective max notional, when it has one). Each is reported once per
+ * parent per trading day: the parent is then marked warned (rpi_warned). */
+#define RULES_WARN_QTY 1u
+#define RULES_WARN_NOTIONAL 2u
+
 #define RULES_TEXT_MAX 200
 struct rules_decision {
 	enum rules_verdict rd_verdict;
 	enum rules_reason  rd_reason;
 	char rd_text[RULES_TEXT_MAX]; /* human text for FIX tag 58; "" on accept */
+	unsigned rd_warn;             /* RULES_WARN_* on an accept; 0 otherwise */
 };
 
 /*
@@ -124,7 +137,9 @@ enum rules_verdict rules_check(struct rules_engine *, const struct rules_order *
 /*
  * Books an order as accepted without checking it: for replaying the journal
  * after a restart, where the order is at the venue and must count whatever
- * the limits say now. An order whose parent is gone is booked under a parent
+ * the limits say now (a blocked parent too). It never warns (rd_warn is 0)
+ * but marks the parent warned when the order takes it to the threshold, so
+ * that a restart does not warn twice. An order whose parent is gone is booked under a parent
  * of its declared quantity (0 if none), and a market order without a
  * reference price pins its parent's sums: every later child of such a
  * parent is refused (fail closed). Returns 0, or RULES_EINVAL when it cannot
@@ -200,12 +215,17 @@ struct rules_live {
 	int64_t     rl_open;      /* counted open */
 	uint32_t    rl_tag;       /* ro_tag */
 	bool        rl_replace_pending;
+	bool        rl_cancel_pending; /* a cancel was sent, not rejected by the venue */
 };
 typedef int rules_live_cb(void *arg, const struct rules_live *);
 /* Calls cb for every live order in the order they were accepted; cb returns
  * 0 to go on, anything else stops and is returned. cb must not call the
  * engine. */
 int rules_foreach_live(struct rules_engine *, rules_live_cb *cb, void *arg);
+/* The live order any of its ClOrdIDs (new, replace or cancel) names, into
+ * *out (strings valid until the next engine call). 0, or RULES_ENOTFOUND
+ * (no such ClOrdID, or the order is finished). */
+int rules_order_find(struct rules_engine *, const char *clordid, struct rules_live *out);
 
 /* A parent as rules_foreach_parent() shows it. Strings are the engine's,
  * valid during the callback. */
@@ -218,6 +238,8 @@ struct rules_parent_info {
 	bool        rpi_registered; /* a registration from the store is in force */
 	bool        rpi_declared; /* declared on a child */
 	bool        rpi_pinned;   /* sums pinned: every later child is refused */
+	bool        rpi_blocked;  /* rules_parent_block() in force */
+	unsigned    rpi_warned;   /* RULES_WARN_* reported today (or restored) */
 	struct rules_exposure rpi_expo;
 };
 typedef int rules_parent_info_cb(void *arg, size_t pos, const struct rules_parent_info *);
@@ -230,6 +252,34 @@ typedef int rules_parent_info_cb(void *arg, size_t pos, const struct rules_paren
  * engine. Returns 0 or cb's value. */
 int rules_foreach_parent(struct rules_engine *, size_t from, rules_parent_info_cb *cb,
     void *arg);
+
+/* ---- blocked parents ------------------------------------------------------- */
+
+/*
+ * Blocks a parent (after a kill-switch trip, its reset should not let a
+ * parent that breached carry on): every later child of it, new order or
+ * replace, is refused with RULES_R_PARENT_BLOCKED (verdict RULES_REJECT,
+ * never a trip) until rules_parent_release(), or until the parent's
+ * effective limits - quantity, max notional, max rate, limit price, as its
+ * registration (or declaration) and the limit scopes give them - differ from
+ * those in force when it was blocked: the first check (or
+ * rules_foreach_parent()) that sees them changed releases it. Cancels and
+ * execution reports of its live orders are processed as usual, and
+ * rules_restore() books its orders. Blocking a blocked parent takes its
+ * current limits as the new reference. A parent booked today is blocked in
+ * place; one not booked yet but registered in the store is booked (with no
+ * order) and blocked. A new trading day forgets the block
+ * (rules_engine_new_day()): blocks are not stored, the caller re-applies
+ * them after a restart if it wants them.
+ * Returns 0; RULES_ENOTFOUND when the parent is neither booked nor
+ * registered, or cannot be booked (parent table full, store unreadable);
+ * RULES_EINVAL for an invalid id.
+ */
+int rules_parent_block(struct rules_engine *, const char *parent);
+
+/* Lifts a block. Returns 0, or RULES_ENOTFOUND when the parent is not
+ * blocked (or not booked, or not a valid id). */
+int rules_parent_release(struct rules_engine *, const char *parent);
 
 
 #endif

@@ -162,6 +162,7 @@ int rules_on_cancel_sent(struct rules_engine *e, const char *clordid, const char
 		return RULES_ENOTFOUND;
 	if (add_clid(e, clordid, e->e_clids[ci].c_order, CL_CANCEL) == HTAB_NONE)
 		return RULES_ECAPACITY;
+	e->e_orders[e->e_clids[ci].c_order].o_cxl_pend = 1;
 	return 0;
 }
 
@@ -173,6 +174,8 @@ int rules_on_cancel_reject(struct rules_engine *e, const char *clordid, const ch
 
 	if (o == NULL)
 		return RULES_ENOTFOUND;
+	if (response_to == '1' && ci != HTAB_NONE && e->e_clids[ci].c_kind == CL_CANCEL)
+		o->o_cxl_pend = 0; /* the venue refused the cancel: the order stays */
 	/* Only a reject of the pending replace itself: a resent reject of an
 	 * earlier replace must not drop a newer one. */
 	if (response_to == '2' && o->o_pend_clid != NONE && ci == o->o_pend_clid) {
@@ -223,6 +226,35 @@ int rules_account_exposure(struct rules_engine *e, const char *account,
 	return 0;
 }
 
+static void live_out(const struct rules_engine *e, const struct order *o, struct rules_live *l)
+{
+	l->rl_clordid = e->e_clids[o->o_clid].c_id;
+	l->rl_symbol = e->e_scold[o->o_symbol].s_id;
+	l->rl_parent = e->e_pcold[o->o_parent].p_id;
+	l->rl_account = o->o_account != NONE ? e->e_acold[o->o_account].a_id : "";
+	l->rl_side = o->o_side;
+	l->rl_qty = o->o_qty;
+	l->rl_cum = o->o_cum;
+	l->rl_open = o->o_cnt_qty;
+	l->rl_tag = o->o_tag;
+	l->rl_replace_pending = o->o_pend_clid != NONE;
+	l->rl_cancel_pending = o->o_cxl_pend != 0;
+}
+
+int rules_order_find(struct rules_engine *e, const char *clordid, struct rules_live *out)
+{
+	uint32_t ci = id_ok(clordid) ? eng_find_clid(e, clordid) : HTAB_NONE;
+	const struct order *o;
+
+	if (ci == HTAB_NONE)
+		return RULES_ENOTFOUND;
+	o = &e->e_orders[e->e_clids[ci].c_order];
+	if (o->o_state != O_LIVE)
+		return RULES_ENOTFOUND;
+	live_out(e, o, out);
+	return 0;
+}
+
 int rules_foreach_live(struct rules_engine *e, rules_live_cb *cb, void *arg)
 {
 	size_t i;
@@ -234,16 +266,7 @@ int rules_foreach_live(struct rules_engine *e, rules_live_cb *cb, void *arg)
 
 		if (o->o_state != O_LIVE)
 			continue;
-		l.rl_clordid = e->e_clids[o->o_clid].c_id;
-		l.rl_symbol = e->e_scold[o->o_symbol].s_id;
-		l.rl_parent = e->e_pcold[o->o_parent].p_id;
-		l.rl_account = o->o_account != NONE ? e->e_acold[o->o_account].a_id : "";
-		l.rl_side = o->o_side;
-		l.rl_qty = o->o_qty;
-		l.rl_cum = o->o_cum;
-		l.rl_open = o->o_cnt_qty;
-		l.rl_tag = o->o_tag;
-		l.rl_replace_pending = o->o_pend_clid != NONE;
+		live_out(e, o, &l);
 		if ((rc = cb(arg, &l)) != 0)
 			return rc;
 	}
@@ -269,6 +292,8 @@ int rules_foreach_parent(struct rules_engine *e, size_t from, rules_parent_info_
 		pi.rpi_registered = p->p_registered;
 		pi.rpi_declared = p->p_declared;
 		pi.rpi_pinned = p->p_expo.pinned;
+		pi.rpi_blocked = eng_parent_blocked(e, (uint32_t)i);
+		pi.rpi_warned = e->e_warn_pct != 0 ? WARN_ALL & ~(unsigned)p->p_warn_left : 0;
 		expo_out(&p->p_expo, &pi.rpi_expo);
 		if ((rc = cb(arg, i, &pi)) != 0)
 			return rc;

@@ -16,6 +16,7 @@
 
 #define NSEC_PER_SEC INT64_C(1000000000)
 #define NONE UINT32_MAX
+#define WARN_ALL (RULES_WARN_QTY | RULES_WARN_NOTIONAL)
 
 /* ---- entities ---------------------------------------------------------------- */
 
@@ -63,14 +64,31 @@ struct symbol_cold {
 struct eff {
 	uint64_t f_txnid;                 /* UINT64_MAX: none */
 	uint32_t f_symbol, f_account;     /* table indexes (f_account NONE: no account) */
-	uint32_t f_set, f_trip;           /* RULES_BIT(l): limit l is set / trips */
+	uint16_t f_set, f_trip;           /* RULES_BIT(l): limit l is set / trips */
+	uint8_t f_fast;                   /* FAST_*: what fast_pass() may accept */
 	int64_t f_val[RULES_LIM_COUNT];
+	/* Derived with the merge (eff_derive()), for the accept path: */
+	int64_t f_px_lo, f_px_hi;         /* limit prices within the collars and the
+					     parent's limit price (empty: lo > hi) */
+	int64_t f_pnot;                   /* the parent's max notional in force, 0 none */
+	int64_t f_rate;                   /* the parent's max rate in force, 0 none */
+	int64_t f_warn_n;                 /* notional warning threshold, 0 = none */
+};
+
+#define FAST_ON 1u   /* the symbol is not restricted */
+#define FAST_MKT 2u  /* market orders: a reference price, no parent limit price */
+
+/* A parent's effective limits, as a block remembers them. */
+struct plim {
+	int64_t l_qty, l_notional, l_rate, l_px;
 };
 
 struct parent {
-	/* the registration (or declaration): the numbers of pc->p_reg */
+	/* the registration (or declaration): the numbers of pc->p_reg a check
+	 * reads (its limit price, max notional and max rate are folded into
+	 * p_eff by eff_derive()) */
 	_Alignas(64) uint64_t p_txnid;
-	int64_t p_qty, p_limit_px, p_max_notional, p_max_rate;
+	int64_t p_qty;
 	uint32_t p_trip;
 	char p_side;
 	bool p_registered;                /* p_reg holds a registration from the store */
@@ -80,7 +98,10 @@ struct parent {
 	/* Table indexes of the registration's symbol and account once a child
 	 * matched them (NONE before): the checks compare indexes, not strings. */
 	uint32_t p_sym, p_acct;
-	int64_t p_declared_qty;
+	uint8_t p_warn_left;              /* RULES_WARN_* still to give today
+					     (none when warnings are off) */
+	bool p_blocked;                   /* rules_parent_block() */
+	int64_t p_warn_q;                 /* quantity warning threshold, 0 = none */
 	struct expo p_expo;
 	/* Rate window: the times of the last p_ring_cap accepted children. */
 	int64_t *p_ring;
@@ -93,6 +114,8 @@ struct parent_cold {
 	char p_id[RULES_ID_MAX + 1];      /* key: first member (htab) */
 	struct rules_parent p_reg;        /* registration, or the declared parent */
 	struct rules_limits p_limits;     /* parent-scope limit record */
+	struct plim p_blk;                /* the limits in force when blocked */
+	int64_t p_declared_qty;           /* as first declared (p_declared) */
 };
 
 enum ostate { O_LIVE = 0, O_DONE = 1 };
@@ -102,6 +125,7 @@ struct order {
 	uint32_t o_pend_clid;             /* clid of the pending replace, or NONE */
 	uint8_t o_state;
 	char o_side, o_ordtype;
+	uint8_t o_cxl_pend;               /* a cancel was sent and not rejected */
 	int64_t o_qty, o_px;              /* px: limit price, or reference price for market */
 	int64_t o_cum;                    /* filled, by the venue's CumQty */
 	int64_t o_vleaves;                /* LeavesQty the venue last reported */
@@ -143,6 +167,7 @@ struct rules_engine {
 	struct symbol *e_symbols;
 	struct symbol_cold *e_scold;
 	struct htab e_symbol_ix;
+	unsigned e_warn_pct;              /* ec_warn_pct */
 };
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -216,6 +241,10 @@ static inline uint32_t find_symbol(const struct rules_engine *e, const struct ht
  * pass; false if s is not a valid id. */
 bool eng_key_of(struct htab_key *k, const char *s);
 
+/* engine.c: whether parent pi is still blocked (its limits as when it was
+ * blocked; a change releases it). Reads the store. */
+bool eng_parent_blocked(struct rules_engine *e, uint32_t pi);
+
 /* engine_book.c */
 uint32_t eng_find_clid(const struct rules_engine *e, const char *id);
 
@@ -262,12 +291,14 @@ static inline void eng_recount(struct rules_engine *e, struct order *o)
 }
 
 /* Takes the ClOrdID k for order (kind: what it named); its index, or HTAB_NONE
- * when the table is full. The id is written a word at a time, zero padded
- * (as htab.h wants the keys). */
-static inline uint32_t eng_add_clid_k(struct rules_engine *e, const struct htab_key *k,
-    uint32_t order, enum clkind kind)
+ * when the table is full. slot: the empty index slot htab_find_slot() gave
+ * for k, or UINT32_MAX to probe for one. The id is written a word at a time,
+ * zero padded (as htab.h wants the keys). */
+static inline uint32_t eng_add_clid_at(struct rules_engine *e, const struct htab_key *k,
+    uint32_t slot, uint32_t order, enum clkind kind)
 {
-	uint32_t i = htab_add(&e->e_clid_ix, k->k_h);
+	uint32_t i = slot != UINT32_MAX ? htab_add_at(&e->e_clid_ix, slot, k->k_h)
+					: htab_add(&e->e_clid_ix, k->k_h);
 	char *id;
 	size_t j;
 
@@ -283,6 +314,12 @@ static inline uint32_t eng_add_clid_k(struct rules_engine *e, const struct htab_
 	e->e_clids[i].c_order = order;
 	e->e_clids[i].c_kind = (uint8_t)kind;
 	return i;
+}
+
+static inline uint32_t eng_add_clid_k(struct rules_engine *e, const struct htab_key *k,
+    uint32_t order, enum clkind kind)
+{
+	return eng_add_clid_at(e, k, UINT32_MAX, order, kind);
 }
 
 static inline void set_live(struct rules_engine *e, struct order *o, uint8_t state)

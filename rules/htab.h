@@ -176,6 +176,37 @@ __attribute__((always_inline)) static inline uint32_t htab_find(const struct hta
 	}
 }
 
+/* htab_find() that also gives, when k is absent, the empty slot its probe
+ * ended on (*slot; UINT32_MAX for a key too long to be stored): where
+ * htab_add_at() puts k without probing again, as long as nothing was added
+ * in between. */
+__attribute__((always_inline)) static inline uint32_t htab_find_slot(const struct htab *t,
+    const struct htab_key *k, uint32_t *slot)
+{
+	uint64_t tag = k->k_h & UINT64_C(0xffffffff00000000);
+	uint32_t i = (uint32_t)k->k_h & t->ht_mask;
+
+	*slot = UINT32_MAX;
+	if (k->k_len >= t->ht_key_size)
+		return HTAB_NONE;
+	for (;;) {
+		uint64_t s = t->ht_slots[i];
+
+		if (s == 0) {
+			*slot = i;
+			return HTAB_NONE;
+		}
+		if ((s & UINT64_C(0xffffffff00000000)) == tag) {
+			uint32_t idx = (uint32_t)s - 1;
+			const char *stored = t->ht_base + (size_t)idx * t->ht_stride;
+
+			if (htab_key_eq(stored, k))
+				return idx;
+		}
+		i = (i + 1) & t->ht_mask;
+	}
+}
+
 /* The slot htab_find() reads first for hash h: to prefetch it. */
 static inline const uint64_t *htab_slot(const struct htab *t, uint64_t h)
 {
@@ -192,6 +223,18 @@ static inline uint32_t htab_guess(const struct htab *t, uint64_t h)
 	if (s == 0 || (s >> 32) != (h >> 32))
 		return HTAB_NONE;
 	return (uint32_t)s - 1;
+}
+
+/* htab_add() at the empty slot htab_find_slot() gave for hash h. */
+static inline uint32_t htab_add_at(struct htab *t, uint32_t slot, uint64_t h)
+{
+	uint32_t idx;
+
+	if (t->ht_count >= t->ht_cap)
+		return HTAB_NONE;
+	idx = t->ht_count++;
+	t->ht_slots[slot] = (h & UINT64_C(0xffffffff00000000)) | ((uint64_t)idx + 1);
+	return idx;
 }
 
 /* Adds entry number ht_count under hash h and returns it; the caller then

@@ -19,7 +19,14 @@
  * then 200,000 with a limits commit (which makes every cached record stale)
  * before every 1,000 checks, the commits themselves not timed.
  *
- *   bench_rules [--checks N] [--seed N]
+ *   bench_rules [--checks N] [--seed N] [--mlock] [--warn PCT] [--hot-input]
+ *                                --warn: ec_warn_pct (default 0, off)
+ *                                --hot-input: each order's strings are read
+ *                                (untimed) just before its check, as the
+ *                                gateway's FIX parser will have read them;
+ *                                by default they are wherever the stream's
+ *                                arrays left them (the parent's id, one of
+ *                                10,000, often not in cache)
  *   bench_rules --callgrind N    setup, then N checks, each inside
  *                                bench_timed_region(): run under
  *                                valgrind --tool=callgrind
@@ -181,6 +188,8 @@ struct bench {
 	uint64_t rng;
 	unsigned long verdicts[3];
 	unsigned long reasons[RULES_R_COUNT];
+	unsigned warn_pct;    /* ec_warn_pct */
+	bool hot_input;       /* --hot-input */
 };
 
 static uint64_t next(uint64_t *s)
@@ -442,6 +451,16 @@ static void venue(struct bench *b, size_t i, enum rules_verdict v)
 	}
 }
 
+/* Reads s as a parser would have (the bytes end up in cache). */
+static void touch(const char *s)
+{
+	unsigned char x = 0;
+
+	while (*s != '\0')
+		x ^= (unsigned char)*s++;
+	__asm__ volatile("" : : "r"(x)); /* the reads are not optimised away */
+}
+
 static enum rules_verdict check_one(struct bench *b, size_t i, uint64_t *dt)
 {
 	struct rules_order o;
@@ -450,6 +469,12 @@ static enum rules_verdict check_one(struct bench *b, size_t i, uint64_t *dt)
 	uint64_t t0, t1;
 
 	order_of(b, i, &o);
+	if (b->hot_input) {
+		touch(o.ro_clordid);
+		touch(o.ro_parent);
+		touch(o.ro_account);
+		touch(o.ro_symbol);
+	}
 	t0 = ticks();
 	v = rules_check(b->en, &o, &d);
 	t1 = ticks();
@@ -491,7 +516,8 @@ static struct pct percentiles(uint32_t *lat, size_t n)
 
 static void new_engine(struct bench *b, size_t orders)
 {
-	struct rules_engine_config cfg = {orders, NPARENTS + 16, NACCOUNTS + 16, NSYMBOLS + 16};
+	struct rules_engine_config cfg = {orders, NPARENTS + 16, NACCOUNTS + 16, NSYMBOLS + 16,
+	    b->warn_pct};
 	char err[RULES_ERRLEN];
 
 	if (rules_engine_new(&b->en, b->st, &cfg, err) != 0)
@@ -576,9 +602,14 @@ int main(int argc, char **argv)
 			lock = true;
 		else if (strcmp(argv[a], "--seed") == 0 && a + 1 < argc)
 			b->rng = parse_u64(argv[++a]);
+		else if (strcmp(argv[a], "--warn") == 0 && a + 1 < argc)
+			b->warn_pct = (unsigned)parse_u64(argv[++a]);
+		else if (strcmp(argv[a], "--hot-input") == 0)
+			b->hot_input = true;
 		else {
 			fprintf(stderr,
-			    "usage: %s [--checks N] [--seed N] [--mlock] [--callgrind N]\n",
+			    "usage: %s [--checks N] [--seed N] [--mlock] [--warn PCT] "
+			    "[--hot-input] [--callgrind N]\n",
 			    argv[0]);
 			return 2;
 		}

@@ -9,7 +9,7 @@ sh "$top_srcdir/tests/sim/demo.sh" "$top_builddir" --duration 10 >"$T/demo.out" 
 rc=$?
 sed 's/\x1b\[[0-9;]*m//g' "$T/demo.out" >"$T/demo.txt"
 [ "$rc" -eq 0 ] || { cat "$T/demo.txt"; fail "the demo exited $rc"; }
-expect_grep "kill switch: KILL SWITCH TRIPPED: route router3" "$T/demo.txt"
+expect_grep "kill switch: KILL SWITCH TRIPPED (global, by breach): route router3" "$T/demo.txt"
 expect_grep "overfill: 0 shares" "$T/demo.txt"
 expect_grep "router 1 (FIX 4.4, correct): sent [0-9]*, acked [1-9]" "$T/demo.txt"
 expect_grep "router 2 (FIX 4.2, correct): sent [0-9]*, acked [1-9]" "$T/demo.txt"

@@ -99,7 +99,8 @@ start_venue() {
 	VPORT=$(cat "$T/$vname.port")
 }
 
-# write_conf [ROUTE-EXTRA]: $T/gw.conf for venue port $VPORT, two routes:
+# write_conf [ROUTE-EXTRA]: $T/gw.conf for venue port $VPORT (GW_EXTRA: lines
+# for the [gateway] section), two routes:
 # r44 (FIX 4.4, ROUTER1, router1's certificate, parent tag 583, passed on so
 # that the venue counts per parent) and r42 (FIX 4.2, ROUTER2, router2's
 # certificate, parent tag 5001, stripped). ROUTE-EXTRA lines go into both.
@@ -116,6 +117,7 @@ control = $T/control.sock
 sync-commit = no
 max-orders = 100000
 logon-timeout = 5
+${GW_EXTRA:-}
 
 [route r44]
 fix-version = FIX.4.4

@@ -52,7 +52,7 @@ VPORT=${PORTS#* }
 [ -d "$T" ] || hard_error "temporary directory $T vanished"
 # the venue port is free and stays unused: no venue runs
 sed -e "s|/etc/riskgw/|$T/pki/|g" -e "s|/var/lib/riskgw/|$T/|g" \
-    -e "s|^control = .*|control = $SOCK|" \
+    -e "s|^control = .*|control = $SOCK\\ncontrol-delegates = root|" \
     -e "s|^listen = 127.0.0.1:9878|listen = 127.0.0.1:$PORT|" \
     -e "s|127.0.0.1:9880|127.0.0.1:$VPORT|" "$CONF_EXAMPLE" >"$T/riskgwd.conf"
 grep -q "^control = $SOCK" "$T/riskgwd.conf" || hard_error "config rewrite failed"
@@ -92,8 +92,9 @@ expect_rc 1 "$CTL" -s "$T/nothing.sock" status
 expect_grep "^riskgwctl: cannot connect to $T/nothing.sock: riskgwd not running?$" "$T/err"
 expect_rc 1 env RISKGW_CONTROL="$T/env.sock" "$CTL" status
 expect_grep "cannot connect to $T/env.sock" "$T/err"
-expect_rc 2 "$CTL" -s "$SOCK" kill --reason x
-expect_grep 'riskgwctl: --who USER is required' "$T/err"
+expect_rc 2 "$CTL" -s "$SOCK" kill --who ops-alice
+expect_grep 'riskgwctl: --reason TEXT is required' "$T/err"
+expect_rc 2 "$CTL" -s "$SOCK" kill --reason x --scope "two words"
 expect_rc 2 "$CTL" -s "$SOCK" kill --who "two words" --reason x
 expect_rc 2 "$CTL" -s "$SOCK" status extra
 expect_rc 2 "$CTL" -s
@@ -104,7 +105,7 @@ start
 
 # ---- status: armed, 2 routes ----------------------------------------------------
 expect_rc 0 ctl status
-expect_grep '^kill switch: *armed$' "$T/out"
+expect_grep '^global *armed$' "$T/out"
 expect_grep '^routes: *0 up of 2 ' "$T/out"
 expect_rc 0 ctl status --json
 expect_grep '"state": "armed"' "$T/out"
@@ -141,10 +142,11 @@ expect_rc 0 "$CTL" -f "$T/rules.mdb" parents export-csv
 
 # ---- kill: tripped, with who and reason --------------------------------------------
 expect_rc 0 ctl kill --who ops-alice --reason "integration drill"
-expect_grep '^kill switch TRIPPED at .* by ops-alice (cli): integration drill$' "$T/out"
+expect_grep '^kill switch global tripped (on disk)$' "$T/out"
+expect_grep '^global *TRIPPED at .* by ops-alice (cli): integration drill$' "$T/out"
 expect_rc 0 ctl status
-expect_grep '^kill switch: *TRIPPED at .* by ops-alice (cli): integration drill$' "$T/out"
-expect_grep 'KILL SWITCH TRIPPED: integration drill' "$T/riskgwd.log"
+expect_grep '^global *TRIPPED at .* by ops-alice (cli): integration drill$' "$T/out"
+expect_grep 'KILL SWITCH TRIPPED (global, by cli ops-alice): integration drill' "$T/riskgwd.log"
 expect_rc 0 ctl kill --who ops-bob --reason again --json
 expect_grep '"already_tripped": true' "$T/out"
 expect_grep '"who": "ops-alice"' "$T/out"
@@ -154,7 +156,7 @@ stop
 [ -e "$SOCK" ] && fail "riskgwd left $SOCK behind"
 start
 expect_rc 0 ctl status
-expect_grep '^kill switch: *TRIPPED at .* by ops-alice (cli): integration drill$' "$T/out"
+expect_grep '^global *TRIPPED at .* by ops-alice (cli): integration drill$' "$T/out"
 
 # ---- kill -9: the stale socket is replaced at the next start --------------------------
 kill -9 "$PID"
@@ -163,7 +165,7 @@ PID=
 [ -S "$SOCK" ] || fail "no stale socket left by kill -9 (the check below would prove nothing)"
 start
 expect_rc 0 ctl status
-expect_grep '^kill switch: *TRIPPED' "$T/out"
+expect_grep '^global *TRIPPED' "$T/out"
 
 # ---- a client of another uid is refused ---------------------------------------------
 if [ "$(id -u)" -ne 0 ]; then

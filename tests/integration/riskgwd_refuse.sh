@@ -91,7 +91,7 @@ sed 's/^heartbeat = 5/heartbeat = 7/' "$T/gw.conf" >"$T/gw.conf.new"
 cp "$T/gw.conf" "$T/gw.conf.orig"
 cp "$T/gw.conf.new" "$T/gw.conf"
 kill -HUP "$GPID"
-wait_for "$T/gw.log" "reload refused, running configuration kept: route r44 changed" 5
+wait_for "$T/gw.log" "reload refused, running configuration kept: route r44: heartbeat changed: give the route a new name or restart riskgwd" 5
 cp "$T/gw.conf.orig" "$T/gw.conf"
 cp "$PKI/venue.crt" "$PKI/riskgwd.crt"
 cp "$PKI/venue.key" "$PKI/riskgwd.key"

@@ -344,11 +344,32 @@ int main(int argc, char **argv)
 			    "order " + after + " after the kill switch tripped rejected with the kill reason");
 		}
 
-		/* 4. cancel the first child: cancels always pass; the venue cancels it */
+		/* 3b. (--kill) the kill cancels every open child at the venue itself;
+		 * the router hears of each as an unsolicited report 150=4 under the
+		 * child's own ClOrdID */
+		if (kill) {
+			bool all_cxl = app.wait(t_out, [&] {
+				for (const std::string &k : kids)
+					if (!app.find([&](const Got &g) { return is_report(g, k, "4"); }))
+						return false;
+				return true;
+			});
+			check(all_cxl, "the kill cancelled every open child: " + std::to_string(kids.size()) +
+					   " unsolicited reports 150=4 39=4 under the children's ClOrdIDs");
+		}
+
+		/* 4. cancel the first child: cancels always pass; the venue cancels it
+		 * (after a kill it is cancelled already: the venue refuses the cancel) */
 		std::string cxl = new_id();
 		order("F", cxl, kids[0], qty);
-		bool canceled = app.wait(t_out, [&] { return app.find([&](const Got &g) { return is_report(g, cxl, "4"); }); });
-		check(canceled, "cancel " + cxl + " of " + kids[0] + ": venue answered 150=4 (canceled)");
+		if (!kill) {
+			bool canceled = app.wait(t_out, [&] { return app.find([&](const Got &g) { return is_report(g, cxl, "4"); }); });
+			check(canceled, "cancel " + cxl + " of " + kids[0] + ": venue answered 150=4 (canceled)");
+		} else {
+			bool answered = app.wait(t_out, [&] { return app.find([&](const Got &g) { return g.clid == cxl && (g.type == "9" || g.type == "8"); }); });
+			check(answered, "cancel " + cxl + " of the already cancelled " + kids[0] +
+					    " passed riskgwd and the venue answered it");
+		}
 
 		/* 5. replace the second child (+50): passed and replaced; after a kill
 		 * riskgwd refuses it with an OrderCancelReject (434=2) */
@@ -365,10 +386,10 @@ int main(int argc, char **argv)
 				std::printf("cancel reject: ClOrdID=%s 41=%s 39=%s 434=%s 102=%s 58=\"%s\"\n",
 				    r->clid.c_str(), r->orig.c_str(), r->status.c_str(), r->cxlrejto.c_str(),
 				    r->cxlrejreason.c_str(), r->text.c_str());
-			/* the venue partly filled it: OrdStatus 1, not 0 (New) */
-			check(r != nullptr && r->cxlrejto == "2" && r->status == "1",
+			/* the kill cancelled it: not New (0) or partly filled (1) any more */
+			check(r != nullptr && r->cxlrejto == "2" && (r->status == "4" || r->status == "8"),
 			    "replace " + rpl + " after the kill refused by riskgwd: OrderCancelReject 434=2 "
-					       "39=1 (the order's status: partly filled)");
+					       "39=4 or 8 (the kill cancelled the order)");
 		}
 
 		/* 6. replace of an order riskgwd never saw: its own OrderCancelReject */

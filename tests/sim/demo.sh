@@ -28,24 +28,10 @@ while [ $# -gt 0 ]; do
 done
 case $DURATION in *[!0-9]*) echo "demo.sh: --duration takes whole seconds" >&2; exit 2 ;; esac
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/riskgw-demo-XXXXXX") || exit 1
-PIDS=
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	sleep 0.3
-	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-	if [ -n "$KEEP" ]; then echo "demo files kept in $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-STOP=
-trap 'STOP=1' INT TERM
-
-say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
-die() { echo "demo: $*" >&2; exit 1; }
+. "$SRC/tests/sim/simlib.sh"
 
 say "making a dev PKI, rules.mdb and parents in $T"
-sh "$SRC/certs/mkcerts.sh" "$T/pki" 3 >/dev/null 2>&1 || die "mkcerts.sh failed"
-CTL="$B/riskgwctl -f $T/rules.mdb"
+mk_pki 3
 $CTL init >/dev/null || die "riskgwctl init"
 i=1
 for seed in 11 12 13; do
@@ -63,88 +49,28 @@ for s in AAPL MSFT GOOG AMZN NVDA META TSLA KO PG JPM XOM IBM; do
 done
 say "limits: $($CTL limits export | grep -c '"id"') parents, order_qty 5000, collar 3% around 100"
 
-"$B/tests/sim/venue-sim" --cert "$T/pki/venue.crt" --key "$T/pki/venue.key" --ca "$T/pki/ca.crt" \
-    --listen 127.0.0.1:0 --port-file "$T/venue.port" --stats-file "$T/venue.json" \
-    --fill partial --slices 2 --fill-delay-ms 50 --quiet >"$T/venue.out" 2>&1 &
-PIDS="$PIDS $!"
-VPID=$!
-n=0
-while [ ! -s "$T/venue.port" ]; do n=$((n + 1)); [ $n -lt 100 ] || die "venue-sim did not start"; sleep 0.1; done
-VPORT=$(cat "$T/venue.port")
-
-route() { # route NAME FIX ROUTER-N PARENT-TAG [STRIP]
-	cat <<EOF
-
-[route $1]
-fix-version = $2
-router-comp-id = ROUTER$3
-gateway-comp-id = RISKGW
-router-identity = router$3
-venue = 127.0.0.1:$VPORT
-venue-name = localhost
-venue-ca = $T/pki/ca.crt
-venue-cert = $T/pki/riskgwd.crt
-venue-key = $T/pki/riskgwd.key
-venue-sender-comp-id = RGW$3
-venue-target-comp-id = VENUE
-parent-tag = $4
-${5:+strip-tags = $5}
-EOF
-}
+start_venue --fill partial --slices 2 --fill-delay-ms 50
 {
-	cat <<EOF
-[gateway]
-listen = 127.0.0.1:0
-cert = $T/pki/riskgwd.crt
-key = $T/pki/riskgwd.key
-client-ca = $T/pki/ca.crt
-journal = $T/journal.mdb
-rules = $T/rules.mdb
-control = $T/control.sock
-sync-commit = yes
-max-orders = 1000000
-EOF
+	gw_head
 	route router1 FIX.4.4 1 583
 	route router2 FIX.4.2 2 5001 5001
 	route router3 FIX.4.4 3 583
 } >"$T/riskgwd.conf"
-"$B/riskgwd" -n -c "$T/riskgwd.conf" || die "configuration"
-"$B/riskgwd" -d -P "$T/gw.port" -c "$T/riskgwd.conf" 2>"$T/riskgwd.log" &
-GPID=$!
-PIDS="$PIDS $GPID"
-n=0
-# The log may not exist yet (the shell opens it in the background job):
-# grep then prints nothing, which counts as 0.
-while on=$(grep -c 'venue: logged on' "$T/riskgwd.log" 2>/dev/null); [ "${on:-0}" -lt 3 ]; do
-	n=$((n + 1)); [ $n -lt 150 ] || { cat "$T/riskgwd.log"; die "riskgwd did not log on to the venue"; }
-	sleep 0.1
-done
-GPORT=$(cat "$T/gw.port")
+start_gw 3
 say "venue-sim on port $VPORT, riskgwd on port $GPORT (log: riskgwd lines below)"
 tail -n +1 -f "$T/riskgwd.log" | grep --line-buffered -v "venue: TLS" | sed -u 's/^/  /' &
 PIDS="$PIDS $!"
 
-router() { # router N FIX ARGS...
-	rn=$1 fix=$2
-	shift 2
-	"$B/tests/sim/router-sim" --connect "127.0.0.1:$GPORT" --server-name localhost \
-	    --ca "$T/pki/ca.crt" --cert "$T/pki/router$rn.crt" --key "$T/pki/router$rn.key" \
-	    --sender "ROUTER$rn" --target RISKGW --fix "$fix" --parents "$T/parents$rn.csv" \
-	    --id-prefix "C$rn-" --px-ticks 400 --json --quiet "$@" \
-	    >"$T/router$rn.json" 2>"$T/router$rn.txt" &
-	PIDS="$PIDS $!"
-	eval "RPID$rn=$!"
-}
 LONG=$DURATION
 [ "$LONG" -gt 0 ] || LONG=86400
 say "routers 1 (FIX 4.4) and 2 (FIX 4.2) start: 100 orders/s each"
-router 1 4.4 --rate 100 --slices 40 --duration "$LONG" --drain-ms 1000
-router 2 4.2 --rate 100 --slices 40 --duration "$LONG" --drain-ms 1000
+router 1 4.4 --px-ticks 400 --rate 100 --slices 40 --duration "$LONG" --drain-ms 1000
+router 2 4.2 --px-ticks 400 --rate 100 --slices 40 --duration "$LONG" --drain-ms 1000
 t=0
 while [ -z "$STOP" ] && [ $t -lt 40 ]; do sleep 0.1; t=$((t + 1)); done
 if [ -z "$STOP" ]; then
 	say "router 3 starts running Power Peg (children without counting)"
-	router 3 4.4 --runaway --window 16 --slices 4 --duration "$LONG" --drain-ms 1000
+	router 3 4.4 --px-ticks 400 --runaway --window 16 --slices 4 --duration "$LONG" --drain-ms 1000
 fi
 if [ "$DURATION" -gt 0 ]; then
 	end=$((DURATION * 10))
@@ -154,14 +80,7 @@ else
 	while [ -z "$STOP" ]; do sleep 0.2; done
 fi
 # stop the routers (they log out and print their reports), then the rest
-for v in RPID1 RPID2 RPID3; do
-	eval p=\${$v:-}
-	[ -n "$p" ] && kill -INT "$p" 2>/dev/null
-done
-for v in RPID1 RPID2 RPID3; do
-	eval p=\${$v:-}
-	[ -n "$p" ] && wait "$p" 2>/dev/null
-done
+stop_routers 1 2 3
 kill -USR2 "$VPID"
 sleep 0.5
 

@@ -387,7 +387,7 @@ static void setup(struct demo *d, const char *dir)
 	if (rules_store_open(&d->st, d->path, RULES_STORE_CREATE, 0, err) != 0)
 		die(d->path, err);
 	{
-		struct rules_engine_config cfg = {MAXCHILD * 2, 1024, 64, 256};
+		struct rules_engine_config cfg = {MAXCHILD * 2, 1024, 64, 256, 0};
 
 		if (rules_engine_new(&d->en, d->st, &cfg, err) != 0)
 			die("engine", err);

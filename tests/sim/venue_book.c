@@ -876,6 +876,16 @@ int vbook_json(const struct vbook *b, FILE *f, uint64_t max_list,
 	    c->filled_qty, c->fills_deferred, c->cancels, c->cancels_done, c->cancel_rejects,
 	    c->replaces, c->replaces_done, c->replace_rejects, c->unsupported, c->possdup_apps,
 	    c->send_errors, c->first_ns, c->last_ns);
+	{
+		uint64_t open = 0, open_qty = 0;
+
+		for (i = 0; i < b->b_n; i++)
+			if (b->b_ord[i].o_state == ST_NEW || b->b_ord[i].o_state == ST_PARTIAL) {
+				open++;
+				open_qty += (uint64_t)(b->b_ord[i].o_qty - b->b_ord[i].o_cum);
+			}
+		fprintf(f, ",\n\"open_orders\":%" PRIu64 ",\"open_qty\":%" PRIu64, open, open_qty);
+	}
 	keys_json(f, "symbols", &b->b_sym);
 	keys_json(f, "accounts", &b->b_acct);
 	keys_json(f, "parents", &b->b_par);

@@ -99,6 +99,43 @@ static void test_example_config_parses(void **state)
 	conf_free(c);
 }
 
+/* The example's commented-out keys (control-group, [gpio], ...) parse when
+ * uncommented, all but events-from (chip or events-from, not both). */
+static void test_example_commented_keys(void **state)
+{
+	const char *src = getenv("top_srcdir");
+	char path[1024], err[CONF_ERRLEN], *text, *out, *line, *save = NULL, *p;
+	struct conf *c;
+	size_t len, n = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/examples/riskgwd.conf", src ? src : ".");
+	text = tu_read_file(path, &len);
+	assert_non_null(text);
+	out = calloc(1, len + 1);
+	assert_non_null(out);
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#' && (line[1] == '[' || (line[1] >= 'a' && line[1] <= 'z')) &&
+		    strncmp(line, "#events-from", 12) != 0)
+			line++;
+		n += (size_t)sprintf(out + n, "%s\n", line);
+	}
+	p = write_conf(out);
+	if (conf_load(p, false, &c, err) != 0)
+		fail_msg("%s", err);
+	assert_true(c->c_gpio.cg_enabled);
+	assert_string_equal(c->c_gpio.cg_chip, "/dev/gpiochip0");
+	assert_int_equal(c->c_gpio.cg_line, 17);
+	assert_true(c->c_gpio.cg_active_low);
+	assert_int_equal(c->c_gpio.cg_edges, CONF_EDGE_RISING);
+	assert_int_equal(c->c_gpio.cg_debounce_ms, 50);
+	assert_false(c->c_gpio.cg_optional);
+	conf_free(c);
+	free(p);
+	free(out);
+	free(text);
+}
+
 static void test_defaults_and_ipv6(void **state)
 {
 	char err[CONF_ERRLEN];
@@ -181,6 +218,22 @@ static const struct bad bads[] = {
 	    ":8: [route r2]: ClOrdLinkID (583) does not exist in FIX 4.2"},
 	{GW ROUTE44 "declared-qty-tag = 583\n", ":8: [route r1]: parent-tag and declared-qty-tag"},
 	{GW ROUTE44 "venue-cert = x.crt\n", ":8: [route r1]: venue-cert and venue-key go together"},
+	{GW "alert-command = page-oncall\n", ":8: alert-command: 'page-oncall' is not an absolute"},
+	{GW "alert-timeout = 0\n", ":8: alert-timeout: 0 is out of range 1..3600"},
+	{GW ROUTE44 "[gpio]\nchip = /dev/gpiochip0\n", ":18: [gpio]: missing required key 'line'"},
+	{GW ROUTE44 "[gpio]\nline = 17\n", ":18: [gpio]: set chip (the GPIO chip device) or "
+					  "events-from (a FIFO, for tests), not neither"},
+	{GW ROUTE44 "[gpio]\nline = 1\nchip = /dev/gpiochip0\nevents-from = /tmp/f\n",
+	    ":18: [gpio]: set chip (the GPIO chip device) or events-from (a FIFO, for tests), "
+	    "not both"},
+	{GW ROUTE44 "[gpio]\nedge = up\n", ":19: edge: 'up' is not rising, falling or both"},
+	{GW ROUTE44 "[gpio]\ndebounce-ms = 1001\n", ":19: debounce-ms: 1001 is out of range 0..1000"},
+	{GW ROUTE44 "[gpio]\nline = -1\n", ":19: line: '-1' is not a number"},
+	{GW ROUTE44 "[gpio]\nactive-low = low\n", ":19: active-low: 'low' is not yes or no"},
+	{GW ROUTE44 "[gpio]\nlisten = 127.0.0.1:1\n", ":19: unknown key 'listen' in [gpio]"},
+	{GW ROUTE44 "[gpio]\nline = 1\nline = 2\n", ":20: 'line' set twice"},
+	{GW ROUTE44 "[gpio]\nline = 1\nchip = /c\n[gpio]\n", ":21: [gpio] defined twice (first "
+								"at line 18)"},
 	{GW ROUTE44 "[route r2]\nfix-version = FIX.4.4\nrouter-comp-id = R1\n"
 	    "gateway-comp-id = GW\nrouter-identity = router1\nvenue = 127.0.0.1:9880\n"
 	    "venue-ca = ca.crt\nvenue-sender-comp-id = GW1\nvenue-target-comp-id = V\n"
@@ -256,15 +309,140 @@ static void test_file_checks(void **state)
 	free(p);
 }
 
+static void test_gpio_section(void **state)
+{
+	char err[CONF_ERRLEN];
+	struct conf *c;
+	char *p;
+
+	(void)state;
+	/* none: no button */
+	p = write_conf(GW ROUTE44);
+	if (conf_load(p, false, &c, err) != 0)
+		fail_msg("%s", err);
+	assert_false(c->c_gpio.cg_enabled);
+	assert_string_equal(c->c_alert_command, "");
+	assert_int_equal(c->c_alert_timeout, 30);
+	conf_free(c);
+	free(p);
+	/* the defaults: rising, 50 ms, active high, required */
+	p = write_conf(GW ROUTE44 "[gpio]\nchip = /dev/gpiochip0\nline = 17\n");
+	if (conf_load(p, false, &c, err) != 0)
+		fail_msg("%s", err);
+	assert_true(c->c_gpio.cg_enabled);
+	assert_int_equal(c->c_gpio.cg_line_no, 18);
+	assert_string_equal(c->c_gpio.cg_chip, "/dev/gpiochip0");
+	assert_int_equal(c->c_gpio.cg_line, 17);
+	assert_false(c->c_gpio.cg_active_low);
+	assert_int_equal(c->c_gpio.cg_edges, CONF_EDGE_RISING);
+	assert_int_equal(c->c_gpio.cg_debounce_ms, 50);
+	assert_false(c->c_gpio.cg_optional);
+	assert_string_equal(c->c_gpio.cg_events_from, "");
+	conf_free(c);
+	free(p);
+	/* every key; [gpio] before the routes; a route after it */
+	p = write_conf(GW "[gpio]\nevents-from = /tmp/x.fifo  # tests\nline = 0\n"
+			  "active-low = yes\nedge = both\ndebounce-ms = 0\noptional = yes\n" ROUTE44
+			  "alert-timeout = 5\n");
+	assert_int_not_equal(conf_load(p, false, &c, err), 0); /* alert-timeout in a route */
+	assert_non_null(strstr(err, ":25: unknown key 'alert-timeout' in [route]"));
+	free(p);
+	p = write_conf(GW "alert-timeout = 5\n[gpio]\nevents-from = /tmp/x.fifo  # tests\n"
+			  "line = 0\nactive-low = yes\nedge = both\ndebounce-ms = 0\n"
+			  "optional = yes\n" ROUTE44);
+	if (conf_load(p, false, &c, err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c->c_alert_timeout, 5);
+	assert_string_equal(c->c_gpio.cg_events_from, "/tmp/x.fifo");
+	assert_string_equal(c->c_gpio.cg_chip, "");
+	assert_int_equal(c->c_gpio.cg_line, 0);
+	assert_true(c->c_gpio.cg_active_low);
+	assert_int_equal(c->c_gpio.cg_edges, CONF_EDGE_RISING | CONF_EDGE_FALLING);
+	assert_int_equal(c->c_gpio.cg_debounce_ms, 0);
+	assert_true(c->c_gpio.cg_optional);
+	assert_int_equal(c->c_nroutes, 1);
+	conf_free(c);
+	free(p);
+	p = write_conf(GW ROUTE44 "[gpio]\nchip = /dev/gpiochip1\nline = 3\nedge = falling\n");
+	if (conf_load(p, false, &c, err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c->c_gpio.cg_edges, CONF_EDGE_FALLING);
+	conf_free(c);
+	free(p);
+}
+
+/* ROUTE44 with its venue-ca given as an argument */
+#define ROUTE_CA                                                                           \
+	"[route r1]\nfix-version = FIX.4.4\nrouter-comp-id = R1\ngateway-comp-id = GW\n"       \
+	"router-identity = router1\nvenue = 127.0.0.1:9880\nvenue-ca = %s\n"                   \
+	"venue-sender-comp-id = GW1\nvenue-target-comp-id = V\nparent-tag = 583\n"
+
+/* alert-command: absolute (parse), and at the file checks a regular,
+ * executable file */
+static void test_alert_command_checks(void **state)
+{
+	char err[CONF_ERRLEN], text[2048];
+	struct conf *c;
+	char *crt = tu_path(dir, "a.crt"), *key = tu_path(dir, "a.key"), *cmd = tu_path(dir, "page"),
+	     *p;
+
+	(void)state;
+	assert_int_equal(tu_write_file(crt, "x", 1), 0);
+	assert_int_equal(tu_write_file(key, "x", 1), 0);
+	assert_int_equal(chmod(key, 0600), 0);
+	snprintf(text, sizeof(text),
+	    "[gateway]\nlisten = 127.0.0.1:1\ncert = %s\nkey = %s\nclient-ca = %s\njournal = j\n"
+	    "rules = r\nalert-command = %s\n" ROUTE_CA,
+	    crt, key, crt, cmd, crt);
+	p = write_conf(text);
+	/* missing */
+	assert_int_equal(conf_load(p, true, &c, err), -1);
+	assert_non_null(strstr(err, "alert-command: "));
+	assert_non_null(strstr(err, "/page: No such file or directory"));
+	/* not executable (access(X_OK) wants an x bit, also for root) */
+	assert_int_equal(tu_write_file(cmd, "#!/bin/sh\n", 10), 0);
+	assert_int_equal(chmod(cmd, 0644), 0);
+	assert_int_equal(conf_load(p, true, &c, err), -1);
+	assert_non_null(strstr(err, "/page: not executable"));
+	/* a directory */
+	free(p);
+	snprintf(text, sizeof(text),
+	    "[gateway]\nlisten = 127.0.0.1:1\ncert = %s\nkey = %s\nclient-ca = %s\njournal = j\n"
+	    "rules = r\nalert-command = %s\n" ROUTE_CA,
+	    crt, key, crt, dir, crt);
+	p = write_conf(text);
+	assert_int_equal(conf_load(p, true, &c, err), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	free(p);
+	/* fine */
+	snprintf(text, sizeof(text),
+	    "[gateway]\nlisten = 127.0.0.1:1\ncert = %s\nkey = %s\nclient-ca = %s\njournal = j\n"
+	    "rules = r\nalert-command = %s\n" ROUTE_CA,
+	    crt, key, crt, cmd, crt);
+	p = write_conf(text);
+	assert_int_equal(chmod(cmd, 0755), 0);
+	if (conf_load(p, true, &c, err) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(c->c_alert_command, cmd);
+	conf_free(c);
+	free(crt);
+	free(key);
+	free(cmd);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example_config_parses),
+		cmocka_unit_test(test_example_commented_keys),
 		cmocka_unit_test(test_defaults_and_ipv6),
 		cmocka_unit_test(test_control_group),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_long_line_and_missing_file),
 		cmocka_unit_test(test_file_checks),
+		cmocka_unit_test(test_gpio_section),
+		cmocka_unit_test(test_alert_command_checks),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, gsetup, gteardown);

@@ -53,9 +53,11 @@ static void test_type_names(void **state)
 	assert_string_equal(ctl_type_name(CTL_T_PARENTS | CTL_T_REPLY), "parents-reply");
 	assert_string_equal(ctl_type_name(CTL_T_ERROR), "error");
 	assert_string_equal(ctl_type_name(0), "unknown");
-	assert_string_equal(ctl_type_name(6), "unknown");
+	assert_string_equal(ctl_type_name(CTL_T_RESET_APPROVE), "reset-approve");
+	assert_string_equal(ctl_type_name(CTL_T_METRICS | CTL_T_REPLY), "metrics-reply");
+	assert_string_equal(ctl_type_name(CTL_T_LAST + 1), "unknown");
 	assert_string_equal(ctl_type_name(CTL_T_REPLY), "unknown");
-	assert_string_equal(ctl_type_name(CTL_T_REPLY | 6), "unknown");
+	assert_string_equal(ctl_type_name(CTL_T_REPLY | (CTL_T_LAST + 1)), "unknown");
 	assert_false(ctl_type_valid(0));
 	assert_true(ctl_type_valid(CTL_T_COUNTERS | CTL_T_REPLY));
 	assert_string_equal(ctl_strerror(CTL_ETRAILING),
@@ -236,7 +238,7 @@ static void test_request_schemas(void **state)
 	j = json_object();
 	for (t = CTL_T_FIRST; t <= CTL_T_LAST; t++)
 		assert_int_equal(ctl_request_check((unsigned)t, j, err),
-		                 t == CTL_T_KILL ? CTL_ESCHEMA : 0);
+		                 (t >= CTL_T_KILL && t <= CTL_T_RELEASE) ? CTL_ESCHEMA : 0);
 	assert_non_null(strstr(err, "\"who\" is required"));
 	assert_int_equal(ctl_request_check(CTL_T_STATUS | CTL_T_REPLY, j, err), CTL_ETYPE);
 	json_object_set_new(j, "verbose", json_true());
@@ -282,6 +284,38 @@ static void test_request_schemas(void **state)
 	reason[CTL_REASON_MAX] = 'r';
 	reason[CTL_REASON_MAX + 1] = '\0';
 	assert_null(ctl_kill_body("alice", reason));
+	/* the kill switch's other requests */
+	j = json_pack("{s:s, s:s, s:s}", "who", "bob", "reason", "drill", "scope", "route:r1");
+	assert_int_equal(ctl_req_get(CTL_T_KILL, j, &k, err), 0);
+	assert_string_equal(k.ck_scope, "route:r1");
+	assert_int_equal(ctl_req_get(CTL_T_RESET_REQUEST, j, &k, err), 0);
+	assert_int_equal(ctl_req_get(CTL_T_RESET_APPROVE, j, &k, err), CTL_ESCHEMA);
+	assert_non_null(strstr(err, "reset-approve: unknown member \"reason\""));
+	json_decref(j);
+	j = json_pack("{s:s, s:s}", "who", "bob", "scope", "route r1");
+	assert_int_equal(ctl_req_get(CTL_T_RESET_APPROVE, j, &k, err), CTL_ESCHEMA);
+	assert_non_null(strstr(err, "\"scope\" must be"));
+	json_decref(j);
+	j = json_pack("{s:s, s:s, s:s}", "who", "bob", "reason", "x", "source", "gpio");
+	assert_int_equal(ctl_req_get(CTL_T_KILL, j, &k, err), CTL_ESCHEMA);
+	json_decref(j);
+	j = json_pack("{s:s, s:s}", "who", "bob", "reason", "limits raised");
+	assert_int_equal(ctl_req_get(CTL_T_RELEASE, j, &k, err), CTL_ESCHEMA);
+	assert_non_null(strstr(err, "\"parent\" is required"));
+	json_decref(j);
+	j = json_pack("{s:I}", "from", (json_int_t)0);
+	assert_int_equal(ctl_req_get(CTL_T_KILL_LOG, j, &k, err), CTL_ESCHEMA);
+	json_decref(j);
+	memset(&k, 0, sizeof(k));
+	k.ck_from = 7;
+	j = ctl_req_body(CTL_T_KILL_LOG, &k);
+	assert_non_null(j);
+	assert_int_equal(ctl_req_get(CTL_T_KILL_LOG, j, &k, err), 0);
+	assert_true(k.ck_from == 7);
+	json_decref(j);
+	strcpy(k.ck_who, "bob"); /* not a member of KILL_LOG */
+	assert_null(ctl_req_body(CTL_T_KILL_LOG, &k));
+
 	/* a NUL inside a string built by a caller */
 	j = json_pack("{s:s%, s:s}", "who", "a\0b", (size_t)3, "reason", "x");
 	assert_int_equal(ctl_request_check(CTL_T_KILL, j, err), CTL_ESCHEMA);

@@ -183,6 +183,9 @@ static bool ev_equal(const struct journal_event *a, const struct journal_event *
 		return strcmp(a->ev_u.cancel.jc_clordid, b->ev_u.cancel.jc_clordid) == 0 &&
 		    strcmp(a->ev_u.cancel.jc_origclordid, b->ev_u.cancel.jc_origclordid) == 0 &&
 		    a->ev_u.cancel.jc_response_to == b->ev_u.cancel.jc_response_to;
+	case JOURNAL_EV_PARENT_BLOCK:
+	case JOURNAL_EV_PARENT_RELEASE:
+		return strcmp(a->ev_u.parent.jp_parent, b->ev_u.parent.jp_parent) == 0;
 	}
 	return false;
 }
@@ -338,7 +341,7 @@ static void test_event_round_trip(void **state)
 {
 	struct fx *fx = *state;
 	struct journal *j = jopen(fx->path, &cfg_sync);
-	struct journal_event in[6], tmp;
+	struct journal_event in[8], tmp;
 	struct rules_order rep = {
 		.ro_kind = RULES_REPLACE,
 		.ro_clordid = "C2",
@@ -367,20 +370,23 @@ static void test_event_round_trip(void **state)
 	assert_int_equal(journal_ev_exec(&in[3], "route-2", &x), 0);
 	assert_int_equal(journal_ev_cancel_sent(&in[4], "r1", "C3", "C2"), 0);
 	assert_int_equal(journal_ev_cancel_reject(&in[5], "r1", "C3", NULL, '1'), 0);
-	for (int i = 0; i < 6; i++) {
+	assert_int_equal(journal_ev_parent(&in[6], JOURNAL_EV_PARENT_BLOCK, "r1", "P-DECL"), 0);
+	assert_int_equal(journal_ev_parent(&in[7], JOURNAL_EV_PARENT_RELEASE, "control", "P-DECL"),
+	    0);
+	for (int i = 0; i < 8; i++) {
 		assert_int_equal(journal_append(j, &in[i], err), 0);
 		assert_true(in[i].ev_seq == (uint64_t)i + 1);
 	}
-	assert_true(journal_last_event(j) == 6);
+	assert_true(journal_last_event(j) == 8);
 	commit_ok(j);
 	journal_close(j);
 
 	j = jopen(fx->path, &cfg_sync);
-	assert_true(journal_last_event(j) == 6);
+	assert_true(journal_last_event(j) == 8);
 	memset(&out, 0, sizeof(out));
 	assert_int_equal(journal_replay(j, collect, &out), 0);
-	assert_int_equal(out.n, 6);
-	for (int i = 0; i < 6; i++)
+	assert_int_equal(out.n, 8);
+	for (int i = 0; i < 8; i++)
 		assert_true(ev_equal(&out.ev[i], &in[i]));
 	assert_string_equal(out.ev[1].ev_u.order.jo_account, "");
 	assert_true(out.ev[1].ev_u.order.jo_allow_declare);
@@ -391,6 +397,8 @@ static void test_event_round_trip(void **state)
 	assert_int_equal(journal_ev_cancel_sent(&tmp, "r1", big, "C1"), RULES_EINVAL);
 	assert_int_equal(journal_ev_cancel_sent(&tmp, big, "C1", "C2"), RULES_EINVAL);
 	assert_int_equal(journal_ev_cancel_sent(&tmp, "r1", "C1", ""), RULES_EINVAL);
+	assert_int_equal(journal_ev_parent(&tmp, JOURNAL_EV_PARENT_BLOCK, "r1", ""), RULES_EINVAL);
+	assert_int_equal(journal_ev_parent(&tmp, JOURNAL_EV_EXEC, "r1", "P1"), RULES_EINVAL);
 	rep.ro_origclordid = NULL;
 	assert_int_equal(journal_ev_order(&tmp, "r1", &rep), RULES_EINVAL);
 	tmp = in[0];
@@ -403,7 +411,7 @@ static void test_event_round_trip(void **state)
 	tmp = in[5];
 	tmp.ev_u.cancel.jc_response_to = '\0';
 	assert_int_equal(journal_append(j, &tmp, err), RULES_EINVAL);
-	assert_true(journal_last_event(j) == 6);
+	assert_true(journal_last_event(j) == 8);
 	assert_false(journal_in_turn(j));
 
 	/* a callback's non-zero stops the replay and is returned */
@@ -979,7 +987,7 @@ static struct rules_store *rules_with_parent(const char *dir)
 
 static struct rules_engine *engine(struct rules_store *st)
 {
-	struct rules_engine_config cfg = {1024, 64, 16, 64};
+	struct rules_engine_config cfg = {1024, 64, 16, 64, 0};
 	struct rules_engine *en;
 	char err[RULES_ERRLEN];
 

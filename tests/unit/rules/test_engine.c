@@ -53,14 +53,20 @@ struct fx {
 
 static const struct rules_actor actor = {"tester", "unit test"};
 
-static struct rules_engine *new_engine(struct rules_store *st, size_t orders)
+static struct rules_engine *new_engine_warn(struct rules_store *st, size_t orders,
+    unsigned warn_pct)
 {
-	struct rules_engine_config cfg = {orders, 64, 16, 64};
+	struct rules_engine_config cfg = {orders, 64, 16, 64, warn_pct};
 	struct rules_engine *en;
 	char err[RULES_ERRLEN];
 
 	assert_int_equal(rules_engine_new(&en, st, &cfg, err), 0);
 	return en;
+}
+
+static struct rules_engine *new_engine(struct rules_store *st, size_t orders)
+{
+	return new_engine_warn(st, orders, 0);
 }
 
 static int setup(void **state)
@@ -571,6 +577,54 @@ static void test_collars_and_reference_price(void **state)
 	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(100) + PX(105) + PX(205) / 2 + PX(100));
 }
 
+/* The collars at their edges, for references and percentages whose product
+ * is not a multiple of 10,000 (the accept path turns them into a price band):
+ * dev = |px - ref| passes iff dev * 10000 <= ref * bps and dev <= abs. */
+static void test_collar_edges(void **state)
+{
+	struct fx *f = *state;
+	static const int64_t refs[] = {3, 999999, PX(10) + 7, PX(123) + 1};
+	static const int64_t bpss[] = {1, 7, 333, 500};
+	struct rules_order o;
+	char clid[32];
+	int n = 0;
+	size_t i, j;
+	int64_t k, px, dev, d, abs;
+
+	put_parent(f, "P1", "IBM", INT64_C(1) << 40);
+	for (i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+		for (j = 0; j < sizeof(bpss) / sizeof(bpss[0]); j++) {
+			put_refpx(f, "IBM", refs[i]);
+			put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_COLLAR_BPS, bpss[j], false);
+			d = refs[i] * bpss[j] / 10000;
+			/* collar_abs at d, then just below: it decides at the edge */
+			for (abs = d + 1; abs >= d - 1 && abs > 0; abs--) {
+				put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_COLLAR_ABS, abs, false);
+				for (k = -2; k <= 2; k++) {
+					int sgn;
+
+					for (sgn = -1; sgn <= 1; sgn += 2) {
+						dev = d + k;
+						px = refs[i] + sgn * dev;
+						if (dev < 0 || px <= 0)
+							continue;
+						snprintf(clid, sizeof(clid), "E%d", n++);
+						o = order(clid, "P1", "IBM", 1, px);
+						if (dev > abs)
+							DECIDES(f, check(f, &o), RULES_REJECT,
+							    RULES_R_COLLAR_ABS);
+						else if (dev * 10000 > refs[i] * bpss[j])
+							DECIDES(f, check(f, &o), RULES_REJECT,
+							    RULES_R_COLLAR_BPS);
+						else
+							ACCEPTS(f, check(f, &o));
+					}
+				}
+			}
+		}
+	}
+}
+
 static void test_restricted(void **state)
 {
 	struct fx *f = *state;
@@ -862,6 +916,35 @@ static void test_lifecycle_terminal_states(void **state)
 	expect(f, "P1", 0, 0, 0);
 	assert_int_equal(exec(f, "ZZZ", NULL, '0', '0', 0, 0, 0, 0), RULES_ENOTFOUND);
 	assert_int_equal(exec(f, "C4", NULL, '0', '0', -7, 0, 0, 0), RULES_EINVAL);
+}
+
+/* rules_order_find() by any ClOrdID, and the cancel-pending flag a refused
+ * cancel clears (what riskgwd's kill sweep re-sends on). */
+static void test_order_find_and_cancel_pending(void **state)
+{
+	struct fx *f = *state;
+	struct rules_live l;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	assert_int_equal(rules_order_find(f->en, "C1", &l), 0);
+	assert_string_equal(l.rl_clordid, "C1");
+	assert_string_equal(l.rl_parent, "P1");
+	assert_false(l.rl_cancel_pending);
+	assert_int_equal(rules_order_find(f->en, "NOPE", &l), RULES_ENOTFOUND);
+	assert_int_equal(rules_on_cancel_sent(f->en, "X1", "C1"), 0);
+	assert_int_equal(rules_order_find(f->en, "X1", &l), 0); /* the cancel's id names it */
+	assert_string_equal(l.rl_clordid, "C1");
+	assert_true(l.rl_cancel_pending);
+	/* a refused cancel: the order is live and no cancel is pending */
+	assert_int_equal(rules_on_cancel_reject(f->en, "X1", "C1", '1'), 0);
+	assert_int_equal(rules_order_find(f->en, "C1", &l), 0);
+	assert_false(l.rl_cancel_pending);
+	/* a second cancel, confirmed: finished, not found */
+	assert_int_equal(rules_on_cancel_sent(f->en, "X2", "C1"), 0);
+	assert_int_equal(exec(f, "X2", "C1", '4', '4', 0, 0, 0, 0), 0);
+	assert_int_equal(rules_order_find(f->en, "C1", &l), RULES_ENOTFOUND);
+	assert_int_equal(rules_order_find(f->en, "X2", &l), RULES_ENOTFOUND);
 }
 
 static void test_lifecycle_fill_races_cancel(void **state)
@@ -1217,6 +1300,33 @@ static int collect_parent(void *arg, size_t pos, const struct rules_parent_info 
 	return s->n == s->stop_at ? 42 : 0;
 }
 
+struct pfind {
+	const char *id;
+	bool found;
+	struct rules_parent_info pi;
+};
+
+static int find_parent_cb(void *arg, size_t pos, const struct rules_parent_info *pi)
+{
+	struct pfind *s = arg;
+
+	(void)pos;
+	if (strcmp(pi->rpi_id, s->id) != 0)
+		return 0;
+	s->pi = *pi;
+	s->found = true;
+	return 1;
+}
+
+static struct rules_parent_info pinfo(struct fx *f, const char *id)
+{
+	struct pfind s = {id, false, {0}};
+
+	assert_int_equal(rules_foreach_parent(f->en, 0, find_parent_cb, &s), 1);
+	assert_true(s.found);
+	return s.pi;
+}
+
 static void test_foreach_parent(void **state)
 {
 	struct fx *f = *state;
@@ -1251,6 +1361,8 @@ static void test_foreach_parent(void **state)
 	assert_true(s.pi[0].rpi_registered);
 	assert_false(s.pi[0].rpi_declared);
 	assert_false(s.pi[0].rpi_pinned);
+	assert_false(s.pi[0].rpi_blocked);
+	assert_int_equal(s.pi[0].rpi_warned, 0);
 	assert_int_equal(s.pi[0].rpi_expo.ex_open_qty, 260);
 	assert_int_equal(s.pi[0].rpi_expo.ex_filled_qty, 40);
 	assert_int_equal(s.pi[0].rpi_expo.ex_filled_notional, 40 * PX(10));
@@ -1284,6 +1396,252 @@ static void test_foreach_parent(void **state)
 	assert_int_equal(s.n, 0);
 }
 
+/* ---- warning thresholds ------------------------------------------------------------ */
+
+/* The first parent info of foreach for id. */
+static struct rules_parent_info pinfo(struct fx *f, const char *id);
+
+/* A buy of parent at price px; returns its rd_warn (the order must pass). */
+static unsigned buy_warn(struct fx *f, const char *clid, const char *parent, int64_t qty,
+    int64_t px)
+{
+	struct rules_order o = order(clid, parent, "IBM", qty, px);
+
+	ACCEPTS(f, check(f, &o));
+	return f->d.rd_warn;
+}
+
+static void test_warn_thresholds(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+
+	rules_engine_free(f->en);
+	f->en = new_engine_warn(f->st, 1024, 80);
+	/* both at once: 800 of 1,000 and 8,000 of 10,000 */
+	put_parent_full(f, "P1", "ACC1", "IBM", '1', 1000, 0, PX(10000), 0, RULES_TRIP_DEFAULT);
+	assert_int_equal(buy_warn(f, "A1", "P1", 700, PX(10)), 0);
+	assert_int_equal(pinfo(f, "P1").rpi_warned, 0);
+	assert_int_equal(buy_warn(f, "A2", "P1", 100, PX(10)),
+	    RULES_WARN_QTY | RULES_WARN_NOTIONAL);
+	assert_int_equal(pinfo(f, "P1").rpi_warned, RULES_WARN_QTY | RULES_WARN_NOTIONAL);
+	/* once per parent and day */
+	assert_int_equal(buy_warn(f, "A3", "P1", 100, PX(10)), 0);
+	/* a reject never warns, and the next accept's decision is clean */
+	DECIDES(f, buy(f, "A4", "P1", 500), RULES_TRIP, RULES_R_PARENT_QTY);
+	assert_int_equal(f->d.rd_warn, 0);
+
+	/* each kind on its own; the notional limit from the scopes */
+	put_parent(f, "P2", "IBM", 1000);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_PARENT_NOTIONAL, PX(20000), true);
+	assert_int_equal(buy_warn(f, "B1", "P2", 800, PX(10)), RULES_WARN_QTY);
+	assert_int_equal(buy_warn(f, "B2", "P2", 50, PX(100)), 0);                   /* 13,000 */
+	assert_int_equal(buy_warn(f, "B3", "P2", 40, PX(100)), RULES_WARN_NOTIONAL); /* 17,000 */
+	assert_int_equal(pinfo(f, "P2").rpi_warned, RULES_WARN_QTY | RULES_WARN_NOTIONAL);
+
+	/* the threshold is rounded up: 80% of 999 is 799.2, so 800 */
+	put_parent(f, "P3", "IBM", 999);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_PARENT_NOTIONAL, PX(1000000), true);
+	assert_int_equal(buy_warn(f, "C1", "P3", 799, PX(10)), 0);
+	assert_int_equal(buy_warn(f, "C2", "P3", 1, PX(10)), RULES_WARN_QTY);
+
+	/* a replace counts (as the larger of old and new while pending); fills
+	 * count as well as open */
+	put_parent(f, "P4", "IBM", 1000);
+	assert_int_equal(buy_warn(f, "D1", "P4", 500, PX(10)), 0);
+	assert_int_equal(exec(f, "D1", NULL, 'F', '2', 500, PX(10), 500, 0), 0);
+	assert_int_equal(buy_warn(f, "D2", "P4", 200, PX(10)), 0);
+	ACCEPTS(f, replace(f, "D3", "D2", 300, PX(10)));
+	assert_int_equal(f->d.rd_warn, RULES_WARN_QTY);
+
+	/* a new day forgets who warned */
+	rules_engine_new_day(f->en);
+	assert_int_equal(buy_warn(f, "A1", "P1", 800, PX(10)),
+	    RULES_WARN_QTY | RULES_WARN_NOTIONAL);
+
+	/* thresholds of limits near INT64_MAX: no overflow */
+	rules_engine_free(f->en);
+	f->en = new_engine_warn(f->st, 1024, 100);
+	put_parent_full(f, "PB", "ACC1", "IBM", '1', INT64_MAX - 1, 0, INT64_MAX - 1, 0,
+	    RULES_TRIP_DEFAULT);
+	o = order("E1", "PB", "IBM", INT64_MAX / 2, 1);
+	ACCEPTS(f, check(f, &o));
+	assert_int_equal(f->d.rd_warn, 0);
+	o = order("E2", "PB", "IBM", INT64_MAX - 2 - INT64_MAX / 2, 1);
+	ACCEPTS(f, check(f, &o));
+	assert_int_equal(f->d.rd_warn, 0); /* one short of both */
+	o = order("E3", "PB", "IBM", 1, 1);
+	ACCEPTS(f, check(f, &o));
+	assert_int_equal(f->d.rd_warn, RULES_WARN_QTY | RULES_WARN_NOTIONAL);
+
+	/* off: never */
+	rules_engine_free(f->en);
+	f->en = new_engine(f->st, 1024);
+	assert_int_equal(buy_warn(f, "A1", "P1", 1000, PX(10)), 0);
+	assert_int_equal(pinfo(f, "P1").rpi_warned, 0);
+}
+
+static void test_warn_restore(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+	struct rules_decision d;
+
+	rules_engine_free(f->en);
+	f->en = new_engine_warn(f->st, 1024, 50);
+	put_parent_full(f, "P1", "ACC1", "IBM", '1', 1000, 0, PX(100000), 0, RULES_TRIP_DEFAULT);
+	/* replayed past the quantity threshold: marked, not reported */
+	o = order("C1", "P1", "IBM", 600, PX(10));
+	memset(&d, 0xff, sizeof(d));
+	assert_int_equal(rules_restore(f->en, &o, &d), 0);
+	assert_int_equal(d.rd_warn, 0);
+	assert_int_equal(pinfo(f, "P1").rpi_warned, RULES_WARN_QTY);
+	/* so the live day does not warn again for it, only for the other */
+	assert_int_equal(buy_warn(f, "C2", "P1", 100, PX(10)), 0);
+	assert_int_equal(buy_warn(f, "C3", "P1", 10, PX(5000)), RULES_WARN_NOTIONAL);
+	/* a restore below the threshold marks nothing */
+	put_parent(f, "P2", "IBM", 1000);
+	o = order("D1", "P2", "IBM", 100, PX(10));
+	assert_int_equal(rules_restore(f->en, &o, &d), 0);
+	assert_int_equal(pinfo(f, "P2").rpi_warned, 0);
+	assert_int_equal(buy_warn(f, "D2", "P2", 400, PX(10)), RULES_WARN_QTY);
+}
+
+/* ---- blocked parents ----------------------------------------------------------------- */
+
+static void test_parent_block_release(void **state)
+{
+	struct fx *f = *state;
+	struct rules_exposure x;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	assert_int_equal(rules_parent_block(f->en, "P1"), 0);
+	assert_true(pinfo(f, "P1").rpi_blocked);
+	DECIDES(f, buy(f, "C2", "P1", 10), RULES_REJECT, RULES_R_PARENT_BLOCKED);
+	assert_non_null(strstr(f->d.rd_text, "parent P1 blocked"));
+	/* a reject, never a trip, even for a child that would trip */
+	DECIDES(f, buy(f, "C2", "P1", 5000), RULES_REJECT, RULES_R_PARENT_BLOCKED);
+	/* replaces are children too */
+	DECIDES(f, replace(f, "R1", "C1", 50, PX(10)), RULES_REJECT, RULES_R_PARENT_BLOCKED);
+	/* a mismatching child is still told so */
+	{
+		struct rules_order o = order("C2", "P1", "MSFT", 10, PX(10));
+
+		DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+	}
+	/* the live order's reports and cancels go on */
+	assert_int_equal(exec(f, "C1", NULL, 'F', '1', 40, PX(10), 40, 60), 0);
+	assert_int_equal(rules_on_cancel_sent(f->en, "X1", "C1"), 0);
+	assert_int_equal(exec(f, "X1", "C1", '4', '4', 0, 0, 40, 0), 0);
+	x = pexpo(f, "P1");
+	assert_int_equal(x.ex_filled_qty, 40);
+	assert_int_equal(x.ex_open_qty, 0);
+	assert_int_equal(x.ex_orders, 1);
+	assert_int_equal(x.ex_live, 0);
+	/* blocking again is fine */
+	assert_int_equal(rules_parent_block(f->en, "P1"), 0);
+	assert_int_equal(rules_parent_release(f->en, "P1"), 0);
+	assert_false(pinfo(f, "P1").rpi_blocked);
+	assert_int_equal(rules_parent_release(f->en, "P1"), RULES_ENOTFOUND);
+	ACCEPTS(f, buy(f, "C2", "P1", 10));
+	/* other parents were never affected */
+	put_parent(f, "P2", "IBM", 1000);
+	assert_int_equal(rules_parent_block(f->en, "P1"), 0);
+	ACCEPTS(f, buy(f, "C3", "P2", 10));
+	/* a restore books the blocked parent's order (it is at the venue) */
+	{
+		struct rules_order o = order("C4", "P1", "IBM", 10, PX(10));
+		struct rules_decision d;
+
+		assert_int_equal(rules_restore(f->en, &o, &d), 0);
+		assert_int_equal(pexpo(f, "P1").ex_open_qty, 20);
+	}
+	/* a new day forgets the block */
+	rules_engine_new_day(f->en);
+	ACCEPTS(f, buy(f, "C1", "P1", 10));
+}
+
+static void test_parent_block_limits_change(void **state)
+{
+	struct fx *f = *state;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 100));
+	assert_int_equal(rules_parent_block(f->en, "P1"), 0);
+	/* a change to other limits or parents does not release it */
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_ORDER_QTY, 5000, false);
+	put_parent(f, "P2", "IBM", 1000);
+	DECIDES(f, buy(f, "C2", "P1", 10), RULES_REJECT, RULES_R_PARENT_BLOCKED);
+	/* rewriting the same registration does not either */
+	put_parent(f, "P1", "IBM", 1000);
+	DECIDES(f, buy(f, "C2", "P1", 10), RULES_REJECT, RULES_R_PARENT_BLOCKED);
+	assert_true(pinfo(f, "P1").rpi_blocked);
+	/* its registration's quantity changed: released without an operator */
+	put_parent(f, "P1", "IBM", 2000);
+	assert_false(pinfo(f, "P1").rpi_blocked); /* seen by the query too */
+	ACCEPTS(f, buy(f, "C2", "P1", 10));
+
+	/* the max notional from the scopes */
+	assert_int_equal(rules_parent_block(f->en, "P1"), 0);
+	DECIDES(f, buy(f, "C3", "P1", 10), RULES_REJECT, RULES_R_PARENT_BLOCKED);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_PARENT_NOTIONAL, PX(100000), true);
+	ACCEPTS(f, buy(f, "C3", "P1", 10));
+	/* the rate, from the parent scope */
+	assert_int_equal(rules_parent_block(f->en, "P1"), 0);
+	put_limit(f, RULES_SCOPE_PARENT, "P1", RULES_LIM_PARENT_RATE, 100, true);
+	ACCEPTS(f, buy(f, "C4", "P1", 10));
+	/* the limit price of the registration */
+	assert_int_equal(rules_parent_block(f->en, "P1"), 0);
+	put_parent_full(f, "P1", "ACC1", "IBM", '1', 2000, PX(11), 0, 0, RULES_TRIP_DEFAULT);
+	ACCEPTS(f, buy(f, "C5", "P1", 10));
+}
+
+static void test_parent_block_unknown(void **state)
+{
+	struct fx *f = *state;
+	struct rules_exposure x;
+
+	assert_int_equal(rules_parent_block(f->en, "NOPE"), RULES_ENOTFOUND);
+	assert_int_equal(rules_parent_exposure(f->en, "NOPE", &x), RULES_ENOTFOUND);
+	assert_int_equal(rules_parent_block(f->en, "bad id"), RULES_EINVAL);
+	assert_int_equal(rules_parent_block(f->en, NULL), RULES_EINVAL);
+	assert_int_equal(rules_parent_release(f->en, "NOPE"), RULES_ENOTFOUND);
+	assert_int_equal(rules_parent_release(f->en, "bad id"), RULES_ENOTFOUND);
+	/* registered but no child yet: booked (with nothing) and blocked */
+	put_parent(f, "P1", "IBM", 1000);
+	assert_int_equal(rules_parent_block(f->en, "P1"), 0);
+	x = pexpo(f, "P1");
+	assert_int_equal(x.ex_orders, 0);
+	assert_true(pinfo(f, "P1").rpi_blocked);
+	assert_string_equal(pinfo(f, "P1").rpi_account, "ACC1");
+	DECIDES(f, buy(f, "C1", "P1", 10), RULES_REJECT, RULES_R_PARENT_BLOCKED);
+	assert_int_equal(rules_parent_release(f->en, "P1"), 0);
+	ACCEPTS(f, buy(f, "C1", "P1", 10));
+	assert_int_equal(rules_account_exposure(f->en, "ACC1", &x), 0);
+	assert_int_equal(x.ex_open_qty, 10);
+	/* the store unreadable: cannot be booked */
+	put_parent(f, "P2", "IBM", 1000);
+	fail_rd_begin = 1;
+	assert_int_equal(rules_parent_block(f->en, "P2"), RULES_ENOTFOUND);
+	fail_rd_begin = 0;
+	/* a declared parent, booked by its first child */
+	{
+		struct rules_order o = order("D1", "DP", "IBM", 10, PX(10));
+
+		put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_PARENT_QTY, 1000, true);
+		o.ro_account = "ACC9";
+		o.ro_allow_declare = true;
+		o.ro_declared_qty = 500;
+		ACCEPTS(f, check(f, &o));
+		assert_int_equal(rules_parent_block(f->en, "DP"), 0);
+		o.ro_clordid = "D2";
+		DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_BLOCKED);
+		assert_int_equal(rules_parent_release(f->en, "DP"), 0);
+		ACCEPTS(f, check(f, &o));
+	}
+}
+
 static void test_reason_names_stable(void **state)
 {
 	int i;
@@ -1292,10 +1650,12 @@ static void test_reason_names_stable(void **state)
 	assert_string_equal(rules_reason_name(RULES_R_OK), "ok");
 	assert_string_equal(rules_reason_name(RULES_R_PARENT_QTY), "parent_qty");
 	assert_string_equal(rules_reason_name(RULES_R_LIMITS_UNAVAILABLE), "limits_unavailable");
+	assert_string_equal(rules_reason_name(RULES_R_PARENT_BLOCKED), "parent_blocked");
 	assert_string_equal(rules_reason_name(RULES_R_COUNT), "unknown");
 	assert_string_equal(rules_reason_name(-1), "unknown");
 	assert_int_equal(RULES_R_PARENT_QTY, 6);
 	assert_int_equal(RULES_R_LIMITS_UNAVAILABLE, 23);
+	assert_int_equal(RULES_R_PARENT_BLOCKED, 24);
 	for (i = 0; i < RULES_R_COUNT; i++)
 		assert_string_not_equal(rules_reason_name(i), "unknown");
 }
@@ -1303,13 +1663,21 @@ static void test_reason_names_stable(void **state)
 static void test_config_errors(void **state)
 {
 	struct fx *f = *state;
-	struct rules_engine_config cfg = {0, 1, 1, 1};
+	struct rules_engine_config cfg = {0, 1, 1, 1, 0};
 	struct rules_engine *en = (void *)1;
 	char err[RULES_ERRLEN];
 
 	assert_int_equal(rules_engine_new(&en, f->st, &cfg, err), RULES_EINVAL);
 	assert_null(en);
 	assert_non_null(strstr(err, "capacities"));
+	cfg = (struct rules_engine_config){1, 1, 1, 1, 101};
+	en = (void *)1;
+	assert_int_equal(rules_engine_new(&en, f->st, &cfg, err), RULES_EINVAL);
+	assert_null(en);
+	assert_non_null(strstr(err, "warning"));
+	cfg.ec_warn_pct = 100;
+	assert_int_equal(rules_engine_new(&en, f->st, &cfg, err), 0);
+	rules_engine_free(en);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1330,6 +1698,7 @@ int main(void)
 		T(test_order_qty_scope_precedence),
 		T(test_order_notional),
 		T(test_collars_and_reference_price),
+		T(test_collar_edges),
 		T(test_restricted),
 		T(test_account_notional),
 		T(test_overflow),
@@ -1341,6 +1710,7 @@ int main(void)
 		T(test_replace_checks),
 		T(test_lifecycle_fills),
 		T(test_lifecycle_terminal_states),
+		T(test_order_find_and_cancel_pending),
 		T(test_lifecycle_fill_races_cancel),
 		T(test_lifecycle_replace),
 		T(test_resent_replace_reject),
@@ -1352,6 +1722,11 @@ int main(void)
 		T(test_restore_books_without_checks),
 		T(test_foreach_live),
 		T(test_foreach_parent),
+		T(test_warn_thresholds),
+		T(test_warn_restore),
+		T(test_parent_block_release),
+		T(test_parent_block_limits_change),
+		T(test_parent_block_unknown),
 		cmocka_unit_test(test_reason_names_stable),
 		T(test_config_errors),
 	};

@@ -1216,7 +1216,7 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct rules_engine_config cfg = {MAXCL, 16, 8, 8};
+	struct rules_engine_config cfg = {MAXCL, 16, 8, 8, 0};
 	char err[RULES_ERRLEN];
 
 	if (f == NULL)
