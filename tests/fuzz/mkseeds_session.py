@@ -156,6 +156,11 @@ seeds = {
         ("U1", 3, [("58", "user")])),
 }
 
+# A known issue (tests/fuzz/README.md): a 4.2 session takes a FIX.4.4 Logon and
+# order and relays the order as FIX.4.4.
+seeds["37-acc42-beginstring-44"] = head(FIX42 | RELAY) + stream(
+    V44, ("A", 1, LOGON), ("D", 2, nos(2)))
+
 # Seeds whose messages are all well framed also ask for the repair (which
 # leaves them as they are), so that what the fuzzer makes of them stays framed;
 # the framing ones keep their broken bytes.
