@@ -811,6 +811,21 @@ size_t session_input(struct session *s, const char *buf, size_t len)
 		s->s_cnt.sc_garbled++;
 		return n;
 	}
+	if (s->s_msg.fm_version != s->s_cfg.sc_version) {
+		/* FIX: a BeginString other than the session's ends it (a Logout,
+		 * then the disconnect; before the Logon, just the disconnect):
+		 * never relay a message of another version to the other leg. */
+		char text[96];
+
+		snprintf(text, sizeof(text), "BeginString %s, but the session is %s",
+		    s->s_msg.fm_version == FIX_42 ? "FIX.4.2" : "FIX.4.4",
+		    s->s_cfg.sc_version == FIX_42 ? "FIX.4.2" : "FIX.4.4");
+		if (s->s_state == SESSION_ACTIVE)
+			abort_session(s, text);
+		else
+			conn_close(s->s_conn, false, "%s: %s", s->s_name, text);
+		return n;
+	}
 	process(s, &s->s_msg);
 	return n;
 }
