@@ -224,8 +224,10 @@ static void test_scopes(void **state)
 	assert_non_null(e);
 	assert_string_equal(e->ke_k.jk_reason, "acc 7");
 	e = kill_blocking(&f->k, "r1", "", "IBM");
-	assert_non_null(e);
-	assert_int_equal(e->ke_kind, KILL_SYMBOL);
+	if (e == NULL)
+		fail_msg("symbol:IBM does not block IBM");
+	else
+		assert_int_equal(e->ke_kind, KILL_SYMBOL);
 	/* a route named like the account is not the account */
 	assert_null(kill_blocking(&f->k, "ACC7", "ACC1", "MSFT"));
 
