@@ -547,7 +547,7 @@ static void set_reg(const struct rules_engine *e, struct parent *p, struct paren
 		pc->p_reg = *r;
 	p->p_qty = r->rp_qty;
 	p->p_warn_q = pct_of(r->rp_qty, e->e_warn_pct);
-	p->p_trip = r->rp_trip;
+	p->p_trip = (uint16_t)r->rp_trip;
 	p->p_side = r->rp_side;
 }
 
@@ -724,10 +724,13 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 	if (c->pi != NONE) {
 		c->p = &e->e_parents[c->pi];
 		c->pc = &e->e_pcold[c->pi];
-		/* where rate_full() reads and rate_push() writes: another miss,
-		 * which needs the parent's line to be asked for */
-		if (c->p->p_ring_cap != 0)
+		/* where rate_push() writes, and the next oldest time it reads
+		 * (rate_full() most often reads p_ring_old): another miss, which
+		 * needs the parent's line to be asked for */
+		if (c->p->p_ring_cap != 0) {
 			__builtin_prefetch(&c->p->p_ring[c->p->p_ring_head], 1);
+			__builtin_prefetch(&c->p->p_ring[c->p->p_ring_head] + 1);
+		}
 	} else {
 		memset(&c->tmp_p, 0, sizeof(c->tmp_p));
 		memset(&c->tmp_pc, 0, sizeof(c->tmp_pc));
@@ -873,10 +876,15 @@ static enum rules_verdict reject(struct rules_decision *d, enum rules_reason r, 
 /* ---- the rate window ----------------------------------------------------------- */
 
 /* True if one more child at now would make more than rate in the last second. */
-static bool rate_full(const struct parent *p, int64_t rate, int64_t now)
+__attribute__((always_inline)) static inline bool rate_full(const struct parent *p, int64_t rate,
+    int64_t now)
 {
 	uint32_t k;
 
+	/* Most often: the rate is the ring's size and the ring is full, so
+	 * the rate-th most recent time is the oldest, p_ring_old. */
+	if ((uint64_t)rate == p->p_ring_cap && p->p_ring_n >= p->p_ring_cap)
+		return p->p_ring_old > now - NSEC_PER_SEC;
 	if ((uint64_t)rate > p->p_ring_n)
 		return false;
 	/* The rate-th most recent time; the ring holds at least rate of them. */
@@ -916,7 +924,7 @@ static inline int rate_reserve(struct parent *p, int64_t rate)
 	return rate_grow(p, (uint32_t)rate);
 }
 
-static void rate_push(struct parent *p, int64_t now)
+static inline void rate_push(struct parent *p, int64_t now)
 {
 	if (p->p_ring_cap == 0)
 		return;
@@ -924,6 +932,10 @@ static void rate_push(struct parent *p, int64_t now)
 	if (++p->p_ring_head == p->p_ring_cap) /* no division on the hot path */
 		p->p_ring_head = 0;
 	p->p_ring_n++;
+	/* the next slot: in the line just written 7 times in 8, else
+	 * prefetched by resolve() */
+	if (p->p_ring_n >= p->p_ring_cap)
+		p->p_ring_old = p->p_ring[p->p_ring_head];
 }
 
 /* ---- inserting accepted entities ----------------------------------------------- */
