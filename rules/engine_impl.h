@@ -89,26 +89,34 @@ struct parent {
 	 * p_eff by eff_derive()) */
 	_Alignas(64) uint64_t p_txnid;
 	int64_t p_qty;
-	uint32_t p_trip;
+	uint16_t p_trip;                  /* RULES_BIT() of the parent limits (< 16) */
 	char p_side;
 	bool p_registered;                /* p_reg holds a registration from the store */
 	bool p_declared;                  /* declared on a child (p_declared_qty) */
 	bool p_has_limits;
+	uint8_t p_warn_left;              /* RULES_WARN_* still to give today
+					     (none when warnings are off) */
+	bool p_blocked;                   /* rules_parent_block() */
 	uint32_t p_account;               /* accounts[] index */
 	/* Table indexes of the registration's symbol and account once a child
 	 * matched them (NONE before): the checks compare indexes, not strings. */
 	uint32_t p_sym, p_acct;
-	uint8_t p_warn_left;              /* RULES_WARN_* still to give today
-					     (none when warnings are off) */
-	bool p_blocked;                   /* rules_parent_block() */
+	uint32_t p_ring_head;             /* rate window: where the next time goes */
 	int64_t p_warn_q;                 /* quantity warning threshold, 0 = none */
 	struct expo p_expo;
 	/* Rate window: the times of the last p_ring_cap accepted children. */
 	int64_t *p_ring;
-	uint32_t p_ring_cap, p_ring_head; /* head: where the next time goes */
-	uint64_t p_ring_n;                /* times ever pushed */
+	uint32_t p_ring_cap;
+	uint32_t p_ring_n;                /* times pushed (at most one per ClOrdID
+					     of the day: < 2^30) */
+	/* p_ring[p_ring_head], the oldest time, whenever the ring is full
+	 * (p_ring_n >= p_ring_cap): what a check compares when its rate is
+	 * the ring's size, kept here so that it needs no line of the ring. */
+	int64_t p_ring_old;
 	struct eff p_eff;                 /* the limits of its last check */
 };
+
+_Static_assert(sizeof(struct parent) == 256, "a parent's hot part is four cache lines");
 
 struct parent_cold {
 	char p_id[RULES_ID_MAX + 1];      /* key: first member (htab) */

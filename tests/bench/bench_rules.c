@@ -19,8 +19,14 @@
  * then 200,000 with a limits commit (which makes every cached record stale)
  * before every 1,000 checks, the commits themselves not timed.
  *
- *   bench_rules [--checks N] [--seed N] [--mlock] [--warn PCT] [--hot-input]
+ *   bench_rules [--checks N] [--seed N] [--mlock] [--warn PCT] [--hot-input] [--rate N]
  *                                --warn: ec_warn_pct (default 0, off)
+ *                                --rate: the global parent_rate (default
+ *                                1,000/s: a parent's window never fills, so
+ *                                no check reads it; its children come ~100/s,
+ *                                so with 50 the window is full after 50 of
+ *                                them and then every check compares its
+ *                                oldest time, and many trip)
  *                                --hot-input: each order's strings are read
  *                                (untimed) just before its check, as the
  *                                gateway's FIX parser will have read them;
@@ -231,6 +237,9 @@ static void lim(struct rules_limits *l, enum rules_limit which, int64_t v, bool 
 		l->rl_trip |= RULES_BIT(which);
 }
 
+/* --rate: the global parent_rate limit. */
+static int64_t parent_rate = 1000;
+
 static void global_limits(struct rules_limits *g, int64_t order_notional_units)
 {
 	memset(g, 0, sizeof(*g));
@@ -239,7 +248,7 @@ static void global_limits(struct rules_limits *g, int64_t order_notional_units)
 	lim(g, RULES_LIM_COLLAR_BPS, 500, false);
 	lim(g, RULES_LIM_ACCOUNT_NOTIONAL, INT64_C(5000000000) * RULES_PX_SCALE, true);
 	lim(g, RULES_LIM_PARENT_NOTIONAL, INT64_C(50000000) * RULES_PX_SCALE, true);
-	lim(g, RULES_LIM_PARENT_RATE, 1000, true);
+	lim(g, RULES_LIM_PARENT_RATE, parent_rate, true);
 }
 
 static void setup_store(struct bench *b)
@@ -606,10 +615,12 @@ int main(int argc, char **argv)
 			b->warn_pct = (unsigned)parse_u64(argv[++a]);
 		else if (strcmp(argv[a], "--hot-input") == 0)
 			b->hot_input = true;
+		else if (strcmp(argv[a], "--rate") == 0 && a + 1 < argc)
+			parent_rate = (int64_t)parse_u64(argv[++a]);
 		else {
 			fprintf(stderr,
 			    "usage: %s [--checks N] [--seed N] [--mlock] [--warn PCT] "
-			    "[--hot-input] [--callgrind N]\n",
+			    "[--hot-input] [--rate N] [--callgrind N]\n",
 			    argv[0]);
 			return 2;
 		}

@@ -385,6 +385,56 @@ static void test_dup_clordid(void **state)
 	DECIDES(f, replace(f, "C1", "R1", 30, PX(10)), RULES_REJECT, RULES_R_DUP_CLORDID);
 }
 
+/* The reject texts, byte for byte: numbers (PRId64, negative too), %c,
+ * strings, and the truncation to rd_text. */
+static void test_reject_texts(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+	char id[RULES_ID_MAX + 1], acct[RULES_ID_MAX + 1], child[RULES_ID_MAX + 1];
+	char want[sizeof(f->d.rd_text)];
+	int n;
+
+	put_parent(f, "P1", "IBM", 1000);
+	ACCEPTS(f, buy(f, "C1", "P1", 600));
+	ACCEPTS(f, buy(f, "C2", "P1", 400));
+	DECIDES(f, buy(f, "C3", "P1", 7), RULES_TRIP, RULES_R_PARENT_QTY);
+	assert_string_equal(f->d.rd_text,
+	    "parent P1 quantity 1007 > 1000 (open 1000, filled 0, order 7)");
+	DECIDES(f, buy(f, "C1", "P1", 1), RULES_REJECT, RULES_R_DUP_CLORDID);
+	assert_string_equal(f->d.rd_text, "duplicate ClOrdID C1");
+	o = order("C4", "P1", "IBM", 10, PX(10));
+	o.ro_side = '9';
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	assert_string_equal(f->d.rd_text, "unsupported Side '9'");
+	o = order("C4", "P1", "IBM", 10, PX(10));
+	o.ro_side = 2;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	assert_string_equal(f->d.rd_text, "unsupported Side '?'");
+	o = order("C4", "P1", "IBM", 10, PX(10));
+	o.ro_declared_qty = -3;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_BAD_ORDER);
+	assert_string_equal(f->d.rd_text, "declared parent quantity must be > 0");
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_ORDER_QTY, 5, false);
+	put_parent(f, "P2", "IBM", 1000);
+	DECIDES(f, buy(f, "C5", "P2", 9), RULES_REJECT, RULES_R_ORDER_QTY);
+	assert_string_equal(f->d.rd_text, "order quantity 9 > max 5");
+	/* long ids: the text as snprintf() makes it, cut to rd_text */
+	memset(id, 'Q', RULES_ID_MAX);
+	id[RULES_ID_MAX] = '\0';
+	memset(acct, 'A', RULES_ID_MAX);
+	acct[RULES_ID_MAX] = '\0';
+	memset(child, 'B', RULES_ID_MAX);
+	child[RULES_ID_MAX] = '\0';
+	put_parent_full(f, id, acct, "IBM", '1', 1000, 0, 0, 0, RULES_TRIP_DEFAULT);
+	o = order("C6", id, "IBM", 1, PX(10));
+	o.ro_account = child;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+	n = snprintf(want, sizeof(want), "account %s differs from parent %s's %s", child, id, acct);
+	assert_true(n > (int)sizeof(want) - 1); /* it was cut */
+	assert_string_equal(f->d.rd_text, want);
+}
+
 /* ---- reason codes: parent limits ------------------------------------------------------ */
 
 static void test_parent_qty_trips(void **state)
@@ -1688,6 +1738,7 @@ int main(void)
 		T(test_accept_books_open_exposure),
 		T(test_bad_orders),
 		T(test_no_and_unknown_parent),
+		T(test_reject_texts),
 		T(test_parent_mismatch),
 		T(test_dup_clordid),
 		T(test_parent_qty_trips),
