@@ -243,9 +243,13 @@ static long long num(const json_t *o, const char *key)
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
+/* Prints riskgwd's reply j as JSON and frees it (every --json output). */
 static int print_json(json_t *j)
 {
-	if (json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+	int rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	json_decref(j);
+	if (rc != 0)
 		return ctl_err("writing the output failed");
 	putchar('\n');
 	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
@@ -326,11 +330,8 @@ static int cmd_status(struct ctl *c, const struct ctl_cmd *cmd, int argc, char *
 		return rc;
 	if ((rc = request(c, CTL_T_STATUS, NULL, NULL, &r)) != CTL_OK)
 		return rc;
-	if (json) {
-		rc = print_json(r);
-		json_decref(r);
-		return rc;
-	}
+	if (json)
+		return print_json(r);
 	up = num(r, "uptime_s");
 	printf("riskgwd:      %s, pid %lld, up %lldd %02lld:%02lld:%02lld (since %s)\n",
 	       str(r, "version"), num(r, "pid"), up / 86400, up / 3600 % 24, up / 60 % 60, up % 60,
@@ -367,11 +368,8 @@ static int cmd_sessions(struct ctl *c, const struct ctl_cmd *cmd, int argc, char
 		return rc;
 	if ((rc = request(c, CTL_T_SESSIONS, NULL, NULL, &r)) != CTL_OK)
 		return rc;
-	if (json) {
-		rc = print_json(r);
-		json_decref(r);
-		return rc;
-	}
+	if (json)
+		return print_json(r);
 	printf("%-16s %-7s %-12s %8s %8s  %-22s %-16s %s\n", "ROUTE", "LEG", "STATE", "NEXT_IN",
 	       "NEXT_OUT", "PEER", "IDENTITY", "DOWN_REASON");
 	json_array_foreach(json_object_get(r, "routes"), i, rt)
@@ -394,11 +392,8 @@ static int cmd_parents(struct ctl *c, const struct ctl_cmd *cmd, int argc, char 
 		return rc;
 	if ((rc = request(c, CTL_T_PARENTS, NULL, "parents", &r)) != CTL_OK)
 		return rc;
-	if (json) {
-		rc = print_json(r);
-		json_decref(r);
-		return rc;
-	}
+	if (json)
+		return print_json(r);
 	printf("%-20s %-12s %-10s %4s %10s %10s %10s %16s %16s %7s %5s\n", "PARENT", "ACCOUNT",
 	       "SYMBOL", "SIDE", "QTY", "OPEN_QTY", "FILLED_QTY", "OPEN_NOTIONAL",
 	       "FILLED_NOTIONAL", "ORDERS", "LIVE");
@@ -431,11 +426,8 @@ static int cmd_counters(struct ctl *c, const struct ctl_cmd *cmd, int argc, char
 		return rc;
 	if ((rc = request(c, CTL_T_COUNTERS, NULL, NULL, &r)) != CTL_OK)
 		return rc;
-	if (json) {
-		rc = print_json(r);
-		json_decref(r);
-		return rc;
-	}
+	if (json)
+		return print_json(r);
 	printf("%-16s %9s %9s %9s %8s %10s %9s %8s  %9s %9s %9s %9s %7s %5s\n", "ROUTE", "ORDERS",
 	       "FORWARDED", "REJECTED", "CANCELS", "GW_CANCELS", "EXECS", "REFUSED", "ROUTER_IN",
 	       "ROUTER_OUT", "VENUE_IN", "VENUE_OUT", "GARBLED", "GAPS");
@@ -498,11 +490,8 @@ static int cmd_kill(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **a
 		                 CTL_WHO_MAX, CTL_REASON_MAX);
 	if ((rc = request(c, CTL_T_KILL, body, NULL, &r)) != CTL_OK)
 		return rc;
-	if (o.co_json) {
-		rc = print_json(r);
-		json_decref(r);
-		return rc;
-	}
+	if (o.co_json)
+		return print_json(r);
 	printf("kill switch %s%s\n", str(r, "scope"),
 	       json_is_true(json_object_get(r, "already_tripped")) ? " was already tripped"
 	                                                           : " tripped (on disk)");
@@ -554,11 +543,8 @@ static int cmd_reset(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **
 		                 CTL_WHO_MAX);
 	if ((rc = request(c, type, body, NULL, &r)) != CTL_OK)
 		return rc;
-	if (o.co_json) {
-		rc = print_json(r);
-		json_decref(r);
-		return rc;
-	}
+	if (o.co_json)
+		return print_json(r);
 	if (type == CTL_T_RESET_REQUEST)
 		printf("reset of %s requested by %s; another person must approve it "
 		       "(riskgwctl reset-approve%s%s)\n",
@@ -602,11 +588,8 @@ static int cmd_release(struct ctl *c, const struct ctl_cmd *cmd, int argc, char 
 		return ctl_usage(cmd, "PARENT, --who and --reason must be printable");
 	if ((rc = request(c, CTL_T_RELEASE, body, NULL, &r)) != CTL_OK)
 		return rc;
-	if (o.co_json) {
-		rc = print_json(r);
-		json_decref(r);
-		return rc;
-	}
+	if (o.co_json)
+		return print_json(r);
 	printf("parent %s released by %s: its children are checked again\n", argv[first], who);
 	json_decref(r);
 	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
@@ -637,11 +620,8 @@ static int cmd_kill_log(struct ctl *c, const struct ctl_cmd *cmd, int argc, char
 		return ctl_err("out of memory");
 	if ((rc = request(c, CTL_T_KILL_LOG, body, "log", &r)) != CTL_OK)
 		return rc;
-	if (o.co_json) {
-		rc = print_json(r);
-		json_decref(r);
-		return rc;
-	}
+	if (o.co_json)
+		return print_json(r);
 	printf("%-6s %-24s %-15s %-7s %-20s %-12s %s\n", "SEQ", "TIME", "ACTION", "SOURCE", "SCOPE",
 	       "WHO", "REASON");
 	json_array_foreach(json_object_get(r, "log"), i, l)
@@ -664,11 +644,8 @@ static int cmd_metrics(struct ctl *c, const struct ctl_cmd *cmd, int argc, char 
 		return rc;
 	if ((rc = request(c, CTL_T_METRICS, NULL, NULL, &r)) != CTL_OK)
 		return rc;
-	if (json) {
-		rc = print_json(r);
-		json_decref(r);
-		return rc;
-	}
+	if (json)
+		return print_json(r);
 	fputs(str(r, "text"), stdout);
 	json_decref(r);
 	return fflush(stdout) == 0 ? CTL_OK : ctl_err("writing the output failed");
