@@ -15,6 +15,7 @@
 static bool log_fg = true;
 static int log_level = LOG_INFO;
 static const char *log_ident = "riskgwd";
+static FILE *log_out; /* NULL: stderr */
 
 void log_init(const char *ident, bool foreground, int level)
 {
@@ -23,6 +24,11 @@ void log_init(const char *ident, bool foreground, int level)
 	log_level = level;
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void log_setstream(FILE *f)
+{
+	log_out = f;
 }
 
 void log_setlevel(int level)
@@ -46,13 +52,14 @@ static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 		struct timespec ts;
 		struct tm tm;
 		char t[32];
+		FILE *out = log_out != NULL ? log_out : stderr;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
 		strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(stderr, "%s.%03ldZ %s: %s%s%s\n", t, ts.tv_nsec / 1000000, log_ident, msg,
+		fprintf(out, "%s.%03ldZ %s: %s%s%s\n", t, ts.tv_nsec / 1000000, log_ident, msg,
 		    suffix ? ": " : "", suffix ? suffix : "");
-		fflush(stderr);
+		fflush(out);
 	} else {
 		syslog(pri, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
 	}

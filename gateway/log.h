@@ -8,9 +8,13 @@
 #define GW_LOG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <syslog.h>
 
 void log_init(const char *ident, bool foreground, int level);
+/* Foreground lines go to f instead of stderr (NULL: stderr again); for
+ * tests that read what was logged while sanitizer reports stay on stderr. */
+void log_setstream(FILE *f);
 void log_setlevel(int level);
 int log_getlevel(void);
 

@@ -11,7 +11,7 @@ bash "$src/scripts/build.sh" build/check --enable-werror --enable-sanitizers
 cd "$src/build/check"
 if ! make -j"$(nproc)" check; then
 	for f in $(find . -name '*.log' ! -name config.log ! -name test-suite.log); do
-		if grep -qE '^(FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null; then
+		if grep -qE '^:test-result: (FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null; then
 			echo "===== $f"
 			tail -n 80 "$f"
 		fi
