@@ -30,13 +30,20 @@
 struct conn;
 struct conn_set;
 
+/* Messages (co_data calls that consume) per conn and loop turn. */
+#define CONN_MSG_BUDGET 32
+
 enum conn_state { CONN_CONNECTING = 0, CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSED };
 
 struct conn_ops {
 	/* TLS is up: the peer's identity can be read. */
 	void (*co_open)(struct conn *, void *arg);
 	/* buf[0..len) is the unconsumed input; returns how many bytes were
-	 * consumed (0..len). Called again while it consumes and input remains. */
+	 * consumed (0..len): one message, or 0 for an incomplete one. Called
+	 * again while it consumes and input remains, at most CONN_MSG_BUDGET
+	 * times per conn and loop turn; the rest waits for the next turn,
+	 * after the owner's commit and flush (the conn schedules that turn
+	 * itself). */
 	size_t (*co_data)(struct conn *, const char *buf, size_t len, void *arg);
 	/* The conn is gone (reason says why); called once, from conn_set_reap. */
 	void (*co_close)(struct conn *, const char *reason, void *arg);

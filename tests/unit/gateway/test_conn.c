@@ -1,6 +1,7 @@
 /*
  * test_conn.c - gateway/conn.c over real TLS on loopback TCP with the dev
  * PKI: an echo of 1 MiB, output held until conn_set_flush (write-ahead),
+ * the read and message budgets per turn,
  * a slow peer's full output buffer, connect refused, a refused certificate,
  * a handshake timeout.
  */
@@ -74,6 +75,9 @@ struct world {
 	char srv_closed[256], cli_closed[256];
 	bool cli_open;
 	struct conn_params p;
+	/* lines mode: the server takes one "L%04u\n" line per co_data call */
+	bool lines;
+	unsigned turn, srv_lines, line_turn, in_turn, max_in_turn, turns_with_lines;
 };
 
 static void hook(struct loop *l, void *arg)
@@ -81,15 +85,40 @@ static void hook(struct loop *l, void *arg)
 	struct world *w = arg;
 
 	(void)l;
+	w->turn++;
 	if (w->auto_flush)
 		conn_set_flush(w->s);
 	conn_set_reap(w->s);
+}
+
+/* One line per call; checks the order, counts lines per loop turn. */
+static size_t srv_line(struct world *w, const char *buf, size_t len)
+{
+	const char *nl = memchr(buf, '\n', len);
+	char want[16];
+
+	if (nl == NULL)
+		return 0;
+	snprintf(want, sizeof(want), "L%04u\n", w->srv_lines);
+	if ((size_t)(nl - buf) + 1 != strlen(want) || memcmp(buf, want, strlen(want)) != 0)
+		fail_msg("line %u out of order: %.*s", w->srv_lines, (int)(nl - buf), buf);
+	w->srv_lines++;
+	if (w->turns_with_lines == 0 || w->line_turn != w->turn) {
+		w->line_turn = w->turn;
+		w->in_turn = 0;
+		w->turns_with_lines++;
+	}
+	if (++w->in_turn > w->max_in_turn)
+		w->max_in_turn = w->in_turn;
+	return (size_t)(nl - buf) + 1;
 }
 
 static size_t srv_data(struct conn *c, const char *buf, size_t len, void *arg)
 {
 	struct world *w = arg;
 
+	if (w->lines)
+		return srv_line(w, buf, len);
 	w->srv_got += len;
 	if (w->echo && conn_send(c, buf, len) != 0)
 		return 0;
@@ -261,12 +290,12 @@ static void test_output_waits_for_flush(void **state)
 	world_free(&w);
 }
 
-/* A read turn ends after a budget of bytes (256 KiB). When it ends inside
+/* A read turn ends after a budget of bytes (8 KiB). When it ends inside
  * the last TLS record the peer sent, the rest of that record is plaintext
  * in TLS and nothing is left in the socket for epoll to report: the conn
- * must come back for it by itself. Records here: 10,000 bytes, then 16 of
- * 16 KiB; read 1,000 bytes at a time, the budget runs out 6,384 bytes into
- * the last one. */
+ * must come back for it by itself. Records here: 10,000 bytes, read 1,000
+ * bytes at a time: the budget runs out 9,000 bytes into it; then 16 of
+ * 16 KiB. */
 static void test_read_budget_inside_last_record(void **state)
 {
 	struct world w;
@@ -282,10 +311,41 @@ static void test_read_budget_inside_last_record(void **state)
 	memset(buf, 'r', sizeof(buf));
 	assert_int_equal(conn_send(w.cli, buf, 10000), 0);
 	conn_set_flush(w.s);
+	RUN_UNTIL(&w, w.srv_got == 10000);
 	assert_int_equal(conn_send(w.cli, buf + 10000, sizeof(buf) - 10000), 0);
 	conn_set_flush(w.s);
 	assert_int_equal(conn_pending(w.cli), 0);
 	RUN_UNTIL(&w, w.srv_got == sizeof(buf));
+	world_free(&w);
+}
+
+/* At most CONN_MSG_BUDGET messages per conn and turn: 100 lines sent in
+ * one TLS record reach the owner CONN_MSG_BUDGET per turn (the loop's
+ * before-sleep hook between them), in order, every one of them,
+ * although after the first turn the socket has nothing left to report:
+ * the conn comes back by itself for what its buffer holds. */
+static void test_message_budget(void **state)
+{
+	struct world w;
+	char buf[100 * 6 + 1];
+	size_t n = 0;
+	unsigned i;
+
+	(void)state;
+	world_init(&w, true);
+	world_connect(&w, "localhost");
+	RUN_UNTIL(&w, w.cli_open && w.srv != NULL && conn_state(w.srv) == CONN_OPEN);
+	w.lines = true;
+	for (i = 0; i < 100; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "L%04u\n", i);
+	assert_int_equal(n, 600);
+	assert_int_equal(conn_send(w.cli, buf, n), 0); /* one write: one record */
+	RUN_UNTIL(&w, w.srv_lines == 100);
+	assert_int_equal(w.max_in_turn, CONN_MSG_BUDGET);
+	assert_int_equal(w.turns_with_lines, (100 + CONN_MSG_BUDGET - 1) / CONN_MSG_BUDGET);
+	/* and the conn still reads what comes next */
+	assert_int_equal(conn_send(w.cli, "L0100\n", 6), 0);
+	RUN_UNTIL(&w, w.srv_lines == 101);
 	world_free(&w);
 }
 
@@ -370,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_echo_one_mib),
 		cmocka_unit_test(test_output_waits_for_flush),
 		cmocka_unit_test(test_read_budget_inside_last_record),
+		cmocka_unit_test(test_message_budget),
 		cmocka_unit_test(test_slow_peer_is_closed),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_bad_certificate_and_name),
