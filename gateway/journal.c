@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -83,6 +84,10 @@ struct journal {
 	uint64_t j_last_kl_done; /* last committed kill log seq */
 	unsigned j_readers_cleared;
 	char *j_path;            /* for messages */
+	int j_fd;                /* the file, for reserve() (-1: not in WRITEMAP mode) */
+	size_t j_psize;          /* LMDB's page size */
+	size_t j_reserve;        /* jc_reserve */
+	size_t j_reserved;       /* bytes of the file written and mapped ahead */
 	struct jpend *j_pend;    /* per session seen, in first-use order */
 	unsigned j_npend;
 };
@@ -495,6 +500,55 @@ static int lock_file(struct journal *j, char *err)
 	return 0;
 }
 
+/* With MDB_WRITEMAP, LMDB's first write to each new page of the (sparse)
+ * file is a page fault: the kernel reads the hole (a zeroed page), reserves
+ * the block and maps the page, one page and one fault at a time. Instead,
+ * the next jc_reserve bytes beyond LMDB's last page are written with zeros
+ * (pwrite: page cache and block reservation in one call) and mapped
+ * writable (MADV_POPULATE_WRITE) while no transaction is open, half of it
+ * at a time, so that the turns' writes find their pages in place. A full
+ * disk shows here, as ENOSPC from pwrite, before LMDB could fault on a
+ * page it cannot write. */
+static int reserve(struct journal *j, char *err)
+{
+	static const char zeros[64 * 1024];
+	MDB_envinfo info;
+	size_t end, want, off;
+	int rc;
+
+	if (j->j_fd < 0 || (rc = mdb_env_info(j->j_env, &info)) != 0)
+		return 0;
+	end = (info.me_last_pgno + 1) * j->j_psize;
+	if (j->j_reserved < end)
+		j->j_reserved = end; /* LMDB wrote these itself */
+	if (j->j_reserved >= end + j->j_reserve / 2 || j->j_reserved >= info.me_mapsize)
+		return 0;
+	want = end + j->j_reserve;
+	if (want > info.me_mapsize)
+		want = info.me_mapsize;
+	for (off = j->j_reserved; off < want;) {
+		size_t n = want - off < sizeof(zeros) ? want - off : sizeof(zeros);
+		ssize_t w = pwrite(j->j_fd, zeros, n, (off_t)off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = w < 0 ? errno : EIO;
+
+			seterr(err, "journal: cannot extend %s beyond %zu bytes: %s", j->j_path, off,
+			    strerror(e));
+			return e == ENOSPC || e == EDQUOT || e == EFBIG ? RULES_EFULL : RULES_ESTORE;
+		}
+		off += (size_t)w;
+	}
+#ifdef MADV_POPULATE_WRITE
+	(void)madvise((char *)info.me_mapaddr + j->j_reserved, want - j->j_reserved,
+	    MADV_POPULATE_WRITE); /* advice: a page it leaves out faults as before */
+#endif
+	j->j_reserved = want;
+	return 0;
+}
+
 static int open_env(struct journal *j, const struct journal_config *cfg, char *err)
 {
 	unsigned flags = MDB_NOSUBDIR | MDB_NOTLS;
@@ -548,6 +602,10 @@ static int open_env(struct journal *j, const struct journal_config *cfg, char *e
 	if ((rc = mdb_env_info(j->j_env, &info)) != 0 || (rc = mdb_env_stat(j->j_env, &ms)) != 0)
 		goto fail_mdb;
 	entries = ms.ms_entries;
+	j->j_psize = ms.ms_psize;
+	j->j_reserve = cfg->jc_reserve;
+	if (!cfg->jc_sync && j->j_reserve > 0 && (rc = mdb_env_get_fd(j->j_env, &j->j_fd)) != 0)
+		goto fail_mdb;
 	if (entries == 0 && info.me_last_txnid == 0) {
 		if (!cfg->jc_create) {
 			seterr(err, "%s: corrupt: LMDB file without a journal in it", j->j_path);
@@ -563,7 +621,7 @@ static int open_env(struct journal *j, const struct journal_config *cfg, char *e
 		goto fail_mdb;
 	}
 	mdb_txn_reset(j->j_rtxn);
-	return 0;
+	return reserve(j, err);
 fail_mdb:
 	seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
 	return rules_mdb_err(rc);
@@ -600,6 +658,7 @@ int journal_open(struct journal **out, const char *path, const struct journal_co
 		seterr(err, "%s: out of memory", path);
 		return -ENOMEM;
 	}
+	j->j_fd = -1;
 	if ((rc = open_env(j, cfg, err)) != 0) {
 		journal_close(j);
 		return rc;
@@ -800,7 +859,7 @@ int journal_commit(struct journal *j, char err[RULES_ERRLEN])
 	}
 	j->j_last_ev_done = j->j_last_ev;
 	j->j_last_kl_done = j->j_last_kl;
-	return 0;
+	return reserve(j, err);
 }
 
 void journal_abort(struct journal *j)

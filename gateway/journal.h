@@ -74,10 +74,20 @@
 
 struct journal;
 
+/* Bytes riskgwd keeps written and mapped ahead of LMDB's last page. */
+#define JOURNAL_RESERVE_DEFAULT (4u << 20)
+
 struct journal_config {
 	size_t jc_mapsize; /* bytes; 0 = JOURNAL_MAPSIZE_DEFAULT */
 	bool jc_sync;      /* see "Durability" above */
 	bool jc_create;    /* create and initialise a missing file */
+	/* jc_sync false only: after each commit, the file is kept written with
+	 * zeros and mapped (MADV_POPULATE_WRITE) this many bytes beyond LMDB's
+	 * last page, so that the next turns' new pages are not each a page
+	 * fault and a block reservation (docs/journal.md); a disk that cannot
+	 * take that much more fails journal_commit() (RULES_EFULL) instead of
+	 * faulting later. 0: none. */
+	size_t jc_reserve;
 };
 
 /*

@@ -57,7 +57,7 @@ struct result {
 static struct result run(const char *dir, bool sync, int n, bool full_order, double secs,
     long max_commits)
 {
-	struct journal_config cfg = {(size_t)4 << 30, sync, true};
+	struct journal_config cfg = {(size_t)4 << 30, sync, true, JOURNAL_RESERVE_DEFAULT};
 	struct journal_session sess = {1, 1, 20240102};
 	char path[4096], lock[4200], err[RULES_ERRLEN], msg[240], clid[32];
 	int64_t *lat = malloc(sizeof(int64_t) * (size_t)max_commits);

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,8 +60,8 @@ struct fx {
 	char *dir, *path;
 };
 
-static const struct journal_config cfg_sync = {0, true, true};
-static const struct journal_config cfg_nosync = {0, false, true};
+static const struct journal_config cfg_sync = {0, true, true, 0};
+static const struct journal_config cfg_nosync = {0, false, true, JOURNAL_RESERVE_DEFAULT};
 
 static int setup(void **state)
 {
@@ -1181,7 +1183,7 @@ static void test_replay_rebuilds_exposure(void **state)
 static void test_map_full(void **state)
 {
 	struct fx *fx = *state;
-	const struct journal_config tiny = {256 * 1024, false, true};
+	const struct journal_config tiny = {256 * 1024, false, true, JOURNAL_RESERVE_DEFAULT};
 	struct journal *j = jopen(fx->path, &tiny);
 	uint64_t committed_msgs = 0, seq = 0;
 	char err[RULES_ERRLEN] = "", body[2000], buf[2000];
@@ -1276,7 +1278,7 @@ static void unlink_lock(const char *path)
 static void test_truncated_and_garbage(void **state)
 {
 	struct fx *fx = *state;
-	const struct journal_config nocreate = {0, true, false};
+	const struct journal_config nocreate = {0, true, false, 0};
 	static uint8_t junk[64 * 1024];
 	uint32_t x = 12345;
 	size_t len;
@@ -1655,7 +1657,7 @@ static void test_msgs_schema1(void **state)
 static void test_lmdb_without_journal(void **state)
 {
 	struct fx *fx = *state;
-	const struct journal_config nocreate = {0, true, false};
+	const struct journal_config nocreate = {0, true, false, 0};
 	MDB_env *env;
 
 	assert_int_equal(mdb_env_create(&env), 0);
@@ -1712,6 +1714,113 @@ static void test_writemap_either_way(void **state)
 		journal_abort(j);
 		journal_close(j);
 	}
+}
+
+/* ---- the reserve ahead of LMDB's last page (jc_reserve) ------------------------------ */
+
+/* Turns of 200 messages of 1,000 bytes (~50 new pages each). */
+static void turns(struct journal *j, int n)
+{
+	char body[1000], err[RULES_ERRLEN];
+	uint64_t seq = 1;
+
+	memset(body, 'q', sizeof(body));
+	for (int t = 0; t < n; t++) {
+		for (int i = 0; i < 200; i++, seq++)
+			assert_int_equal(journal_msg_put(j, "r1/venue", seq, body, sizeof(body), err),
+			    0);
+		commit_ok(j);
+	}
+}
+
+/* With a reserve, the file holds written (allocated) blocks ahead of
+ * LMDB's last page, and keeps them ahead as it grows; without one, the
+ * file beyond LMDB's pages stays a hole. (Which pages are in memory tells
+ * nothing: the kernel's readahead of the holes brings megabytes in at the
+ * first write fault either way.) */
+static void test_reserve_ahead(void **state)
+{
+	struct fx *fx = *state;
+	const struct journal_config with = {64u << 20, false, true, 2u << 20};
+	const struct journal_config without = {64u << 20, false, true, 0};
+	struct journal *j;
+	struct stat st;
+	char other[512];
+	uint64_t opened;
+
+	j = jopen(fx->path, &with);
+	assert_int_equal(stat(fx->path, &st), 0);
+	if ((uint64_t)st.st_blocks * 512 < (2u << 20))
+		fail_msg("%lld bytes allocated after open, want >= 2 MiB",
+		    (long long)st.st_blocks * 512);
+	opened = (uint64_t)st.st_blocks * 512;
+	turns(j, 10); /* ~2 MB of messages */
+	assert_int_equal(stat(fx->path, &st), 0);
+	if ((uint64_t)st.st_blocks * 512 < opened + (1u << 20))
+		fail_msg("%lld bytes allocated after 2 MB of messages, %llu after open",
+		    (long long)st.st_blocks * 512, (unsigned long long)opened);
+	journal_close(j);
+
+	snprintf(other, sizeof(other), "%s/other.mdb", fx->dir);
+	j = jopen(other, &without);
+	turns(j, 1);
+	assert_int_equal(stat(other, &st), 0);
+	if ((uint64_t)st.st_blocks * 512 >= (1u << 20))
+		fail_msg("%lld bytes allocated without a reserve", (long long)st.st_blocks * 512);
+	journal_close(j);
+}
+
+/* A file that cannot grow (here RLIMIT_FSIZE; ENOSPC the same way) fails
+ * the commit that cannot keep the reserve, with a clear error, before
+ * LMDB would write to a page the disk has no room for; what was committed
+ * stays, and a reopen refuses as clearly while it cannot reserve. */
+static void test_reserve_cannot_grow(void **state)
+{
+	struct fx *fx = *state;
+	const struct journal_config cfg = {64u << 20, false, true, 1u << 20};
+	const struct journal_config none = {64u << 20, false, true, 0};
+	struct rlimit old, lim;
+	struct journal *j = jopen(fx->path, &cfg);
+	char body[1000], err[RULES_ERRLEN] = "";
+	uint64_t seq = 0, committed;
+	void (*oldsig)(int);
+	int rc = 0;
+
+	memset(body, 'g', sizeof(body));
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	oldsig = signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = 3u << 20;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	while (rc == 0 && seq < 10000) {
+		for (int i = 0; i < 50; i++)
+			assert_int_equal(journal_msg_put(j, "s", ++seq, body, sizeof(body), err), 0);
+		rc = journal_commit(j, err);
+	}
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, oldsig);
+	assert_int_equal(rc, RULES_EFULL);
+	if (strstr(err, "cannot extend") == NULL || strstr(err, "File too large") == NULL)
+		fail_msg("err: %s", err);
+	/* the failing commit committed; the file holds less than 3 MiB of pages */
+	assert_true(seq > 1000 && seq < 3000);
+	committed = seq;
+	journal_close(j);
+	j = jopen(fx->path, &none);
+	{
+		char buf[2000];
+		size_t len;
+
+		assert_int_equal(journal_msg_get(j, "s", committed, buf, sizeof(buf), &len), 0);
+		assert_int_equal(len, sizeof(body));
+	}
+	journal_close(j);
+	/* still no room: open says so */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	oldsig = signal(SIGXFSZ, SIG_IGN);
+	open_fails(fx->path, &cfg, RULES_EFULL, "cannot extend");
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, oldsig);
 }
 
 static void test_new_day(void **state)
@@ -1804,6 +1913,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lmdb_without_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_day, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writemap_either_way, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reserve_ahead, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reserve_cannot_grow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msg_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msgs_schema1, setup, teardown),
 	};
