@@ -8,7 +8,8 @@
 #   gw-async  router-sim -> riskgwd (every check on, sync-commit = no) -> venue-sim
 #   gw-sync   the same with sync-commit = yes (fsync per loop turn)
 #   gw-base   as gw-async, but the riskgwd binary GWBENCH_BASE_GWD (another
-#             build, e.g. main's): before and after, interleaved in one run
+#             build, e.g. main's): before and after, interleaved in one run;
+#             gw-alt1 .. gw-alt9 likewise with GWBENCH_ALT1 .. GWBENCH_ALT9
 #
 # For each: max throughput (closed loop, --window 64, --count orders) and
 # open-loop latency at each --rates value for --duration seconds (p50, p99,
@@ -224,10 +225,13 @@ run1() {
 			n=$((n - 1)); [ $n -gt 0 ] || { cat "$T/haproxy.log" >&2; exit 1; }
 			sleep 0.05
 		done ;;
-	gw-async|gw-sync|gw-base)
+	gw-async|gw-sync|gw-base|gw-alt[1-9])
 		[ "$setup" = gw-sync ] && write_conf yes "$vport" || write_conf no "$vport"
 		local gwd=$GWD
 		[ "$setup" = gw-base ] && gwd=${GWBENCH_BASE_GWD:?gw-base needs GWBENCH_BASE_GWD}
+		case $setup in gw-alt*)
+			eval "gwd=\${GWBENCH_ALT${setup#gw-alt}:?$setup needs GWBENCH_ALT${setup#gw-alt}}" ;;
+		esac
 		$cpu_mid ${GWBENCH_GW_WRAP:-} "$gwd" -d -P "$T/gw.port" -c "$T/gw.conf" 2>"$T/gw.log" &
 		mpid=$!
 		PIDS="$PIDS $mpid"
