@@ -22,16 +22,6 @@
 #include <unistd.h>
 
 #define CONN_MAGIC 0x636f6e6eu /* "conn" */
-/* What one conn may hand its owner per loop turn before the others get a
- * turn and the turn's output is committed and flushed: CONN_MSG_BUDGET
- * messages (conn.h), from at most CONN_READ_BUDGET bytes read. Small turns let the
- * peers work on one part of a burst while riskgwd checks the next, instead
- * of waiting for all of it (docs/bench.md: window 64, 32 messages per turn
- * against no limit: ~0.8x haproxy's throughput against ~0.6x). */
-#ifndef CONN_READ_BUDGET
-#define CONN_READ_BUDGET (8 * 1024)
-#endif
-
 
 struct conn {
 	uint32_t c_magic;
@@ -49,6 +39,8 @@ struct conn {
 	void *c_arg;
 	char *c_in;
 	size_t c_in_len, c_in_cap;
+	unsigned c_turn_msgs;              /* cp_turn_msgs, defaulted */
+	size_t c_turn_bytes;               /* cp_turn_bytes, defaulted */
 	char *c_out;
 	size_t c_out_off, c_out_safe, c_out_len, c_out_cap;
 	struct loop_timer c_hs_timer;
@@ -169,8 +161,8 @@ static bool deliver(struct conn *c, unsigned *msgs)
 
 static void do_read(struct conn *c)
 {
-	size_t budget = CONN_READ_BUDGET;
-	unsigned msgs = CONN_MSG_BUDGET;
+	size_t budget = c->c_turn_bytes;
+	unsigned msgs = c->c_turn_msgs;
 	bool more = deliver(c, &msgs); /* what an earlier turn left */
 	char err[TLS_ERRLEN];
 
@@ -341,6 +333,8 @@ static int make(struct conn_set *s, int fd, bool server, const struct conn_param
 	c->c_fd = fd;
 	c->c_server = server;
 	c->c_in_cap = p->cp_in_cap;
+	c->c_turn_msgs = p->cp_turn_msgs != 0 ? p->cp_turn_msgs : CONN_MSG_BUDGET;
+	c->c_turn_bytes = p->cp_turn_bytes != 0 ? p->cp_turn_bytes : CONN_READ_BUDGET;
 	c->c_out_cap = p->cp_out_cap;
 	c->c_ops = ops;
 	c->c_arg = arg;

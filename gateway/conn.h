@@ -30,8 +30,10 @@
 struct conn;
 struct conn_set;
 
-/* Messages (co_data calls that consume) per conn and loop turn. */
+/* Defaults of conn_params' budget per conn and loop turn: messages (co_data
+ * calls that consume), and bytes read. */
 #define CONN_MSG_BUDGET 32
+#define CONN_READ_BUDGET (8 * 1024)
 
 enum conn_state { CONN_CONNECTING = 0, CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSED };
 
@@ -58,6 +60,14 @@ struct conn_params {
 	size_t cp_in_cap;    /* input buffer bytes (>= the largest message) */
 	size_t cp_out_cap;   /* output buffer bytes: beyond it the peer is too slow */
 	int64_t cp_handshake_timeout_ns;
+	/* What the conn hands its owner per loop turn before the rest waits
+	 * for the next turn: at most cp_turn_msgs messages (0: CONN_MSG_BUDGET)
+	 * from at most cp_turn_bytes read (0: CONN_READ_BUDGET). Short turns
+	 * let the peers work on the start of a burst while the owner handles
+	 * the rest; long turns share one commit among more messages, which is
+	 * what pays when each commit is an fsync. */
+	unsigned cp_turn_msgs;
+	size_t cp_turn_bytes;
 };
 
 /* Wraps an accepted socket (server side of TLS). Takes fd (closed on error

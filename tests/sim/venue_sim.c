@@ -600,7 +600,8 @@ static const struct conn_ops vc_ops = {vc_open, vc_data, vc_close};
 static void on_accept(struct loop *l, int fd, unsigned ev, void *arg)
 {
 	struct venue *v = arg;
-	struct conn_params p = {MAX_MSG * 8, v->v_o.o_out_cap, 5 * SIM_NSEC};
+	/* long turns, as in every published bench run (conn.h: budgets) */
+	struct conn_params p = {MAX_MSG * 8, v->v_o.o_out_cap, 5 * SIM_NSEC, 4096, 256u << 10};
 	int cfd, i, rc;
 
 	(void)l;

@@ -319,20 +319,20 @@ static void test_read_budget_inside_last_record(void **state)
 	world_free(&w);
 }
 
-/* At most CONN_MSG_BUDGET messages per conn and turn: 100 lines sent in
- * one TLS record reach the owner CONN_MSG_BUDGET per turn (the loop's
- * before-sleep hook between them), in order, every one of them,
+/* At most cp_turn_msgs (default CONN_MSG_BUDGET) messages per conn and
+ * turn: 100 lines sent in one TLS record reach the owner that many per
+ * turn (the loop's before-sleep hook between them), in order, all of them,
  * although after the first turn the socket has nothing left to report:
  * the conn comes back by itself for what its buffer holds. */
-static void test_message_budget(void **state)
+static void message_budget(unsigned turn_msgs, unsigned want)
 {
 	struct world w;
 	char buf[100 * 6 + 1];
 	size_t n = 0;
 	unsigned i;
 
-	(void)state;
 	world_init(&w, true);
+	w.p.cp_turn_msgs = turn_msgs;
 	world_connect(&w, "localhost");
 	RUN_UNTIL(&w, w.cli_open && w.srv != NULL && conn_state(w.srv) == CONN_OPEN);
 	w.lines = true;
@@ -341,12 +341,19 @@ static void test_message_budget(void **state)
 	assert_int_equal(n, 600);
 	assert_int_equal(conn_send(w.cli, buf, n), 0); /* one write: one record */
 	RUN_UNTIL(&w, w.srv_lines == 100);
-	assert_int_equal(w.max_in_turn, CONN_MSG_BUDGET);
-	assert_int_equal(w.turns_with_lines, (100 + CONN_MSG_BUDGET - 1) / CONN_MSG_BUDGET);
+	assert_int_equal(w.max_in_turn, want);
+	assert_int_equal(w.turns_with_lines, (100 + want - 1) / want);
 	/* and the conn still reads what comes next */
 	assert_int_equal(conn_send(w.cli, "L0100\n", 6), 0);
 	RUN_UNTIL(&w, w.srv_lines == 101);
 	world_free(&w);
+}
+
+static void test_message_budget(void **state)
+{
+	(void)state;
+	message_budget(0, CONN_MSG_BUDGET); /* the default */
+	message_budget(7, 7);               /* cp_turn_msgs */
 }
 
 static void test_slow_peer_is_closed(void **state)
