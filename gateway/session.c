@@ -743,14 +743,24 @@ static void process(struct session *s, const struct fix_msg *m)
 	return;
 
 logout:
-	if (seq == s->s_next_in - 1 || seq >= s->s_next_in)
-		s->s_next_in = seq + 1;
+	/* In sequence, s_next_in is already past it. Past a gap it stays where
+	 * it is: the messages of the gap were never seen, and the next Logon
+	 * asks for them (ResendRequest from s_next_in; the peer gap-fills this
+	 * Logout). Moving past the Logout would lose them for good. */
 	save_seq(s);
 	{
-		char why[160];
+		char why[200];
 
 		logout_reason(m, s->s_state == SESSION_LOGOUT_SENT ? "logged out" : "logged out by peer",
 		    why, sizeof(why));
+		if (seq >= s->s_next_in) {
+			size_t n = strlen(why);
+
+			snprintf(why + n, sizeof(why) - n,
+			    " (MsgSeqNum %" PRIu64 ", %" PRIu64 " expected: the gap is asked for at "
+			    "the next Logon)",
+			    seq, s->s_next_in);
+		}
 		if (s->s_state == SESSION_LOGOUT_SENT) {
 			conn_close(s->s_conn, true, "%s: %s", s->s_name, why);
 			go_down(s, true, why);

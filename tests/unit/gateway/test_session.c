@@ -525,6 +525,51 @@ static void test_gap_no_redundant_resend(void **state)
 	world_free(&w);
 }
 
+/* A Logout past a gap: answered, and the session ends, but the gap is
+ * not skipped: the expected number stays, and the next Logon asks for the
+ * messages the peer sent and riskgwd never saw (the peer then resends them
+ * and gap-fills the Logout). */
+static void test_logout_past_gap(void **state)
+{
+	struct world w;
+	int i, n0;
+
+	(void)state;
+	world_init(&w, FIX_44);
+	logon(&w);
+	w.peer_seq = 5; /* 2..4 never arrive */
+	PEER_SEND(&w, "5", NULL);
+	RUN_UNTIL(&w, w.downs == 1 && w.nrx >= 2 && w.sconn == NULL);
+	assert_true(rx_is(&w, 1, 35, "5"));
+	assert_non_null(strstr(w.down_reason, "logged out by peer"));
+	assert_non_null(strstr(w.down_reason, "MsgSeqNum 5, 2 expected"));
+	assert_int_equal(session_next_in(w.s), 2);
+	assert_int_equal(w.st.next_in, 2);
+	/* the peer comes back with its next number: Logon, then the request */
+	RUN_UNTIL(&w, w.peer == NULL);
+	n0 = w.nrx;
+	peer_connect(&w);
+	w.peer_seq = 6;
+	PEER_SEND(&w, "A", "98=0", "108=30", NULL);
+	RUN_UNTIL(&w, w.active == 2 && w.nrx >= n0 + 2);
+	assert_true(rx_is(&w, n0, 35, "A"));
+	assert_true(rx_is(&w, n0 + 1, 35, "2"));
+	assert_true(rx_is(&w, n0 + 1, 7, "2"));
+	/* the resend: 2..4 as PossDup, the old Logout (5) gap-filled */
+	peer_send_at(&w, 2, "D", true, "11=G2", "55=IBM", "54=1", "38=1", "40=1", NULL);
+	peer_send_at(&w, 3, "D", true, "11=G3", "55=IBM", "54=1", "38=1", "40=1", NULL);
+	peer_send_at(&w, 4, "D", true, "11=G4", "55=IBM", "54=1", "38=1", "40=1", NULL);
+	w.peer_seq = 5;
+	PEER_SEND(&w, "4", "123=Y", "36=7", NULL);
+	RUN_UNTIL(&w, session_next_in(w.s) == 7);
+	assert_int_equal(w.apps, 3);
+	assert_string_equal(w.app_ids[0], "G2");
+	assert_string_equal(w.app_ids[2], "G4");
+	for (i = n0 + 2; i < w.nrx; i++)
+		assert_false(rx_is(&w, i, 35, "5")); /* still logged on */
+	world_free(&w);
+}
+
 static void test_resend_request_served(void **state)
 {
 	struct world w;
@@ -743,6 +788,7 @@ int main(void)
 		cmocka_unit_test(test_logon_app_and_persisted_seqnums),
 		cmocka_unit_test(test_gap_resend_and_possdup),
 		cmocka_unit_test(test_gap_no_redundant_resend),
+		cmocka_unit_test(test_logout_past_gap),
 		cmocka_unit_test(test_resend_request_served),
 		cmocka_unit_test(test_resend_paced),
 		cmocka_unit_test(test_reset_logon_and_sequence_reset),
