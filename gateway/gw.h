@@ -60,6 +60,7 @@ struct route {
 	socklen_t r_vaddrlen;
 	struct loop_timer r_reconnect;
 	int r_backoff_s;
+	uint64_t r_vresets;          /* the venue session's sc_peer_resets last seen */
 	char r_rname[CONF_NAME_MAX + 8]; /* "<route>/router" */
 	char r_vname[CONF_NAME_MAX + 8]; /* "<route>/venue" */
 	struct jstore r_rstore, r_vstore;

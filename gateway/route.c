@@ -692,6 +692,12 @@ static void venue_active(struct session *s, void *arg)
 	struct route *r = route_of(arg);
 
 	r->r_backoff_s = 0;
+	if (session_counters(s)->sc_peer_resets != r->r_vresets) {
+		r->r_vresets = session_counters(s)->sc_peer_resets;
+		log_notice("%s: the venue reset the sequence numbers in its Logon (141=Y): both "
+			   "sides restart at 1; messages sent before it will not be resent",
+		    r->r_vname);
+	}
 	log_info("%s: logged on to %s, next in %" PRIu64 " out %" PRIu64, r->r_vname,
 	    r->r_vconn ? conn_addr(r->r_vconn) : "?", session_next_in(s), session_next_out(s));
 	gw_kill_venue_up(r);

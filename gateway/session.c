@@ -558,7 +558,17 @@ static bool on_logon(struct session *s, const struct fix_msg *m, uint64_t seq)
 		}
 		send_logon(s, reset);
 	} else if (reset && !s->s_cfg.sc_reset_on_logon) {
+		/* The acceptor reset the sequence numbers without being asked.
+		 * Both sides start again at 1: our Logon's number is void, and
+		 * the messages stored under the old numbers must never be resent
+		 * (a ResendRequest after the reset would otherwise replay old
+		 * orders as PossDup). Answered with a Logon 34=1 141=Y, as
+		 * QuickFIX does. */
+		s->s_cnt.sc_peer_resets++;
 		s->s_next_in = seq;
+		s->s_next_out = 1;
+		s->s_store.ss_reset(s->s_store.ss_arg);
+		send_logon(s, true);
 	}
 	return true;
 }

@@ -95,6 +95,9 @@ struct session_config {
 struct session_counters {
 	uint64_t sc_in_msgs, sc_out_msgs, sc_garbled, sc_rejects_sent, sc_resends_served,
 	    sc_possdup_dropped, sc_gaps;
+	/* initiator: Logon answers with 141=Y that we did not ask for (both
+	 * sides restarted at 1, the resend store emptied) */
+	uint64_t sc_peer_resets;
 };
 
 int session_new(struct session **out, struct loop *, const struct session_config *,

@@ -512,7 +512,11 @@ static void check_sent(const char *msg, size_t len)
 		in.n_foreign++;
 	}
 	in.n_msgs++;
-	CHECK((uint64_t)seq < session_next_out(in.s));
+	/* An initiator whose peer reset the numbers (a Logon answer with
+	 * 141=Y) restarts at 1 after its own Logon went out with the old
+	 * number, which the harness may check only after the reset. */
+	CHECK((uint64_t)seq < session_next_out(in.s) ||
+	    (session_counters(in.s)->sc_peer_resets > 0 && tlen == 1 && type[0] == 'A'));
 	if (!possdup) {
 		if ((uint64_t)seq != in.expect)
 			CHECK(seq == 1 && tlen == 1 && type[0] == 'A' && reset);

@@ -300,7 +300,16 @@ static void peer_connect(struct world *w)
 	RUN_UNTIL(w, w->peer_open && w->sconn != NULL && conn_state(w->sconn) == CONN_OPEN);
 }
 
+static void world_init_role(struct world *w, enum fix_version v, enum session_role role);
+
 static void world_init(struct world *w, enum fix_version v)
+{
+	world_init_role(w, v, SESSION_ACCEPTOR);
+}
+
+/* role INITIATOR: the session sends its Logon as soon as the peer's TCP
+ * connection is up (which end connected does not matter to it). */
+static void world_init_role(struct world *w, enum fix_version v, enum session_role role)
 {
 	socklen_t sl = sizeof(w->addr);
 	struct session_config cfg;
@@ -327,7 +336,7 @@ static void world_init(struct world *w, enum fix_version v)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.sc_name = "test/router";
 	cfg.sc_version = v;
-	cfg.sc_role = SESSION_ACCEPTOR;
+	cfg.sc_role = role;
 	snprintf(cfg.sc_sender, sizeof(cfg.sc_sender), "GW");
 	snprintf(cfg.sc_target, sizeof(cfg.sc_target), "R1");
 	cfg.sc_heartbeat_s = 30;
@@ -570,6 +579,57 @@ static void test_logout_past_gap(void **state)
 	world_free(&w);
 }
 
+/* Initiator: the acceptor answers our Logon (34=70, no reset) with a
+ * Logon 34=1 141=Y. Both sides restart at 1: a Logon 34=1 141=Y goes back,
+ * the next message is 2, the resend store is emptied, so a ResendRequest
+ * from 1 gets a gap fill and what was sent after the reset, never the old
+ * orders. */
+static void test_initiator_peer_reset(void **state)
+{
+	struct world w;
+	int n0;
+
+	(void)state;
+	world_init_role(&w, FIX_44, SESSION_INITIATOR);
+	session_restore(w.s, 50, 70);
+	w.st.msg[60] = strdup("8=FIX.4.4\0019=5\00135=D\00110=000\001"); /* an old order */
+	w.st.len[60] = strlen(w.st.msg[60]);
+	peer_connect(&w);
+	RUN_UNTIL(&w, w.nrx >= 1);
+	assert_true(rx_is(&w, 0, 35, "A"));
+	assert_true(rx_is(&w, 0, 34, "70"));
+	assert_true(fix_find(rxmsg(&w, 0), 141) < 0); /* no reset asked */
+	w.peer_seq = 1;
+	PEER_SEND(&w, "A", "98=0", "108=30", "141=Y", NULL);
+	RUN_UNTIL(&w, w.active == 1 && w.nrx >= 2);
+	assert_true(rx_is(&w, 1, 35, "A"));
+	assert_true(rx_is(&w, 1, 34, "1"));
+	assert_true(rx_is(&w, 1, 141, "Y"));
+	assert_int_equal(session_next_in(w.s), 2);
+	assert_int_equal(session_next_out(w.s), 2);
+	assert_int_equal(w.st.resets, 1);
+	assert_null(w.st.msg[60]);
+	assert_int_equal(session_counters(w.s)->sc_peer_resets, 1);
+	/* the next message is 2 */
+	assert_int_equal(session_send(w.s, "8", NULL, NULL), 0);
+	RUN_UNTIL(&w, w.nrx >= 3);
+	assert_true(rx_is(&w, 2, 34, "2"));
+	/* asked for everything from 1: no old order comes back */
+	n0 = w.nrx;
+	PEER_SEND(&w, "2", "7=1", "16=0", NULL);
+	RUN_UNTIL(&w, w.nrx >= n0 + 2);
+	assert_true(rx_is(&w, n0, 35, "4")); /* the Logon (1): gap-filled */
+	assert_true(rx_is(&w, n0, 123, "Y"));
+	assert_true(rx_is(&w, n0, 34, "1"));
+	assert_true(rx_is(&w, n0, 36, "2"));
+	assert_true(rx_is(&w, n0 + 1, 35, "8")); /* the report (2), PossDup */
+	assert_true(rx_is(&w, n0 + 1, 43, "Y"));
+	for (int i = n0; i < w.nrx; i++)
+		assert_false(rx_is(&w, i, 35, "D"));
+	assert_int_equal(session_counters(w.s)->sc_resends_served, 1);
+	world_free(&w);
+}
+
 static void test_resend_request_served(void **state)
 {
 	struct world w;
@@ -789,6 +849,7 @@ int main(void)
 		cmocka_unit_test(test_gap_resend_and_possdup),
 		cmocka_unit_test(test_gap_no_redundant_resend),
 		cmocka_unit_test(test_logout_past_gap),
+		cmocka_unit_test(test_initiator_peer_reset),
 		cmocka_unit_test(test_resend_request_served),
 		cmocka_unit_test(test_resend_paced),
 		cmocka_unit_test(test_reset_logon_and_sequence_reset),
