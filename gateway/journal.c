@@ -962,6 +962,35 @@ static int msgs_seek(MDB_cursor *cur, const uint8_t *key, size_t plen, MDB_val *
 	return mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
 }
 
+/*
+ * Opens a cursor on MSGS at session name's record that holds seq, or else
+ * its last record below seq (msgs_seek), decoded into *it. Returns 0 with
+ * *cur open on that record and *v its value, MDB_NOTFOUND if the session
+ * has no such record, MDB_CORRUPTED or another LMDB code (*cur closed
+ * unless 0).
+ */
+static int msgs_record_at(struct journal *j, MDB_txn *txn, const char *name, uint64_t seq,
+    MDB_cursor **cur, MDB_val *v, struct journal_msgs_it *it)
+{
+	uint8_t key[JOURNAL_MSGKEY_LEN];
+	size_t plen = 1 + strlen(name);
+	const char *why;
+	MDB_val k;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_MSGS], cur)) != 0)
+		return rc;
+	(void)journal_rec_msg_key(key, name, seq);
+	rc = msgs_seek(*cur, key, plen, &k, v);
+	if (rc == 0 && (k.mv_size != plen + 8 || memcmp(k.mv_data, key, plen) != 0))
+		rc = MDB_NOTFOUND; /* another session's */
+	if (rc == 0 && journal_rec_dec_msgs(v->mv_data, v->mv_size, it, &why) != 0)
+		rc = MDB_CORRUPTED;
+	if (rc != 0)
+		mdb_cursor_close(*cur);
+	return rc;
+}
+
 /* Walks session name's messages from <= seq <= to (to 0: no bound) in the
  * transaction txn. cb as journal_msg_range. */
 static int msgs_walk(struct journal *j, MDB_txn *txn, const char *name, uint64_t from,
@@ -1171,26 +1200,17 @@ int journal_session_put(struct journal *j, const char *name, const struct journa
 /* The highest seq stored for session name in txn (0: none). */
 static int msgs_top(struct journal *j, MDB_txn *txn, const char *name, uint64_t *top)
 {
-	uint8_t key[JOURNAL_MSGKEY_LEN];
-	size_t plen = 1 + strlen(name);
 	struct journal_msgs_it it;
 	MDB_cursor *cur;
-	const char *why;
-	MDB_val k, v;
+	MDB_val v;
 	int rc;
 
 	*top = 0;
-	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_MSGS], &cur)) != 0)
-		return rc;
-	(void)journal_rec_msg_key(key, name, UINT64_MAX);
-	rc = msgs_seek(cur, key, plen, &k, &v);
-	if (rc == 0 && k.mv_size == plen + 8 && memcmp(k.mv_data, key, plen) == 0) {
-		if (journal_rec_dec_msgs(v.mv_data, v.mv_size, &it, &why) != 0)
-			rc = MDB_CORRUPTED;
-		else
-			*top = it.mi_last;
+	rc = msgs_record_at(j, txn, name, UINT64_MAX, &cur, &v, &it);
+	if (rc == 0) {
+		*top = it.mi_last;
+		mdb_cursor_close(cur);
 	}
-	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -1246,21 +1266,15 @@ static int msg_replace(struct journal *j, MDB_txn *txn, const char *name, uint64
     const void *msg, size_t len)
 {
 	uint8_t key[JOURNAL_MSGKEY_LEN], *copy = NULL;
-	size_t plen = 1 + strlen(name);
 	struct journal_msgs_it it;
 	MDB_cursor *cur;
 	const char *why;
 	MDB_val k, v;
 	int rc;
 
-	if ((rc = mdb_cursor_open(txn, j->j_dbi[JDB_MSGS], &cur)) != 0)
-		return rc;
-	(void)journal_rec_msg_key(key, name, seq);
-	rc = msgs_seek(cur, key, plen, &k, &v);
-	if (rc == 0 && k.mv_size == plen + 8 && memcmp(k.mv_data, key, plen) == 0) {
-		if (journal_rec_dec_msgs(v.mv_data, v.mv_size, &it, &why) != 0) {
-			rc = MDB_CORRUPTED;
-		} else if (it.mi_first <= seq && seq <= it.mi_last) {
+	rc = msgs_record_at(j, txn, name, seq, &cur, &v, &it);
+	if (rc == 0) {
+		if (it.mi_first <= seq && seq <= it.mi_last) {
 			/* copied out: the record goes, its pages with it */
 			if ((copy = malloc(v.mv_size)) == NULL) {
 				rc = ENOMEM;
@@ -1272,8 +1286,8 @@ static int msg_replace(struct journal *j, MDB_txn *txn, const char *name, uint64
 		} else {
 			rc = MDB_NOTFOUND; /* seq is in no record's range */
 		}
+		mdb_cursor_close(cur);
 	}
-	mdb_cursor_close(cur);
 	if (rc == 0) {
 		/* the entries below seq, then those above it, each as a record */
 		uint8_t *b = malloc(JOURNAL_MSGS_HDR + (it.mi_end - it.mi_p) + 4);
