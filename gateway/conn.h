@@ -42,7 +42,7 @@ struct conn_ops {
 	void (*co_open)(struct conn *, void *arg);
 	/* buf[0..len) is the unconsumed input; returns how many bytes were
 	 * consumed (0..len): one message, or 0 for an incomplete one. Called
-	 * again while it consumes and input remains, at most CONN_MSG_BUDGET
+	 * again while it consumes and input remains, at most cp_turn_msgs
 	 * times per conn and loop turn; the rest waits for the next turn,
 	 * after the owner's commit and flush (the conn schedules that turn
 	 * itself). */

@@ -84,7 +84,7 @@ struct journal {
 	uint64_t j_last_kl_done; /* last committed kill log seq */
 	unsigned j_readers_cleared;
 	char *j_path;            /* for messages */
-	int j_fd;                /* the file, for reserve() (-1: not in WRITEMAP mode) */
+	int j_fd;                /* the file, for reserve() (-1: no reserve) */
 	size_t j_psize;          /* LMDB's page size */
 	size_t j_reserve;        /* jc_reserve */
 	size_t j_reserved;       /* bytes of the file written and mapped ahead */

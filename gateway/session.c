@@ -551,25 +551,22 @@ static bool on_logon(struct session *s, const struct fix_msg *m, uint64_t seq)
 			return false;
 		}
 		s->s_hb_s = (int)hb;
-		if (reset) {
-			s->s_next_in = seq; /* a reset Logon carries 34=1 */
-			s->s_next_out = 1;
-			s->s_store.ss_reset(s->s_store.ss_arg);
-		}
-		send_logon(s, reset);
-	} else if (reset && !s->s_cfg.sc_reset_on_logon) {
+	} else if (!reset || s->s_cfg.sc_reset_on_logon) {
+		return true; /* the answer to our Logon */
+	} else {
 		/* The acceptor reset the sequence numbers without being asked.
-		 * Both sides start again at 1: our Logon's number is void, and
-		 * the messages stored under the old numbers must never be resent
-		 * (a ResendRequest after the reset would otherwise replay old
-		 * orders as PossDup). Answered with a Logon 34=1 141=Y, as
-		 * QuickFIX does. */
+		 * Our Logon's number is void, and the messages stored under the
+		 * old numbers must never be resent (a ResendRequest after the
+		 * reset would otherwise replay old orders as PossDup). Answered
+		 * with a Logon 34=1 141=Y, as QuickFIX does. */
 		s->s_cnt.sc_peer_resets++;
+	}
+	if (reset) { /* both sides start again at 1: a reset Logon carries 34=1 */
 		s->s_next_in = seq;
 		s->s_next_out = 1;
 		s->s_store.ss_reset(s->s_store.ss_arg);
-		send_logon(s, true);
 	}
+	send_logon(s, reset);
 	return true;
 }
 
