@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -591,6 +592,20 @@ static int do_metrics(struct gw *g, json_t **reply)
 	struct mbuf b = {malloc(4096), 0, 4096, false};
 	static const enum journal_kill_source srcs[] = {JOURNAL_KSRC_BREACH, JOURNAL_KSRC_HTTP,
 	    JOURNAL_KSRC_GPIO, JOURNAL_KSRC_SIGNAL, JOURNAL_KSRC_CLI};
+	/* counters per route, each a metric with a route label */
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} per_route[] = {
+	    {"riskgw_orders_total", "NewOrderSingle and CancelReplace from routers",
+		offsetof(struct route_counters, rc_orders)},
+	    {"riskgw_orders_forwarded_total", "orders that passed the checks",
+		offsetof(struct route_counters, rc_forwarded)},
+	    {"riskgw_orders_rejected_total", "orders refused by riskgwd",
+		offsetof(struct route_counters, rc_rejected)},
+	    {"riskgw_execs_total", "execution reports from venues",
+		offsetof(struct route_counters, rc_execs)},
+	};
 	struct timespec ts;
 
 	if (b.p == NULL)
@@ -636,22 +651,17 @@ static int do_metrics(struct gw *g, json_t **reply)
 		mput(&b, "riskgw_alert_commands_total{result=\"dropped\"} %" PRIu64 "\n",
 		     ac->ac_dropped);
 	}
-	mhead(&b, "riskgw_orders_total", "counter", "NewOrderSingle and CancelReplace from routers");
-	for (int i = 0; i < g->g_nroutes; i++)
-		mput(&b, "riskgw_orders_total{route=\"%s\"} %" PRIu64 "\n",
-		     g->g_routes[i].r_cfg->cr_name, g->g_routes[i].r_cnt.rc_orders);
-	mhead(&b, "riskgw_orders_forwarded_total", "counter", "orders that passed the checks");
-	for (int i = 0; i < g->g_nroutes; i++)
-		mput(&b, "riskgw_orders_forwarded_total{route=\"%s\"} %" PRIu64 "\n",
-		     g->g_routes[i].r_cfg->cr_name, g->g_routes[i].r_cnt.rc_forwarded);
-	mhead(&b, "riskgw_orders_rejected_total", "counter", "orders refused by riskgwd");
-	for (int i = 0; i < g->g_nroutes; i++)
-		mput(&b, "riskgw_orders_rejected_total{route=\"%s\"} %" PRIu64 "\n",
-		     g->g_routes[i].r_cfg->cr_name, g->g_routes[i].r_cnt.rc_rejected);
-	mhead(&b, "riskgw_execs_total", "counter", "execution reports from venues");
-	for (int i = 0; i < g->g_nroutes; i++)
-		mput(&b, "riskgw_execs_total{route=\"%s\"} %" PRIu64 "\n",
-		     g->g_routes[i].r_cfg->cr_name, g->g_routes[i].r_cnt.rc_execs);
+	for (size_t k = 0; k < sizeof(per_route) / sizeof(per_route[0]); k++) {
+		mhead(&b, per_route[k].name, "counter", per_route[k].help);
+		for (int i = 0; i < g->g_nroutes; i++) {
+			const struct route *r = &g->g_routes[i];
+			uint64_t v;
+
+			memcpy(&v, (const char *)&r->r_cnt + per_route[k].off, sizeof(v));
+			mput(&b, "%s{route=\"%s\"} %" PRIu64 "\n", per_route[k].name,
+			     r->r_cfg->cr_name, v);
+		}
+	}
 	mhead(&b, "riskgw_session_up", "gauge", "1 if the FIX session is logged on");
 	for (int i = 0; i < g->g_nroutes; i++) {
 		const struct route *r = &g->g_routes[i];
