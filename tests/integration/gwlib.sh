@@ -42,6 +42,19 @@ expect_eq() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
 }
 
+# ctl ARGS...: riskgwctl on riskgwd's control socket (write_conf's), its
+# output in $T/out and $T/err.
+CTL_SOCK="$T/control.sock"
+ctl() {
+	"$CTL" -s "$CTL_SOCK" "$@" >"$T/out" 2>"$T/err"
+}
+
+# pjson EXPR: evaluates a python expression over the JSON in $T/out (j).
+pjson() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+	    "$T/out" "$1"
+}
+
 # venue_stat KEY WANT [SECONDS]: asks venue-sim ($VPID) for its stats until
 # the counter KEY is WANT (fails after SECONDS, default 10).
 venue_stat() {

@@ -8,14 +8,6 @@
 . "$(dirname "$0")/gwlib.sh"
 command -v python3 >/dev/null || exit 77
 
-CTL_SOCK="$T/control.sock"
-ctl() {
-	"$CTL" -s "$CTL_SOCK" "$@" >"$T/out" 2>"$T/err"
-}
-pjson() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-	    "$T/out" "$1"
-}
 
 rules_setup 10
 # the first parent of router 1, now of 1,000 shares, alone in one.csv

@@ -11,15 +11,6 @@
 . "$(dirname "$0")/gwlib.sh"
 command -v python3 >/dev/null || exit 77
 
-CTL_SOCK="$T/control.sock"
-ctl() {
-	"$CTL" -s "$CTL_SOCK" "$@" >"$T/out" 2>"$T/err"
-}
-# pjson EXPR: evaluates a python expression over the JSON in $T/out (j)
-pjson() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-	    "$T/out" "$1"
-}
 # kill_open: riskgwd's count of orders open in killed scopes
 kill_open() {
 	ctl status --json || fail "status: $(cat "$T/err")"
