@@ -267,6 +267,7 @@ static const struct key gkeys[] = {
 	G("control-group", K_STR, c_control_group, 0, 0, false),
 	G("log-level", K_LEVEL, c_log_level, 0, 0, false),
 	G("sync-commit", K_BOOL, c_sync_commit, 0, 0, false),
+	G("journal-prealloc", K_INT, c_journal_prealloc, 0, 1024, false),
 	G("max-orders", K_INT, c_max_orders, 1000, 100000000, false),
 	G("logon-timeout", K_INT, c_logon_timeout, 1, 300, false),
 	G("max-message-size", K_INT, c_max_msg, 512, 1048576, false),
@@ -415,6 +416,9 @@ static int end_section(struct parser *p)
 	if (r == NULL) {
 		if (check_required(p, gkeys, p->seen, "[gateway]") != 0)
 			return -1;
+		if (p->c->c_journal_prealloc > 0 && p->c->c_sync_commit)
+			return perr(p, "[gateway]: journal-prealloc needs sync-commit = no (with "
+				       "syncs the journal is not written through its map)");
 		p->line = saved;
 		return 0;
 	}

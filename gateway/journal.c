@@ -18,11 +18,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/file.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,9 +87,10 @@ struct journal {
 	unsigned j_readers_cleared;
 	char *j_path;            /* for messages */
 	int j_fd;                /* the file, for reserve() (-1: no reserve) */
+	char *j_map;             /* LMDB's map of it (find_map()), NULL: not found */
 	size_t j_psize;          /* LMDB's page size */
-	size_t j_reserve;        /* jc_reserve */
-	size_t j_reserved;       /* bytes of the file written and mapped ahead */
+	size_t j_reserve;        /* jc_reserve, whole pages */
+	size_t j_reserved;       /* end of the bytes written and mapped ahead */
 	struct jpend *j_pend;    /* per session seen, in first-use order */
 	unsigned j_npend;
 };
@@ -500,32 +503,64 @@ static int lock_file(struct journal *j, char *err)
 	return 0;
 }
 
+/* LMDB's map of the file. mdb_env_info()'s me_mapaddr is only the address
+ * asked for with MDB_FIXEDMAP (NULL otherwise), so the map is looked up in
+ * /proc/self/maps: the mapping of this file (device and inode) from offset
+ * 0 with the map's size. NULL if there is none such. */
+static char *find_map(int fd, size_t mapsize)
+{
+	struct stat st;
+	char *line = NULL, *found = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	if (fstat(fd, &st) != 0 || (f = fopen("/proc/self/maps", "re")) == NULL)
+		return NULL;
+	while (found == NULL && getline(&line, &cap, f) > 0) {
+		unsigned long long lo, hi, off, ino;
+		unsigned maj, mnr;
+
+		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &lo, &hi, &off, &maj, &mnr, &ino) ==
+			6 &&
+		    ino == (unsigned long long)st.st_ino && maj == major(st.st_dev) &&
+		    mnr == minor(st.st_dev) && off == 0 && hi - lo == mapsize)
+			found = (char *)(uintptr_t)lo;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
 /* With MDB_WRITEMAP, LMDB's first write to each new page of the (sparse)
- * file is a page fault: the kernel reads the hole (a zeroed page), reserves
- * the block and maps the page, one page and one fault at a time. Instead,
- * the next jc_reserve bytes beyond LMDB's last page are written with zeros
- * (pwrite: page cache and block reservation in one call) and mapped
- * writable (MADV_POPULATE_WRITE) while no transaction is open, half of it
- * at a time, so that the turns' writes find their pages in place. A full
- * disk shows here, as ENOSPC from pwrite, before LMDB could fault on a
- * page it cannot write. */
-static int reserve(struct journal *j, char *err)
+ * file is a page fault in the middle of a turn: the kernel reads the hole
+ * (a zeroed page), reserves the block and maps the page, one page at a
+ * time; on a VM the first store to each newly mapped page also costs an
+ * exit to the hypervisor (~5 us here, docs/journal.md). Instead, the bytes
+ * beyond LMDB's last page, up to `ahead` of them, are written with zeros
+ * (pwrite: page cache and block reservation in one call), mapped writable
+ * (MADV_POPULATE_WRITE) and touched (one store of the zero already there
+ * per page), while no transaction is open: no page above the last one is
+ * reachable from a meta page, and LMDB writes there only inside a write
+ * transaction. At most `step` bytes per call (0: no limit). A full disk
+ * shows here, as ENOSPC from pwrite, before LMDB could fault on a page it
+ * cannot write. */
+static int reserve(struct journal *j, size_t ahead, size_t step, char *err)
 {
 	static const char zeros[64 * 1024];
 	MDB_envinfo info;
 	size_t end, want, off;
 	int rc;
 
-	if (j->j_fd < 0 || (rc = mdb_env_info(j->j_env, &info)) != 0)
+	if (j->j_fd < 0 || j->j_wtxn != NULL || (rc = mdb_env_info(j->j_env, &info)) != 0)
 		return 0;
 	end = (info.me_last_pgno + 1) * j->j_psize;
 	if (j->j_reserved < end)
 		j->j_reserved = end; /* LMDB wrote these itself */
-	if (j->j_reserved >= end + j->j_reserve / 2 || j->j_reserved >= info.me_mapsize)
+	want = info.me_mapsize - end < ahead ? info.me_mapsize : end + ahead;
+	if (j->j_reserved >= want)
 		return 0;
-	want = end + j->j_reserve;
-	if (want > info.me_mapsize)
-		want = info.me_mapsize;
+	if (step != 0 && want - j->j_reserved > step)
+		want = j->j_reserved + step;
 	for (off = j->j_reserved; off < want;) {
 		size_t n = want - off < sizeof(zeros) ? want - off : sizeof(zeros);
 		ssize_t w = pwrite(j->j_fd, zeros, n, (off_t)off);
@@ -541,12 +576,21 @@ static int reserve(struct journal *j, char *err)
 		}
 		off += (size_t)w;
 	}
+	if (j->j_map != NULL) {
 #ifdef MADV_POPULATE_WRITE
-	(void)madvise((char *)info.me_mapaddr + j->j_reserved, want - j->j_reserved,
-	    MADV_POPULATE_WRITE); /* advice: a page it leaves out faults as before */
+		/* advice: a page it leaves out faults at the store below */
+		(void)madvise(j->j_map + j->j_reserved, want - j->j_reserved, MADV_POPULATE_WRITE);
 #endif
+		for (off = j->j_reserved; off < want; off += j->j_psize)
+			((volatile char *)j->j_map)[off] = 0;
+	}
 	j->j_reserved = want;
 	return 0;
+}
+
+int journal_prepare(struct journal *j, char err[RULES_ERRLEN])
+{
+	return reserve(j, j->j_reserve, JOURNAL_PREPARE_STEP, err);
 }
 
 static int open_env(struct journal *j, const struct journal_config *cfg, char *err)
@@ -603,9 +647,12 @@ static int open_env(struct journal *j, const struct journal_config *cfg, char *e
 		goto fail_mdb;
 	entries = ms.ms_entries;
 	j->j_psize = ms.ms_psize;
-	j->j_reserve = cfg->jc_reserve;
-	if (!cfg->jc_sync && j->j_reserve > 0 && (rc = mdb_env_get_fd(j->j_env, &j->j_fd)) != 0)
-		goto fail_mdb;
+	j->j_reserve = (cfg->jc_reserve + j->j_psize - 1) / j->j_psize * j->j_psize;
+	if (!cfg->jc_sync && j->j_reserve > 0) {
+		if ((rc = mdb_env_get_fd(j->j_env, &j->j_fd)) != 0)
+			goto fail_mdb;
+		j->j_map = find_map(j->j_fd, info.me_mapsize);
+	}
 	if (entries == 0 && info.me_last_txnid == 0) {
 		if (!cfg->jc_create) {
 			seterr(err, "%s: corrupt: LMDB file without a journal in it", j->j_path);
@@ -621,7 +668,7 @@ static int open_env(struct journal *j, const struct journal_config *cfg, char *e
 		goto fail_mdb;
 	}
 	mdb_txn_reset(j->j_rtxn);
-	return reserve(j, err);
+	return reserve(j, j->j_reserve > cfg->jc_prealloc ? j->j_reserve : cfg->jc_prealloc, 0, err);
 fail_mdb:
 	seterr(err, "%s: %s", j->j_path, mdb_strerror(rc));
 	return rules_mdb_err(rc);
@@ -859,7 +906,7 @@ int journal_commit(struct journal *j, char err[RULES_ERRLEN])
 	}
 	j->j_last_ev_done = j->j_last_ev;
 	j->j_last_kl_done = j->j_last_kl;
-	return reserve(j, err);
+	return 0;
 }
 
 void journal_abort(struct journal *j)

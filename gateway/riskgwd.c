@@ -69,6 +69,13 @@ static void before_sleep(struct loop *l, void *arg)
 	}
 	gw_ctl_committed(g); /* control replies, KILLs included, after the commit */
 	conn_set_flush(g->g_conns);
+	/* The journal's next pages, now that the turn's output has left. */
+	if (journal_prepare(g->g_journal, err) != 0) {
+		/* What was committed stays; the reserve left holds the next turns,
+		 * but the disk will not: stop while the journal is whole. */
+		log_alert("%s; stopping", err);
+		exit(1);
+	}
 	conn_set_reap(g->g_conns);
 	if (g->g_stopping) {
 		bool busy = false;
@@ -762,7 +769,8 @@ static void setup_route(struct gw *g, struct route *r, const struct conf_route *
 static void open_state(struct gw *g)
 {
 	struct conf *c = g->g_conf;
-	struct journal_config jc = {0, c->c_sync_commit, true, JOURNAL_RESERVE_DEFAULT};
+	struct journal_config jc = {0, c->c_sync_commit, true, JOURNAL_RESERVE_DEFAULT,
+	    c->c_journal_prealloc << 20};
 	struct rules_engine_config ec = {c->c_max_orders, 100000, 10000, 100000,
 	    (unsigned)c->c_warn_pct};
 	char err[RULES_ERRLEN];

@@ -34,6 +34,9 @@
 # GWBENCH_PERF=DIR: perf record -e cpu-clock -g the process in the middle
 # during each router-sim run, into DIR/perf-SETUP-TEST-REP.data.
 # GWBENCH_GW_WRAP="valgrind --tool=callgrind ...": a command riskgwd runs under.
+# GWBENCH_PREALLOC=MiB: journal-prealloc of the sync-commit = no setups
+# (default 512: a 200,000-order run journals ~230 MB; docs/bench.md); empty:
+# no such line (for riskgwd builds older than the key).
 # Journal and rules.mdb live in $TMPDIR (default /tmp: must be the real disk
 # for gw-sync to mean anything; a tmpfs makes every fsync free).
 set -euo pipefail
@@ -153,6 +156,7 @@ journal = $T/journal.mdb
 rules = $R
 control = $T/control.sock
 sync-commit = $1
+$([ "$1" = no ] && [ -n "${GWBENCH_PREALLOC-512}" ] && echo "journal-prealloc = ${GWBENCH_PREALLOC-512}")
 max-orders = 2000000
 logon-timeout = 10
 

@@ -152,6 +152,22 @@ static void test_defaults_and_ipv6(void **state)
 	assert_string_equal(c->c_control, "/run/riskgw/control.sock");
 	assert_string_equal(c->c_control_group, ""); /* none unless configured */
 	assert_int_equal(c->c_routes[0].cr_heartbeat, 30);
+	assert_int_equal(c->c_journal_prealloc, 0);
+	conf_free(c);
+	free(p);
+}
+
+static void test_journal_prealloc(void **state)
+{
+	char err[CONF_ERRLEN];
+	struct conf *c;
+	char *p = write_conf(GW "sync-commit = no\njournal-prealloc = 512\n" ROUTE44);
+
+	(void)state;
+	if (conf_load(p, false, &c, err) != 0)
+		fail_msg("%s", err);
+	assert_false(c->c_sync_commit);
+	assert_int_equal(c->c_journal_prealloc, 512);
 	conf_free(c);
 	free(p);
 }
@@ -199,6 +215,9 @@ static const struct bad bads[] = {
 	{"[gateway]\nlog-level = loud\n", ":2: log-level: 'loud' is not one of"},
 	{"[gateway]\nsync-commit = maybe\n", ":2: sync-commit: 'maybe' is not yes or no"},
 	{"[gateway]\nmax-orders = 10\n", ":2: max-orders: 10 is out of range"},
+	{"[gateway]\njournal-prealloc = 2048\n", ":2: journal-prealloc: 2048 is out of range"},
+	{GW "journal-prealloc = 64\n" ROUTE44,
+	    ":1: [gateway]: journal-prealloc needs sync-commit = no"},
 	{"[gateway]\nlisten 127.0.0.1:1\n", ":2: expected 'key = value'"},
 	{"[gateway]\nlisten = 127.0.0.1:1\n", ":1: [gateway]: missing required key 'cert'"},
 	{GW, "no [route NAME] section"},
@@ -438,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_example_commented_keys),
 		cmocka_unit_test(test_defaults_and_ipv6),
 		cmocka_unit_test(test_control_group),
+		cmocka_unit_test(test_journal_prealloc),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_long_line_and_missing_file),
 		cmocka_unit_test(test_file_checks),

@@ -28,7 +28,7 @@ struct fx {
 	struct kill k;
 };
 
-static const struct journal_config cfg = {0, false, true, JOURNAL_RESERVE_DEFAULT};
+static const struct journal_config cfg = {0, false, true, JOURNAL_RESERVE_DEFAULT, 0};
 
 static void reopen(struct fx *f)
 {
