@@ -208,6 +208,10 @@ router() {
 router_bg() {
 	router_args "$1"
 	shift
+	# emptied here, not only by the child's redirections: a wait_for on
+	# router.txt right after this must not find the last run's lines
+	: >"$T/router.json"
+	: >"$T/router.txt"
 	"$ROUTER" $RARGS "$@" >"$T/router.json" 2>"$T/router.txt" &
 	RPID=$!
 	PIDS="$PIDS $RPID"
