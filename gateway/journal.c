@@ -541,7 +541,8 @@ static char *find_map(int fd, size_t mapsize)
  * (MADV_POPULATE_WRITE) and touched (one store of the zero already there
  * per page), while no transaction is open: no page above the last one is
  * reachable from a meta page, and LMDB writes there only inside a write
- * transaction. At most `step` bytes per call (0: no limit). A full disk
+ * transaction. With a `step` (0: none), only when that much is missing,
+ * and that much per call. A full disk
  * shows here, as ENOSPC from pwrite, before LMDB could fault on a page it
  * cannot write. */
 static int reserve(struct journal *j, size_t ahead, size_t step, char *err)
@@ -559,8 +560,11 @@ static int reserve(struct journal *j, size_t ahead, size_t step, char *err)
 	want = info.me_mapsize - end < ahead ? info.me_mapsize : end + ahead;
 	if (j->j_reserved >= want)
 		return 0;
-	if (step != 0 && want - j->j_reserved > step)
+	if (step != 0) { /* a step at a time: fewer syscalls than a page per turn */
+		if (want - j->j_reserved < step)
+			return 0;
 		want = j->j_reserved + step;
+	}
 	for (off = j->j_reserved; off < want;) {
 		size_t n = want - off < sizeof(zeros) ? want - off : sizeof(zeros);
 		ssize_t w = pwrite(j->j_fd, zeros, n, (off_t)off);

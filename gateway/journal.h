@@ -76,7 +76,7 @@ struct journal;
 
 /* Bytes riskgwd keeps written and mapped ahead of LMDB's last page. */
 #define JOURNAL_RESERVE_DEFAULT (4u << 20)
-/* The most journal_prepare() adds in one call (64 pages: ~0.4 ms on this VM). */
+/* What journal_prepare() adds at a time (64 pages: ~0.4 ms on this VM). */
 #define JOURNAL_PREPARE_STEP (256u << 10)
 
 struct journal_config {
@@ -126,7 +126,8 @@ int journal_commit(struct journal *, char err[RULES_ERRLEN]);
 
 /*
  * Tops the reserve up (jc_reserve bytes beyond LMDB's last page, written,
- * mapped and touched), by at most JOURNAL_PREPARE_STEP per call. Call it
+ * mapped and touched) by JOURNAL_PREPARE_STEP, when at least that much is
+ * missing. Call it
  * between turns, after the turn's output has left: it takes time (a page
  * touched costs ~5 us on a VM), which would otherwise be spent inside the
  * turns. 0 if there is nothing to do, with jc_sync or without a reserve,
