@@ -1082,7 +1082,10 @@ static bool fields_ok(const struct rules_engine *e, const struct rules_order *o,
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing ClOrdID");
 		return false;
 	}
-	__builtin_prefetch(htab_slot(&e->e_clid_ix, c->kc.k_h));
+	/* the probe reads the bytes; an accepted order then writes the slot,
+	 * most often the home slot (half the slots are empty) */
+	__builtin_prefetch(htab_fp_at(&e->e_clid_ix, c->kc.k_h));
+	__builtin_prefetch(htab_slot(&e->e_clid_ix, c->kc.k_h), 1);
 	if (!eng_key_of(&c->ks, o->ro_symbol)) {
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing Symbol");
 		return false;

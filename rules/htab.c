@@ -22,13 +22,17 @@ int htab_init(struct htab *t, size_t cap, const void *base, size_t stride, size_
 	while (slots < 2 * cap)
 		slots <<= 1;
 	t->ht_slots = bigmem_calloc(slots, sizeof(*t->ht_slots));
-	if (t->ht_slots == NULL)
+	t->ht_fp = bigmem_calloc(slots, 1);
+	if (t->ht_slots == NULL || t->ht_fp == NULL) {
+		htab_free(t);
 		return -ENOMEM;
+	}
 	/* Probed at random: every page is touched within the first orders of
 	 * the day anyway. Fault them in now rather than in those orders (in
 	 * riskgwd at 64 in flight, ~5% of a fresh process's samples and
 	 * stalls of milliseconds while a huge page is zeroed). */
 	bigmem_prefault(t->ht_slots, slots * sizeof(*t->ht_slots));
+	bigmem_prefault(t->ht_fp, slots);
 	t->ht_mask = (uint32_t)(slots - 1);
 	t->ht_cap = (uint32_t)cap;
 	t->ht_base = base;
@@ -40,12 +44,15 @@ int htab_init(struct htab *t, size_t cap, const void *base, size_t stride, size_
 void htab_free(struct htab *t)
 {
 	bigmem_free(t->ht_slots);
+	bigmem_free(t->ht_fp);
 	t->ht_slots = NULL;
+	t->ht_fp = NULL;
 }
 
 void htab_clear(struct htab *t)
 {
 	memset(t->ht_slots, 0, ((size_t)t->ht_mask + 1) * sizeof(*t->ht_slots));
+	memset(t->ht_fp, 0, (size_t)t->ht_mask + 1);
 	t->ht_count = 0;
 }
 

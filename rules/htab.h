@@ -6,7 +6,12 @@
  * bytes, and zero from its NUL to the end of that 8-byte word (the entry is
  * zeroed before its key goes in, or the key is written by words). The
  * index stores, per slot, the entry number + 1 and 32 bits of the key's
- * hash, so most misses and hits compare no string. Entries are never removed
+ * hash, so most misses and hits compare no string; and, in a parallel
+ * array of one byte per slot, 8 of those bits (never 0: 0 is an empty
+ * slot). A probe walks the bytes and reads a slot only where they match:
+ * a key that is absent (every new ClOrdID) is most often told by the bytes
+ * alone, 1/8 of the slots' memory, which for a day-sized ClOrdID index
+ * stays in cache when the slots do not. Entries are never removed
  * one by one; htab_clear() empties the whole index (a new trading day). All
  * memory is allocated by htab_init(): find and insert allocate nothing.
  *
@@ -25,6 +30,7 @@
 
 struct htab {
 	uint64_t   *ht_slots;  /* 0 = empty, else (hash >> 32) << 32 | (index + 1) */
+	uint8_t    *ht_fp;     /* per slot: 0 = empty, else htab_fp(hash) */
 	uint32_t    ht_mask;   /* slots - 1; slots is a power of two >= 2 * cap */
 	uint32_t    ht_count;  /* entries in use: 0 .. ht_cap */
 	uint32_t    ht_cap;    /* entries the caller's array holds */
@@ -150,6 +156,14 @@ static inline int htab_key_eq(const char *k, const struct htab_key *key)
 	return k[len] == '\0';
 }
 
+/* The byte of hash h kept per slot: its top 8 bits, 0 made 1 (0 is empty). */
+static inline uint8_t htab_fp(uint64_t h)
+{
+	uint8_t f = (uint8_t)(h >> 56);
+
+	return f != 0 ? f : 1;
+}
+
 /* Index of the entry whose key equals k, or HTAB_NONE. Inline: the checks
  * call it a few times each. */
 __attribute__((always_inline)) static inline uint32_t htab_find(const struct htab *t,
@@ -157,15 +171,17 @@ __attribute__((always_inline)) static inline uint32_t htab_find(const struct hta
 {
 	uint64_t tag = k->k_h & UINT64_C(0xffffffff00000000);
 	uint32_t i = (uint32_t)k->k_h & t->ht_mask;
+	uint8_t fp = htab_fp(k->k_h);
 
 	if (k->k_len >= t->ht_key_size)
 		return HTAB_NONE; /* no stored key is that long */
 	for (;;) {
-		uint64_t s = t->ht_slots[i];
+		uint8_t f = t->ht_fp[i];
+		uint64_t s;
 
-		if (s == 0)
+		if (f == 0)
 			return HTAB_NONE;
-		if ((s & UINT64_C(0xffffffff00000000)) == tag) {
+		if (f == fp && ((s = t->ht_slots[i]) & UINT64_C(0xffffffff00000000)) == tag) {
 			uint32_t idx = (uint32_t)s - 1;
 			const char *stored = t->ht_base + (size_t)idx * t->ht_stride;
 
@@ -185,18 +201,20 @@ __attribute__((always_inline)) static inline uint32_t htab_find_slot(const struc
 {
 	uint64_t tag = k->k_h & UINT64_C(0xffffffff00000000);
 	uint32_t i = (uint32_t)k->k_h & t->ht_mask;
+	uint8_t fp = htab_fp(k->k_h);
 
 	*slot = UINT32_MAX;
 	if (k->k_len >= t->ht_key_size)
 		return HTAB_NONE;
 	for (;;) {
-		uint64_t s = t->ht_slots[i];
+		uint8_t f = t->ht_fp[i];
+		uint64_t s;
 
-		if (s == 0) {
+		if (f == 0) {
 			*slot = i;
 			return HTAB_NONE;
 		}
-		if ((s & UINT64_C(0xffffffff00000000)) == tag) {
+		if (f == fp && ((s = t->ht_slots[i]) & UINT64_C(0xffffffff00000000)) == tag) {
 			uint32_t idx = (uint32_t)s - 1;
 			const char *stored = t->ht_base + (size_t)idx * t->ht_stride;
 
@@ -207,10 +225,16 @@ __attribute__((always_inline)) static inline uint32_t htab_find_slot(const struc
 	}
 }
 
-/* The slot htab_find() reads first for hash h: to prefetch it. */
+/* The slot htab_guess() reads for hash h: to prefetch it. */
 static inline const uint64_t *htab_slot(const struct htab *t, uint64_t h)
 {
 	return &t->ht_slots[(uint32_t)h & t->ht_mask];
+}
+
+/* The byte htab_find() reads first for hash h: to prefetch it. */
+static inline const uint8_t *htab_fp_at(const struct htab *t, uint64_t h)
+{
+	return &t->ht_fp[(uint32_t)h & t->ht_mask];
 }
 
 /* The entry htab_find() will most likely return for hash h (the first
@@ -234,6 +258,7 @@ static inline uint32_t htab_add_at(struct htab *t, uint32_t slot, uint64_t h)
 		return HTAB_NONE;
 	idx = t->ht_count++;
 	t->ht_slots[slot] = (h & UINT64_C(0xffffffff00000000)) | ((uint64_t)idx + 1);
+	t->ht_fp[slot] = htab_fp(h);
 	return idx;
 }
 
@@ -247,10 +272,11 @@ static inline uint32_t htab_add(struct htab *t, uint64_t h)
 
 	if (t->ht_count >= t->ht_cap)
 		return HTAB_NONE;
-	while (t->ht_slots[i] != 0)
+	while (t->ht_fp[i] != 0)
 		i = (i + 1) & t->ht_mask;
 	idx = t->ht_count++;
 	t->ht_slots[i] = (h & UINT64_C(0xffffffff00000000)) | ((uint64_t)idx + 1);
+	t->ht_fp[i] = htab_fp(h);
 	return idx;
 }
 
