@@ -301,6 +301,21 @@ static void print_kill(const json_t *k)
 	}
 }
 
+/* The rest of the journal's line of status: how full it is, if riskgwd says. */
+static void print_journal(const json_t *j)
+{
+	double mib = 1024.0 * 1024.0, live = (double)num(j, "live_bytes"),
+	       map = (double)num(j, "map_bytes");
+
+	if (json_is_object(j) && map > 0) {
+		printf(", %.1f MiB of %.0f MiB in use (%.0f%%)", live / mib, map / mib,
+		       100.0 * live / map);
+		if (num(j, "prepared_bytes") > 0)
+			printf(", %.1f MiB prepared ahead", (double)num(j, "prepared_bytes") / mib);
+	}
+	printf("\n");
+}
+
 /* The kill button's line of status; nothing from a riskgwd that does not say. */
 static void print_button(const json_t *b)
 {
@@ -336,11 +351,11 @@ static int cmd_status(struct ctl *c, const struct ctl_cmd *cmd, int argc, char *
 	printf("riskgwd:      %s, pid %lld, up %lldd %02lld:%02lld:%02lld (since %s)\n",
 	       str(r, "version"), num(r, "pid"), up / 86400, up / 3600 % 24, up / 60 % 60, up % 60,
 	       str(r, "started"));
-	printf("kill switch:  ");
 	printf("kill switch:\n");
 	print_kill(json_object_get(r, "kill"));
 	printf("trading day:  %lld\n", num(r, "trading_day"));
-	printf("journal:      last event %lld\n", num(r, "journal_last_event"));
+	printf("journal:      last event %lld", num(r, "journal_last_event"));
+	print_journal(json_object_get(r, "journal"));
 	printf("routes:       %lld up of %lld (routers logged on %lld, venues logged on %lld)\n",
 	       num(r, "routes_up"), num(r, "routes"), num(r, "routers_up"), num(r, "venues_up"));
 	print_button(json_object_get(r, "gpio"));

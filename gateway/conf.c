@@ -267,7 +267,8 @@ static const struct key gkeys[] = {
 	G("control-group", K_STR, c_control_group, 0, 0, false),
 	G("log-level", K_LEVEL, c_log_level, 0, 0, false),
 	G("sync-commit", K_BOOL, c_sync_commit, 0, 0, false),
-	G("journal-prealloc", K_INT, c_journal_prealloc, 0, 1024, false),
+	G("journal-prealloc", K_INT, c_journal_prealloc, 0, 1048576, false),
+	G("journal-map-size", K_INT, c_journal_map, 64, 1048576, false),
 	G("max-orders", K_INT, c_max_orders, 1000, 100000000, false),
 	G("logon-timeout", K_INT, c_logon_timeout, 1, 300, false),
 	G("max-message-size", K_INT, c_max_msg, 512, 1048576, false),
@@ -419,6 +420,11 @@ static int end_section(struct parser *p)
 		if (p->c->c_journal_prealloc > 0 && p->c->c_sync_commit)
 			return perr(p, "[gateway]: journal-prealloc needs sync-commit = no (with "
 				       "syncs the journal is not written through its map)");
+		if (p->c->c_journal_prealloc >= p->c->c_journal_map)
+			return perr(p,
+			    "[gateway]: journal-prealloc (%zu MiB) must be less than "
+			    "journal-map-size (%zu MiB)",
+			    p->c->c_journal_prealloc, p->c->c_journal_map);
 		p->line = saved;
 		return 0;
 	}
@@ -661,6 +667,7 @@ int conf_load(const char *path, bool check, struct conf **out, char err[CONF_ERR
 	p.c->c_log_level = LOG_INFO;
 	p.c->c_sync_commit = true;
 	p.c->c_max_orders = 2000000;
+	p.c->c_journal_map = 4096;
 	p.c->c_logon_timeout = 10;
 	p.c->c_max_msg = 8192;
 	p.c->c_warn_pct = 80;

@@ -96,6 +96,7 @@ struct conf {
 	int c_log_level;                   /* syslog priority: LOG_ERR .. LOG_DEBUG */
 	bool c_sync_commit;                /* fsync the journal every turn */
 	size_t c_journal_prealloc;         /* MiB of journal prepared at start (no sync) */
+	size_t c_journal_map;              /* MiB: the journal's map size, its most */
 	size_t c_max_orders;               /* engine capacity per day */
 	int c_logon_timeout;               /* s */
 	int c_max_msg;                     /* max FIX message size, bytes */

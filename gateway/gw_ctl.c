@@ -69,6 +69,17 @@ static json_t *u64(uint64_t v)
 	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
 }
 
+/* The journal's size: what status shows (null fields if LMDB cannot say). */
+static json_t *journal_json(const struct gw *g)
+{
+	struct journal_usage ju;
+
+	if (journal_usage(g->g_journal, &ju) != 0)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o, s:o}", "used_bytes", u64(ju.ju_used), "live_bytes",
+	    u64(ju.ju_live), "prepared_bytes", u64(ju.ju_prepared), "map_bytes", u64(ju.ju_map));
+}
+
 static json_t *kill_json(const struct journal_kill *k)
 {
 	bool tripped = k->jk_state == JOURNAL_KILL_TRIPPED;
@@ -152,7 +163,8 @@ static int do_status(struct gw *g, json_t **reply)
 	    u64(journal_last_event(g->g_journal)), "routes", g->g_nroutes, "routes_up", both,
 	    "routers_up", rup, "venues_up", vup, "stopping", g->g_stopping, "control_clients",
 	    (json_int_t)ctl_server_clients(srv));
-	if (*reply != NULL && json_object_set_new(*reply, "gpio", gw_gpio_status()) != 0) {
+	if (*reply != NULL && (json_object_set_new(*reply, "gpio", gw_gpio_status()) != 0 ||
+				  json_object_set_new(*reply, "journal", journal_json(g)) != 0)) {
 		json_decref(*reply);
 		*reply = NULL;
 	}
@@ -590,6 +602,7 @@ static void mhead(struct mbuf *b, const char *name, const char *type, const char
 static int do_metrics(struct gw *g, json_t **reply)
 {
 	struct mbuf b = {malloc(4096), 0, 4096, false};
+	struct journal_usage ju;
 	static const enum journal_kill_source srcs[] = {JOURNAL_KSRC_BREACH, JOURNAL_KSRC_HTTP,
 	    JOURNAL_KSRC_GPIO, JOURNAL_KSRC_SIGNAL, JOURNAL_KSRC_CLI};
 	/* counters per route, each a metric with a route label */
@@ -673,6 +686,20 @@ static int do_metrics(struct gw *g, json_t **reply)
 	}
 	mhead(&b, "riskgw_journal_last_event", "gauge", "number of the last journal event");
 	mput(&b, "riskgw_journal_last_event %" PRIu64 "\n", journal_last_event(g->g_journal));
+	if (journal_usage(g->g_journal, &ju) == 0) {
+		mhead(&b, "riskgw_journal_used_bytes", "gauge",
+		      "bytes of journal.mdb up to its last page in use (a high-water mark)");
+		mput(&b, "riskgw_journal_used_bytes %" PRIu64 "\n", ju.ju_used);
+		mhead(&b, "riskgw_journal_live_bytes", "gauge",
+		      "bytes of the used ones that hold data (the rest is reused)");
+		mput(&b, "riskgw_journal_live_bytes %" PRIu64 "\n", ju.ju_live);
+		mhead(&b, "riskgw_journal_prepared_bytes", "gauge",
+		      "bytes written and mapped ahead of them (sync-commit = no)");
+		mput(&b, "riskgw_journal_prepared_bytes %" PRIu64 "\n", ju.ju_prepared);
+		mhead(&b, "riskgw_journal_map_bytes", "gauge",
+		      "the journal's map size: riskgwd stops when it is full");
+		mput(&b, "riskgw_journal_map_bytes %" PRIu64 "\n", ju.ju_map);
+	}
 	mhead(&b, "riskgw_uptime_seconds", "gauge", "seconds since riskgwd started");
 	mput(&b, "riskgw_uptime_seconds %" PRId64 "\n",
 	     ((int64_t)ts.tv_sec * NSEC + ts.tv_nsec - started_mono) / NSEC);

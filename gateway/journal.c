@@ -959,6 +959,35 @@ static void rd_end(struct journal *j, MDB_txn *txn)
 		mdb_txn_reset(j->j_rtxn);
 }
 
+int journal_usage(struct journal *j, struct journal_usage *u)
+{
+	MDB_envinfo info;
+	MDB_txn *txn;
+	MDB_stat ms;
+	int rc;
+
+	memset(u, 0, sizeof(*u));
+	if ((rc = mdb_env_info(j->j_env, &info)) != 0)
+		return rules_mdb_err(rc);
+	u->ju_used = (uint64_t)(info.me_last_pgno + 1) * j->j_psize;
+	u->ju_map = info.me_mapsize;
+	if (j->j_fd >= 0 && j->j_reserved > u->ju_used)
+		u->ju_prepared = j->j_reserved - u->ju_used;
+	/* the pages of every database (the main one holds the names) and the
+	 * two meta pages; the rest of ju_used is free pages LMDB will reuse */
+	if ((rc = rd_begin(j, &txn)) != 0)
+		return rc;
+	u->ju_live = 2 * (uint64_t)j->j_psize;
+	for (int db = -1; db < JDB_COUNT && rc == 0; db++) {
+		rc = rules_mdb_err(db < 0 ? mdb_env_stat(j->j_env, &ms) :
+					    mdb_stat(txn, j->j_dbi[db], &ms));
+		u->ju_live += (uint64_t)(ms.ms_branch_pages + ms.ms_leaf_pages + ms.ms_overflow_pages) *
+		    j->j_psize;
+	}
+	rd_end(j, txn);
+	return rc;
+}
+
 /* Looks key up in db; 0 (v set), RULES_ENOTFOUND, or an error. */
 static int rd_get(struct journal *j, MDB_txn *txn, enum jdb db, const void *key, size_t klen,
     MDB_val *v)

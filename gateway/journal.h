@@ -124,6 +124,16 @@ unsigned journal_readers_cleared(const struct journal *);
  */
 int journal_commit(struct journal *, char err[RULES_ERRLEN]);
 
+/* How full the file is, as of the last commit. */
+struct journal_usage {
+	uint64_t ju_used;     /* bytes up to LMDB's last page (a high-water mark) */
+	uint64_t ju_live;     /* bytes of those in the databases (the rest is free pages) */
+	uint64_t ju_prepared; /* bytes beyond them written and mapped ahead (the reserve) */
+	uint64_t ju_map;      /* the map size: used can never pass it */
+};
+/* 0, or an LMDB error as RULES_E*. */
+int journal_usage(struct journal *, struct journal_usage *);
+
 /*
  * Tops the reserve up (jc_reserve bytes beyond LMDB's last page, written,
  * mapped and touched) by JOURNAL_PREPARE_STEP, when at least that much is

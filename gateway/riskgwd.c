@@ -769,8 +769,8 @@ static void setup_route(struct gw *g, struct route *r, const struct conf_route *
 static void open_state(struct gw *g)
 {
 	struct conf *c = g->g_conf;
-	struct journal_config jc = {0, c->c_sync_commit, true, JOURNAL_RESERVE_DEFAULT,
-	    c->c_journal_prealloc << 20};
+	struct journal_config jc = {c->c_journal_map << 20, c->c_sync_commit, true,
+	    JOURNAL_RESERVE_DEFAULT, c->c_journal_prealloc << 20};
 	struct rules_engine_config ec = {c->c_max_orders, 100000, 10000, 100000,
 	    (unsigned)c->c_warn_pct};
 	char err[RULES_ERRLEN];

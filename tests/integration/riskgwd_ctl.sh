@@ -107,9 +107,13 @@ start
 expect_rc 0 ctl status
 expect_grep '^global *armed$' "$T/out"
 expect_grep '^routes: *0 up of 2 ' "$T/out"
+# the example config's journal: the default map, nothing prepared (sync-commit = yes)
+expect_grep '^journal: *last event [0-9]*, [0-9.]* MiB of 4096 MiB in use ([0-9]*%)$' "$T/out"
 expect_rc 0 ctl status --json
 expect_grep '"state": "armed"' "$T/out"
 expect_grep '"routes": 2,' "$T/out"
+expect_grep '"map_bytes": 4294967296' "$T/out"
+expect_grep '"prepared_bytes": 0' "$T/out"
 
 # ---- sessions: both venue sessions down, with the reason -------------------------
 i=0

@@ -68,6 +68,10 @@ expect_grep '^riskgw_kill_open_orders 0$' "$T/out"
 expect_grep '^riskgw_orders_forwarded_total{route="r42"} 16$' "$T/out"
 expect_grep '^riskgw_session_up{route="r44",leg="venue"} 1$' "$T/out"
 expect_grep '^# TYPE riskgw_kill_trips_total counter$' "$T/out"
+# the journal (sync-commit = no: its reserve prepared ahead)
+expect_grep '^riskgw_journal_map_bytes 4294967296$' "$T/out"
+expect_grep '^riskgw_journal_prepared_bytes [1-9][0-9]*$' "$T/out"
+expect_grep '^riskgw_journal_live_bytes [1-9][0-9]*$' "$T/out"
 
 # ---- a symbol kill: the open orders of one symbol, on any route
 ctl parents --json || fail "parents"

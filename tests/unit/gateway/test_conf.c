@@ -153,6 +153,7 @@ static void test_defaults_and_ipv6(void **state)
 	assert_string_equal(c->c_control_group, ""); /* none unless configured */
 	assert_int_equal(c->c_routes[0].cr_heartbeat, 30);
 	assert_int_equal(c->c_journal_prealloc, 0);
+	assert_int_equal(c->c_journal_map, 4096);
 	conf_free(c);
 	free(p);
 }
@@ -161,13 +162,15 @@ static void test_journal_prealloc(void **state)
 {
 	char err[CONF_ERRLEN];
 	struct conf *c;
-	char *p = write_conf(GW "sync-commit = no\njournal-prealloc = 512\n" ROUTE44);
+	char *p = write_conf(
+	    GW "sync-commit = no\njournal-prealloc = 512\njournal-map-size = 8192\n" ROUTE44);
 
 	(void)state;
 	if (conf_load(p, false, &c, err) != 0)
 		fail_msg("%s", err);
 	assert_false(c->c_sync_commit);
 	assert_int_equal(c->c_journal_prealloc, 512);
+	assert_int_equal(c->c_journal_map, 8192);
 	conf_free(c);
 	free(p);
 }
@@ -215,7 +218,10 @@ static const struct bad bads[] = {
 	{"[gateway]\nlog-level = loud\n", ":2: log-level: 'loud' is not one of"},
 	{"[gateway]\nsync-commit = maybe\n", ":2: sync-commit: 'maybe' is not yes or no"},
 	{"[gateway]\nmax-orders = 10\n", ":2: max-orders: 10 is out of range"},
-	{"[gateway]\njournal-prealloc = 2048\n", ":2: journal-prealloc: 2048 is out of range"},
+	{"[gateway]\njournal-prealloc = 2000000\n", ":2: journal-prealloc: 2000000 is out of range"},
+	{"[gateway]\njournal-map-size = 10\n", ":2: journal-map-size: 10 is out of range"},
+	{GW "sync-commit = no\njournal-prealloc = 128\njournal-map-size = 128\n" ROUTE44,
+	    ":1: [gateway]: journal-prealloc (128 MiB) must be less than journal-map-size (128 MiB)"},
 	{GW "journal-prealloc = 64\n" ROUTE44,
 	    ":1: [gateway]: journal-prealloc needs sync-commit = no"},
 	{"[gateway]\nlisten 127.0.0.1:1\n", ":2: expected 'key = value'"},

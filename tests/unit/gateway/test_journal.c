@@ -1836,6 +1836,44 @@ static void test_reserve_mapped(void **state)
 		    fwithout);
 }
 
+/* journal_usage(): what is used (a high-water mark), what holds data,
+ * what is prepared ahead, the map. A new day empties the databases; the
+ * file's pages stay, to be reused. */
+static void test_usage(void **state)
+{
+	struct fx *fx = *state;
+	const struct journal_config cfg = {64u << 20, false, true, 1u << 20, 0};
+	struct journal *j = jopen(fx->path, &cfg);
+	struct journal_usage u0, u1, u2;
+	char err[RULES_ERRLEN];
+
+	assert_int_equal(journal_usage(j, &u0), 0);
+	assert_int_equal(u0.ju_map, 64u << 20);
+	assert_true(u0.ju_used > 0 && u0.ju_live > 0 && u0.ju_live <= u0.ju_used);
+	assert_int_equal(u0.ju_prepared, 1u << 20);
+	turns(j, 5); /* 1 MB of messages */
+	assert_int_equal(journal_usage(j, &u1), 0);
+	if (u1.ju_live < u0.ju_live + 1000000 || u1.ju_used < u0.ju_used + 1000000)
+		fail_msg("after 1 MB: live %llu used %llu (was %llu %llu)",
+		    (unsigned long long)u1.ju_live, (unsigned long long)u1.ju_used,
+		    (unsigned long long)u0.ju_live, (unsigned long long)u0.ju_used);
+	assert_true(u1.ju_live <= u1.ju_used);
+	assert_true(u1.ju_prepared >= (1u << 20) - JOURNAL_PREPARE_STEP);
+	assert_int_equal(journal_new_day(j, 20240103, err), 0);
+	commit_ok(j);
+	assert_int_equal(journal_usage(j, &u2), 0);
+	assert_true(u2.ju_used >= u1.ju_used);
+	if (u2.ju_live > u0.ju_live + 64 * 1024)
+		fail_msg("after a new day: live %llu, at open %llu", (unsigned long long)u2.ju_live,
+		    (unsigned long long)u0.ju_live);
+	journal_close(j);
+	/* with syncs nothing is prepared */
+	j = jopen(fx->path, &cfg_sync);
+	assert_int_equal(journal_usage(j, &u0), 0);
+	assert_int_equal(u0.ju_prepared, 0);
+	journal_close(j);
+}
+
 /* jc_prealloc: the file is prepared that far ahead at open, and the
  * top-ups after it keep the reserve only. */
 static void test_prealloc(void **state)
@@ -2006,6 +2044,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reserve_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reserve_mapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prealloc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reserve_cannot_grow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msg_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msgs_schema1, setup, teardown),
