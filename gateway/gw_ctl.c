@@ -687,18 +687,25 @@ static int do_metrics(struct gw *g, json_t **reply)
 	mhead(&b, "riskgw_journal_last_event", "gauge", "number of the last journal event");
 	mput(&b, "riskgw_journal_last_event %" PRIu64 "\n", journal_last_event(g->g_journal));
 	if (journal_usage(g->g_journal, &ju) == 0) {
-		mhead(&b, "riskgw_journal_used_bytes", "gauge",
-		      "bytes of journal.mdb up to its last page in use (a high-water mark)");
-		mput(&b, "riskgw_journal_used_bytes %" PRIu64 "\n", ju.ju_used);
-		mhead(&b, "riskgw_journal_live_bytes", "gauge",
-		      "bytes of the used ones that hold data (the rest is reused)");
-		mput(&b, "riskgw_journal_live_bytes %" PRIu64 "\n", ju.ju_live);
-		mhead(&b, "riskgw_journal_prepared_bytes", "gauge",
-		      "bytes written and mapped ahead of them (sync-commit = no)");
-		mput(&b, "riskgw_journal_prepared_bytes %" PRIu64 "\n", ju.ju_prepared);
-		mhead(&b, "riskgw_journal_map_bytes", "gauge",
-		      "the journal's map size: riskgwd stops when it is full");
-		mput(&b, "riskgw_journal_map_bytes %" PRIu64 "\n", ju.ju_map);
+		const struct {
+			const char *name, *help;
+			uint64_t v;
+		} jm[] = {
+		    {"riskgw_journal_used_bytes",
+			"bytes of journal.mdb up to its last page in use (a high-water mark)",
+			ju.ju_used},
+		    {"riskgw_journal_live_bytes",
+			"bytes of the used ones that hold data (the rest is reused)", ju.ju_live},
+		    {"riskgw_journal_prepared_bytes",
+			"bytes written and mapped ahead of them (sync-commit = no)", ju.ju_prepared},
+		    {"riskgw_journal_map_bytes",
+			"the journal's map size: riskgwd stops when it is full", ju.ju_map},
+		};
+
+		for (size_t i = 0; i < sizeof(jm) / sizeof(jm[0]); i++) {
+			mhead(&b, jm[i].name, "gauge", jm[i].help);
+			mput(&b, "%s %" PRIu64 "\n", jm[i].name, jm[i].v);
+		}
 	}
 	mhead(&b, "riskgw_uptime_seconds", "gauge", "seconds since riskgwd started");
 	mput(&b, "riskgw_uptime_seconds %" PRId64 "\n",
