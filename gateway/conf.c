@@ -268,7 +268,7 @@ static const struct key gkeys[] = {
 	G("log-level", K_LEVEL, c_log_level, 0, 0, false),
 	G("sync-commit", K_BOOL, c_sync_commit, 0, 0, false),
 	G("journal-prealloc", K_INT, c_journal_prealloc, 0, 1048576, false),
-	G("journal-map-size", K_INT, c_journal_map, 64, 1048576, false),
+	G("journal-map-size", K_INT, c_journal_map, 1, 1048576, false),
 	G("max-orders", K_INT, c_max_orders, 1000, 100000000, false),
 	G("logon-timeout", K_INT, c_logon_timeout, 1, 300, false),
 	G("max-message-size", K_INT, c_max_msg, 512, 1048576, false),

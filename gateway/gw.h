@@ -102,6 +102,7 @@ struct gw {
 	uint64_t g_idseq;                /* ids riskgwd makes (ExecID, cancel ClOrdID) */
 	bool g_stopping;
 	int64_t g_stop_deadline;
+	unsigned g_journal_alerted;      /* the fullness (%) last alerted: 0, 80, 90 */
 	struct conn_params g_params;
 };
 

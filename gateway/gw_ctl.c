@@ -74,7 +74,7 @@ static json_t *journal_json(const struct gw *g)
 {
 	struct journal_usage ju;
 
-	if (journal_usage(g->g_journal, &ju) != 0)
+	if (journal_usage(g->g_journal, &ju, true) != 0)
 		return json_null();
 	return json_pack("{s:o, s:o, s:o, s:o}", "used_bytes", u64(ju.ju_used), "live_bytes",
 	    u64(ju.ju_live), "prepared_bytes", u64(ju.ju_prepared), "map_bytes", u64(ju.ju_map));
@@ -686,7 +686,7 @@ static int do_metrics(struct gw *g, json_t **reply)
 	}
 	mhead(&b, "riskgw_journal_last_event", "gauge", "number of the last journal event");
 	mput(&b, "riskgw_journal_last_event %" PRIu64 "\n", journal_last_event(g->g_journal));
-	if (journal_usage(g->g_journal, &ju) == 0) {
+	if (journal_usage(g->g_journal, &ju, true) == 0) {
 		const struct {
 			const char *name, *help;
 			uint64_t v;

@@ -959,7 +959,7 @@ static void rd_end(struct journal *j, MDB_txn *txn)
 		mdb_txn_reset(j->j_rtxn);
 }
 
-int journal_usage(struct journal *j, struct journal_usage *u)
+int journal_usage(struct journal *j, struct journal_usage *u, bool live)
 {
 	MDB_envinfo info;
 	MDB_txn *txn;
@@ -973,6 +973,8 @@ int journal_usage(struct journal *j, struct journal_usage *u)
 	u->ju_map = info.me_mapsize;
 	if (j->j_fd >= 0 && j->j_reserved > u->ju_used)
 		u->ju_prepared = j->j_reserved - u->ju_used;
+	if (!live)
+		return 0;
 	/* the pages of every database (the main one holds the names) and the
 	 * two meta pages; the rest of ju_used is free pages LMDB will reuse */
 	if ((rc = rd_begin(j, &txn)) != 0)

@@ -131,8 +131,9 @@ struct journal_usage {
 	uint64_t ju_prepared; /* bytes beyond them written and mapped ahead (the reserve) */
 	uint64_t ju_map;      /* the map size: used can never pass it */
 };
-/* 0, or an LMDB error as RULES_E*. */
-int journal_usage(struct journal *, struct journal_usage *);
+/* 0, or an LMDB error as RULES_E*. Without live, ju_live is 0 and nothing is
+ * read but LMDB's meta page (cheap enough for every turn). */
+int journal_usage(struct journal *, struct journal_usage *, bool live);
 
 /*
  * Tops the reserve up (jc_reserve bytes beyond LMDB's last page, written,

@@ -44,6 +44,44 @@ static void usage(void)
 
 /* ---- the loop hook: commit, then flush ------------------------------------------------------ */
 
+/* Alerts when the journal's data passes 80% and then 90% of its map
+ * (riskgwd stops when a turn cannot be committed); again after it went
+ * below 70% (a new day empties it). Each turn reads LMDB's meta page; the
+ * data's size (a read transaction) only once the file's high-water mark
+ * has passed 70%, where a few busy seconds can fill the rest. */
+static void journal_watch(struct gw *g)
+{
+	static const unsigned levels[] = {90, 80};
+	struct journal_usage ju;
+	unsigned pct;
+	json_t *ev;
+
+	if (journal_usage(g->g_journal, &ju, false) != 0 || ju.ju_map == 0)
+		return;
+	if (ju.ju_used * 10 < ju.ju_map * 7) {
+		g->g_journal_alerted = 0;
+		return;
+	}
+	if (journal_usage(g->g_journal, &ju, true) != 0)
+		return;
+	pct = (unsigned)(ju.ju_live * 100 / ju.ju_map);
+	if (pct < 70)
+		g->g_journal_alerted = 0;
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (pct < levels[i] || g->g_journal_alerted >= levels[i])
+			continue;
+		g->g_journal_alerted = levels[i];
+		ev = json_pack("{s:s, s:I, s:I, s:i}", "event", "journal_filling", "live_bytes",
+		    (json_int_t)ju.ju_live, "map_bytes", (json_int_t)ju.ju_map, "percent", (int)pct);
+		(void)gw_alert(ev,
+		    "JOURNAL %u%% FULL: %.1f of %.0f MiB in use; riskgwd stops when it is full "
+		    "(journal-map-size)",
+		    pct, (double)ju.ju_live / 1048576.0, (double)ju.ju_map / 1048576.0);
+		json_decref(ev);
+		break;
+	}
+}
+
 static void before_sleep(struct loop *l, void *arg)
 {
 	struct gw *g = arg;
@@ -76,6 +114,7 @@ static void before_sleep(struct loop *l, void *arg)
 		log_alert("%s; stopping", err);
 		exit(1);
 	}
+	journal_watch(g);
 	conn_set_reap(g->g_conns);
 	if (g->g_stopping) {
 		bool busy = false;

@@ -219,7 +219,7 @@ static const struct bad bads[] = {
 	{"[gateway]\nsync-commit = maybe\n", ":2: sync-commit: 'maybe' is not yes or no"},
 	{"[gateway]\nmax-orders = 10\n", ":2: max-orders: 10 is out of range"},
 	{"[gateway]\njournal-prealloc = 2000000\n", ":2: journal-prealloc: 2000000 is out of range"},
-	{"[gateway]\njournal-map-size = 10\n", ":2: journal-map-size: 10 is out of range"},
+	{"[gateway]\njournal-map-size = 0\n", ":2: journal-map-size: 0 is out of range"},
 	{GW "sync-commit = no\njournal-prealloc = 128\njournal-map-size = 128\n" ROUTE44,
 	    ":1: [gateway]: journal-prealloc (128 MiB) must be less than journal-map-size (128 MiB)"},
 	{GW "journal-prealloc = 64\n" ROUTE44,
