@@ -18,7 +18,7 @@
 
 void *bigmem_calloc(size_t n, size_t size)
 {
-	size_t bytes;
+	size_t bytes, used;
 	char *p;
 
 	if (size != 0 && n > (SIZE_MAX - HDR) / size)
@@ -32,6 +32,7 @@ void *bigmem_calloc(size_t n, size_t size)
 		*(size_t *)p = 0;
 		return p + HDR;
 	}
+	used = bytes;
 	bytes = (bytes + BIG - 1) / BIG * BIG;
 	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -39,6 +40,12 @@ void *bigmem_calloc(size_t n, size_t size)
 #ifdef MADV_HUGEPAGE
 	(void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only */
 #endif
+	/* every page of the array touched now (zero is written), so that its
+	 * faults, 2 MiB of zeroing each on huge pages, are not taken by the
+	 * first checks that reach it */
+	for (size_t i = 0; i < used; i += 4096)
+		((volatile char *)p)[i] = 0;
+	((volatile char *)p)[used - 1] = 0;
 	*(size_t *)p = bytes;
 	return p + HDR;
 }
@@ -56,14 +63,4 @@ void bigmem_free(void *q)
 		free(p);
 	else
 		munmap(p, bytes);
-}
-
-void bigmem_prefault(void *q, size_t bytes)
-{
-	volatile char *p = q;
-
-	for (size_t i = 0; i < bytes; i += 4096)
-		p[i] = 0;
-	if (bytes > 0)
-		p[bytes - 1] = 0;
 }

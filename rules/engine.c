@@ -283,18 +283,6 @@ int rules_engine_new(struct rules_engine **out, struct rules_store *store,
 	    e->e_pcold == NULL || e->e_accounts == NULL || e->e_acold == NULL ||
 	    e->e_symbols == NULL || e->e_scold == NULL)
 		goto nomem;
-	/* Touched now rather than through the day: the tables fill in order
-	 * of arrival, and each new (huge) page would otherwise be zeroed in the
-	 * middle of a check (riskgwd at window 64: ~4% of its samples). The
-	 * memory is taken at start, as the day's capacity. */
-	bigmem_prefault(e->e_orders, cfg->ec_max_orders * sizeof(*e->e_orders));
-	bigmem_prefault(e->e_clids, cfg->ec_max_orders * sizeof(*e->e_clids));
-	bigmem_prefault(e->e_parents, cfg->ec_max_parents * sizeof(*e->e_parents));
-	bigmem_prefault(e->e_pcold, cfg->ec_max_parents * sizeof(*e->e_pcold));
-	bigmem_prefault(e->e_accounts, cfg->ec_max_accounts * sizeof(*e->e_accounts));
-	bigmem_prefault(e->e_acold, cfg->ec_max_accounts * sizeof(*e->e_acold));
-	bigmem_prefault(e->e_symbols, cfg->ec_max_symbols * sizeof(*e->e_symbols));
-	bigmem_prefault(e->e_scold, cfg->ec_max_symbols * sizeof(*e->e_scold));
 	if ((rc = htab_init(&e->e_clid_ix, cfg->ec_max_orders, e->e_clids, sizeof(*e->e_clids),
 		 RULES_ID_MAX + 1)) ||
 	    (rc = htab_init(&e->e_parent_ix, cfg->ec_max_parents, e->e_pcold,

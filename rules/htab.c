@@ -27,12 +27,6 @@ int htab_init(struct htab *t, size_t cap, const void *base, size_t stride, size_
 		htab_free(t);
 		return -ENOMEM;
 	}
-	/* Probed at random: every page is touched within the first orders of
-	 * the day anyway. Fault them in now rather than in those orders (in
-	 * riskgwd at 64 in flight, ~5% of a fresh process's samples and
-	 * stalls of milliseconds while a huge page is zeroed). */
-	bigmem_prefault(t->ht_slots, slots * sizeof(*t->ht_slots));
-	bigmem_prefault(t->ht_fp, slots);
 	t->ht_mask = (uint32_t)(slots - 1);
 	t->ht_cap = (uint32_t)cap;
 	t->ht_base = base;
