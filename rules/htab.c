@@ -8,22 +8,33 @@
 #include "bigmem.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-int htab_init(struct htab *t, size_t cap, const void *base, size_t stride, size_t key_size)
+size_t htab_slots_for(size_t cap)
 {
 	size_t slots = 16;
+
+	while (slots < 2 * cap)
+		slots <<= 1;
+	return slots;
+}
+
+static int init(struct htab *t, size_t cap, const void *base, size_t stride, size_t key_size,
+    bool home)
+{
+	size_t slots;
 
 	memset(t, 0, sizeof(*t));
 	if (cap == 0 || cap > (UINT32_C(1) << 30) || base == NULL || stride == 0 ||
 	    key_size % 8 != 1 || key_size > stride)
 		return -EINVAL;
-	while (slots < 2 * cap)
-		slots <<= 1;
-	t->ht_slots = bigmem_calloc(slots, sizeof(*t->ht_slots));
+	slots = htab_slots_for(cap);
+	if (!home)
+		t->ht_slots = bigmem_calloc(slots, sizeof(*t->ht_slots));
 	t->ht_fp = bigmem_calloc(slots, 1);
-	if (t->ht_slots == NULL || t->ht_fp == NULL) {
+	if ((!home && t->ht_slots == NULL) || t->ht_fp == NULL) {
 		htab_free(t);
 		return -ENOMEM;
 	}
@@ -33,6 +44,17 @@ int htab_init(struct htab *t, size_t cap, const void *base, size_t stride, size_
 	t->ht_stride = stride;
 	t->ht_key_size = (uint32_t)key_size;
 	return 0;
+}
+
+int htab_init(struct htab *t, size_t cap, const void *base, size_t stride, size_t key_size)
+{
+	return init(t, cap, base, stride, key_size, false);
+}
+
+int htab_init_home(struct htab *t, size_t cap, const void *base, size_t stride,
+    size_t key_size)
+{
+	return init(t, cap, base, stride, key_size, true);
 }
 
 void htab_free(struct htab *t)
@@ -45,7 +67,8 @@ void htab_free(struct htab *t)
 
 void htab_clear(struct htab *t)
 {
-	memset(t->ht_slots, 0, ((size_t)t->ht_mask + 1) * sizeof(*t->ht_slots));
+	if (t->ht_slots != NULL)
+		memset(t->ht_slots, 0, ((size_t)t->ht_mask + 1) * sizeof(*t->ht_slots));
 	memset(t->ht_fp, 0, (size_t)t->ht_mask + 1);
 	t->ht_count = 0;
 }

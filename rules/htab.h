@@ -15,6 +15,13 @@
  * one by one; htab_clear() empties the whole index (a new trading day). All
  * memory is allocated by htab_init(): find and insert allocate nothing.
  *
+ * In home mode (htab_init_home()) there are no slots: the caller's array
+ * has an entry per slot, and an entry lives at the slot its probe gave, so
+ * that a find reads the bytes and then the entry, at an address known from
+ * the hash alone: one miss, not two (the slot, then the entry it names).
+ * The entries' numbers are then slot numbers, sparse and not in the order
+ * of insertion; the price is an array of htab_slots_for(cap) entries.
+ *
  * The hash reads a key 8 bytes at a time, never past its end; its steps are
  * inline here so that a caller that reads the key anyway (to validate it)
  * can hash it in the same pass. htab_hash_n() is the reference.
@@ -29,7 +36,8 @@
 #define HTAB_NONE UINT32_MAX
 
 struct htab {
-	uint64_t   *ht_slots;  /* 0 = empty, else (hash >> 32) << 32 | (index + 1) */
+	uint64_t   *ht_slots;  /* 0 = empty, else (hash >> 32) << 32 | (index + 1);
+				  NULL in home mode */
 	uint8_t    *ht_fp;     /* per slot: 0 = empty, else htab_fp(hash) */
 	uint32_t    ht_mask;   /* slots - 1; slots is a power of two >= 2 * cap */
 	uint32_t    ht_count;  /* entries in use: 0 .. ht_cap */
@@ -41,6 +49,11 @@ struct htab {
 
 /* 0, or -ENOMEM, -EINVAL (cap 0 or above 2^30, key_size not 8n + 1 or > stride). */
 int htab_init(struct htab *, size_t cap, const void *base, size_t stride, size_t key_size);
+/* The slots of an index of cap entries (a power of two >= 2 * cap, >= 16). */
+size_t htab_slots_for(size_t cap);
+/* Home mode: base holds htab_slots_for(cap) entries. Errors as htab_init(). */
+int htab_init_home(struct htab *, size_t cap, const void *base, size_t stride,
+    size_t key_size);
 void htab_free(struct htab *);
 void htab_clear(struct htab *);
 
@@ -247,6 +260,51 @@ static inline uint32_t htab_guess(const struct htab *t, uint64_t h)
 	if (s == 0 || (s >> 32) != (h >> 32))
 		return HTAB_NONE;
 	return (uint32_t)s - 1;
+}
+
+/* ---- home mode ------------------------------------------------------------------- */
+
+/* The slot (and entry) a home-mode probe for hash h starts at: to prefetch. */
+static inline uint32_t htab_home(const struct htab *t, uint64_t h)
+{
+	return (uint32_t)h & t->ht_mask;
+}
+
+/* htab_find() in home mode: the entry (slot) whose key equals k, or
+ * HTAB_NONE. */
+__attribute__((always_inline)) static inline uint32_t htab_find_home(const struct htab *t,
+    const struct htab_key *k)
+{
+	uint32_t i = htab_home(t, k->k_h);
+	uint8_t fp = htab_fp(k->k_h);
+
+	if (k->k_len >= t->ht_key_size)
+		return HTAB_NONE;
+	for (;;) {
+		uint8_t f = t->ht_fp[i];
+
+		if (f == 0)
+			return HTAB_NONE;
+		if (f == fp && htab_key_eq(t->ht_base + (size_t)i * t->ht_stride, k))
+			return i;
+		i = (i + 1) & t->ht_mask;
+	}
+}
+
+/* htab_add() in home mode: takes the first empty slot from h's home and
+ * returns it (HTAB_NONE when ht_cap entries are in); the caller then fills
+ * that entry, key first. The caller has checked that the key is absent. */
+static inline uint32_t htab_add_home(struct htab *t, uint64_t h)
+{
+	uint32_t i = htab_home(t, h);
+
+	if (t->ht_count >= t->ht_cap)
+		return HTAB_NONE;
+	while (t->ht_fp[i] != 0)
+		i = (i + 1) & t->ht_mask;
+	t->ht_count++;
+	t->ht_fp[i] = htab_fp(h);
+	return i;
 }
 
 /* htab_add() at the empty slot htab_find_slot() gave for hash h. */
