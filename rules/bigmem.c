@@ -18,10 +18,10 @@
 
 void *bigmem_calloc(size_t n, size_t size)
 {
-	size_t bytes, used;
+	size_t bytes, used, head;
 	char *p;
 
-	if (size != 0 && n > (SIZE_MAX - HDR) / size)
+	if (size != 0 && n > (SIZE_MAX - HDR - 2 * BIG) / size)
 		return NULL;
 	bytes = n * size + HDR;
 	if (bytes < BIG) {
@@ -34,9 +34,17 @@ void *bigmem_calloc(size_t n, size_t size)
 	}
 	used = bytes;
 	bytes = (bytes + BIG - 1) / BIG * BIG;
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* Aligned to 2 MiB, so that every page of it can be a huge one: mapped
+	 * 2 MiB larger, and the ends that are not in the aligned range are
+	 * given back. */
+	p = mmap(NULL, bytes + BIG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
+	head = (BIG - (uintptr_t)p % BIG) % BIG;
+	if (head != 0)
+		(void)munmap(p, head);
+	(void)munmap(p + head + bytes, BIG - head);
+	p += head;
 #ifdef MADV_HUGEPAGE
 	(void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only */
 #endif
