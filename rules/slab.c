@@ -1,0 +1,128 @@
+/*
+ * slab.c - small zeroed blocks on huge pages (see slab.h).
+ */
+#include "config.h"
+
+#include "slab.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bigmem.h"
+
+#define MIN_SHIFT 6
+/* a chunk is one huge page: bigmem's 64-byte header and this */
+#define CHUNK (((size_t)2 << 20) - 64)
+#define MAX_CLASS_BYTES ((size_t)1 << (MIN_SHIFT + SLAB_CLASSES - 1))
+
+void slab_init(struct slab *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+/* The class of a block of bytes (<= MAX_CLASS_BYTES), and its size. */
+static unsigned class_of(size_t bytes, size_t *size)
+{
+	unsigned c = 0;
+
+	while (((size_t)1 << (MIN_SHIFT + c)) < bytes)
+		c++;
+	*size = (size_t)1 << (MIN_SHIFT + c);
+	return c;
+}
+
+/* Records a bigmem block to free with the slab. */
+static int keep(struct slab *s, void *m)
+{
+	if (s->s_nmaps == s->s_capmaps) {
+		size_t cap = s->s_capmaps != 0 ? 2 * s->s_capmaps : 16;
+		void **n = realloc(s->s_maps, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		s->s_maps = n;
+		s->s_capmaps = cap;
+	}
+	s->s_maps[s->s_nmaps++] = m;
+	return 0;
+}
+
+static void *map(struct slab *s, size_t bytes)
+{
+	void *m = bigmem_calloc(1, bytes);
+
+	if (m != NULL && keep(s, m) != 0) {
+		bigmem_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void *slab_alloc(struct slab *s, size_t bytes)
+{
+	size_t size;
+	unsigned c;
+	void *p;
+
+	if (bytes == 0)
+		return NULL;
+	if (bytes > CHUNK / 2)
+		return map(s, bytes);
+	c = class_of(bytes, &size);
+	if ((p = s->s_free[c]) != NULL) {
+		memcpy(&s->s_free[c], p, sizeof(void *));
+		memset(p, 0, size);
+		return p;
+	}
+	if (s->s_left < size) {
+		/* the rest of the old chunk stays unused (less than a block) */
+		if ((s->s_cur = map(s, CHUNK)) == NULL) {
+			s->s_left = 0;
+			return NULL;
+		}
+		s->s_left = CHUNK;
+	}
+	p = s->s_cur;
+	s->s_cur += size;
+	s->s_left -= size;
+	return p; /* fresh from bigmem: zero */
+}
+
+void slab_free(struct slab *s, void *p, size_t bytes)
+{
+	size_t size, i;
+	unsigned c;
+
+	if (p == NULL)
+		return;
+	if (bytes > CHUNK / 2) {
+		for (i = 0; i < s->s_nmaps; i++)
+			if (s->s_maps[i] == p) {
+				s->s_maps[i] = s->s_maps[--s->s_nmaps];
+				break;
+			}
+		bigmem_free(p);
+		return;
+	}
+	c = class_of(bytes, &size);
+	memcpy(p, &s->s_free[c], sizeof(void *));
+	s->s_free[c] = p;
+}
+
+void slab_reset(struct slab *s)
+{
+	slab_destroy(s);
+	slab_init(s);
+}
+
+void slab_destroy(struct slab *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->s_nmaps; i++)
+		bigmem_free(s->s_maps[i]);
+	free(s->s_maps);
+	s->s_maps = NULL;
+	s->s_nmaps = s->s_capmaps = 0;
+}

@@ -1,0 +1,134 @@
+/*
+ * test_slab.c - the rate windows' allocator (rules/slab.h): zeroed, aligned,
+ * non-overlapping blocks in 2 MiB-aligned chunks, reuse by size class, big
+ * blocks on their own, reset.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "slab.h"
+
+#define MIB ((uintptr_t)1 << 20)
+
+static void assert_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(p[i], 0);
+}
+
+/* Blocks of many sizes: each zeroed, 64-byte aligned, and apart from the
+ * others (each filled with its own byte, all checked at the end); the small
+ * ones share a 2 MiB-aligned chunk, one huge page. */
+static void test_blocks(void **state)
+{
+	static const size_t sizes[] = {1, 8, 64, 65, 100, 1000, 8000, 8192, 70000, 500000};
+	enum { N = 200 };
+	struct slab s;
+	unsigned char *p[N];
+	size_t n[N];
+
+	(void)state;
+	slab_init(&s);
+	for (int i = 0; i < N; i++) {
+		n[i] = sizes[i % 10];
+		p[i] = slab_alloc(&s, n[i]);
+		assert_non_null(p[i]);
+		assert_int_equal((uintptr_t)p[i] % 64, 0);
+		assert_zero(p[i], n[i]);
+		memset(p[i], i + 1, n[i]);
+	}
+	for (int i = 0; i < N; i++)
+		for (size_t j = 0; j < n[i]; j++)
+			assert_int_equal(p[i][j], (unsigned char)(i + 1));
+	/* the first blocks came from the first chunk: one aligned 2 MiB page */
+	assert_int_equal((uintptr_t)p[0] / (2 * MIB), (uintptr_t)p[5] / (2 * MIB));
+	assert_int_equal(((uintptr_t)p[0] - 64) % (2 * MIB), 0);
+	assert_int_equal(slab_alloc(&s, 0), NULL);
+	slab_destroy(&s);
+}
+
+/* A freed block is the next one of its size class, zeroed again; other
+ * classes do not take it. */
+static void test_reuse(void **state)
+{
+	struct slab s;
+	unsigned char *a, *b, *c, *d;
+
+	(void)state;
+	slab_init(&s);
+	a = slab_alloc(&s, 8000); /* class 8 KiB */
+	b = slab_alloc(&s, 8000);
+	memset(a, 0xab, 8000);
+	slab_free(&s, a, 8000);
+	c = slab_alloc(&s, 4096); /* another class: fresh */
+	assert_ptr_not_equal(c, a);
+	d = slab_alloc(&s, 7000); /* the same class (8 KiB): a again */
+	assert_ptr_equal(d, a);
+	assert_zero(d, 8192);
+	assert_ptr_not_equal(b, d);
+	slab_free(&s, NULL, 64); /* nothing */
+	slab_destroy(&s);
+}
+
+/* A block over half a chunk is mapped on its own, and unmapped when freed. */
+static void test_big(void **state)
+{
+	struct slab s;
+	unsigned char *a, *b;
+	size_t maps;
+
+	(void)state;
+	slab_init(&s);
+	a = slab_alloc(&s, 64);
+	maps = s.s_nmaps;
+	b = slab_alloc(&s, 3 * MIB);
+	assert_non_null(b);
+	assert_int_equal(s.s_nmaps, maps + 1);
+	assert_zero(b, 3 * MIB);
+	memset(b, 1, 3 * MIB);
+	slab_free(&s, b, 3 * MIB);
+	assert_int_equal(s.s_nmaps, maps);
+	assert_non_null(a);
+	slab_destroy(&s);
+}
+
+/* After a reset nothing is mapped, and blocks come again. */
+static void test_reset(void **state)
+{
+	struct slab s;
+	unsigned char *a;
+
+	(void)state;
+	slab_init(&s);
+	for (int i = 0; i < 600; i++) /* 600 x 8 KiB: three chunks */
+		assert_non_null(slab_alloc(&s, 8192));
+	assert_int_equal(s.s_nmaps, 3);
+	slab_reset(&s);
+	assert_int_equal(s.s_nmaps, 0);
+	for (int c = 0; c < SLAB_CLASSES; c++)
+		assert_null(s.s_free[c]);
+	a = slab_alloc(&s, 100);
+	assert_non_null(a);
+	assert_zero(a, 100);
+	slab_destroy(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_blocks),
+		cmocka_unit_test(test_reuse),
+		cmocka_unit_test(test_big),
+		cmocka_unit_test(test_reset),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
