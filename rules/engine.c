@@ -269,27 +269,29 @@ int rules_engine_new(struct rules_engine **out, struct rules_store *store,
 	if (e == NULL)
 		goto nomem;
 	e->e_store = store;
+	slab_init(&e->e_rings);
 	e->e_max_orders = cfg->ec_max_orders;
 	e->e_warn_pct = cfg->ec_warn_pct;
 	e->e_orders = bigmem_calloc(cfg->ec_max_orders, sizeof(*e->e_orders));
 	e->e_clids = bigmem_calloc(cfg->ec_max_orders, sizeof(*e->e_clids));
-	e->e_parents = bigmem_calloc(cfg->ec_max_parents, sizeof(*e->e_parents));
+	e->e_parents = bigmem_calloc(htab_slots_for(cfg->ec_max_parents), sizeof(*e->e_parents));
 	e->e_pcold = bigmem_calloc(cfg->ec_max_parents, sizeof(*e->e_pcold));
 	e->e_accounts = bigmem_calloc(cfg->ec_max_accounts, sizeof(*e->e_accounts));
 	e->e_acold = bigmem_calloc(cfg->ec_max_accounts, sizeof(*e->e_acold));
-	e->e_symbols = bigmem_calloc(cfg->ec_max_symbols, sizeof(*e->e_symbols));
-	e->e_scold = bigmem_calloc(cfg->ec_max_symbols, sizeof(*e->e_scold));
+	e->e_symbols = bigmem_calloc(htab_slots_for(cfg->ec_max_symbols), sizeof(*e->e_symbols));
+	e->e_scold = bigmem_calloc(htab_slots_for(cfg->ec_max_symbols), sizeof(*e->e_scold));
 	if (e->e_orders == NULL || e->e_clids == NULL || e->e_parents == NULL ||
 	    e->e_pcold == NULL || e->e_accounts == NULL || e->e_acold == NULL ||
 	    e->e_symbols == NULL || e->e_scold == NULL)
 		goto nomem;
 	if ((rc = htab_init(&e->e_clid_ix, cfg->ec_max_orders, e->e_clids, sizeof(*e->e_clids),
 		 RULES_ID_MAX + 1)) ||
-	    (rc = htab_init(&e->e_parent_ix, cfg->ec_max_parents, e->e_pcold,
-		 sizeof(*e->e_pcold), RULES_ID_MAX + 1)) ||
+	    (rc = htab_init_home(&e->e_parent_ix, cfg->ec_max_parents,
+		 (const char *)e->e_parents + offsetof(struct parent, p_id),
+		 sizeof(*e->e_parents), RULES_ID_MAX + 1)) ||
 	    (rc = htab_init(&e->e_account_ix, cfg->ec_max_accounts, e->e_acold,
 		 sizeof(*e->e_acold), RULES_ID_MAX + 1)) ||
-	    (rc = htab_init(&e->e_symbol_ix, cfg->ec_max_symbols, e->e_scold,
+	    (rc = htab_init_home(&e->e_symbol_ix, cfg->ec_max_symbols, e->e_scold,
 		 sizeof(*e->e_scold), RULES_ID_MAX + 1)))
 		goto nomem;
 	*out = e;
@@ -300,22 +302,11 @@ nomem:
 	return -ENOMEM;
 }
 
-static void free_rings(struct rules_engine *e)
-{
-	uint32_t i;
-
-	for (i = 0; i < e->e_parent_ix.ht_count; i++) {
-		free(e->e_parents[i].p_ring);
-		e->e_parents[i].p_ring = NULL;
-	}
-}
-
 void rules_engine_free(struct rules_engine *e)
 {
 	if (e == NULL)
 		return;
-	if (e->e_parents != NULL && e->e_parent_ix.ht_slots != NULL)
-		free_rings(e);
+	slab_destroy(&e->e_rings);
 	htab_free(&e->e_clid_ix);
 	htab_free(&e->e_parent_ix);
 	htab_free(&e->e_account_ix);
@@ -333,7 +324,7 @@ void rules_engine_free(struct rules_engine *e)
 
 void rules_engine_new_day(struct rules_engine *e)
 {
-	free_rings(e);
+	slab_reset(&e->e_rings); /* the parents that held them go too */
 	htab_clear(&e->e_clid_ix);
 	htab_clear(&e->e_parent_ix);
 	htab_clear(&e->e_account_ix);
@@ -564,7 +555,7 @@ static int load_parent(struct rules_engine *e, struct parent *p, struct parent_c
 		struct rules_parent reg;
 
 		/* A declared parent keeps its declaration while unregistered. */
-		p->p_registered = got(e, rules_store_get_parent(e->e_store, pc->p_id, &reg));
+		p->p_registered = got(e, rules_store_get_parent(e->e_store, p->p_id, &reg));
 		if (p->p_registered) {
 			if (strcmp(reg.rp_symbol, pc->p_reg.rp_symbol) != 0)
 				p->p_sym = NONE;
@@ -574,7 +565,7 @@ static int load_parent(struct rules_engine *e, struct parent *p, struct parent_c
 		}
 	}
 	p->p_has_limits = got(e,
-	    rules_store_get_limits(e->e_store, RULES_SCOPE_PARENT, pc->p_id, &pc->p_limits));
+	    rules_store_get_limits(e->e_store, RULES_SCOPE_PARENT, p->p_id, &pc->p_limits));
 	p->p_txnid = e->e_txnid;
 	return e->e_store_err ? -1 : 0;
 }
@@ -671,35 +662,29 @@ enum { KP_NONE = 0, KP_BAD, KP_OK };
 
 /*
  * Memory-level parallelism: a check on a day-sized book misses the cache on
- * the ClOrdID index slot (a 32 MiB table at random), the parent's lines and
- * the next order and ClOrdID entries. Each is asked for as soon as its key
- * is known (fields_ok(): the ClOrdID slot, then the parent's lines; here the
- * symbol and the next entries), long before the check needs it, so that
- * they arrive in about the time of one miss instead of one after the other.
- * Prefetches never fault and change nothing.
+ * the ClOrdID index (a 32 MiB table at random), the parent's and the
+ * symbol's entries and the next order and ClOrdID entries. Each is asked
+ * for as soon as its key is known (fields_ok(): the parent's entry, the
+ * ClOrdID's index byte and slot, the symbol's entry; check_new(): the next
+ * entries), long before the check needs it, so that they arrive in about
+ * the time of one miss instead of one after the other. The parents and the
+ * symbols sit at their home slots (htab.h), so their addresses follow from
+ * the hash alone. Prefetches never fault and change nothing.
  */
 static void prefetch_parent(const struct rules_engine *e, const struct ctx *c)
 {
-	uint32_t i;
+	const char *p = (const char *)&e->e_parents[htab_home(&e->e_parent_ix, c->kp.k_h)];
+	size_t off;
 
-	if ((i = htab_guess(&e->e_parent_ix, c->kp.k_h)) != HTAB_NONE) {
-		const char *p = (const char *)&e->e_parents[i];
-		size_t off;
-
-		__builtin_prefetch(&e->e_pcold[i]);
-		for (off = 0; off < sizeof(struct parent); off += 64)
-			__builtin_prefetch(p + off, 1);
-	}
+	/* the entry at the key's home slot, where most parents are: its four
+	 * hot lines and its key's */
+	__builtin_prefetch(htab_fp_at(&e->e_parent_ix, c->kp.k_h));
+	for (off = 0; off <= offsetof(struct parent, p_id); off += 64)
+		__builtin_prefetch(p + off);
 }
 
-static void prefetch_check(const struct rules_engine *e, const struct ctx *c)
+static void prefetch_check(const struct rules_engine *e)
 {
-	uint32_t i;
-
-	if ((i = htab_guess(&e->e_symbol_ix, c->ks.k_h)) != HTAB_NONE) {
-		__builtin_prefetch(&e->e_scold[i]);
-		__builtin_prefetch(&e->e_symbols[i]);
-	}
 	if (e->e_norders < e->e_max_orders) {
 		__builtin_prefetch(&e->e_orders[e->e_norders], 1);
 		__builtin_prefetch(&e->e_clids[e->e_clid_ix.ht_count], 1);
@@ -723,7 +708,7 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 	c->pi = find_parent(e, &c->kp);
 	if (c->pi != NONE) {
 		c->p = &e->e_parents[c->pi];
-		c->pc = &e->e_pcold[c->pi];
+		c->pc = &e->e_pcold[c->p->p_cold];
 		/* where rate_push() writes, and the next oldest time it reads
 		 * (rate_full() most often reads p_ring_old): another miss, which
 		 * needs the parent's line to be asked for */
@@ -734,7 +719,7 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 	} else {
 		memset(&c->tmp_p, 0, sizeof(c->tmp_p));
 		memset(&c->tmp_pc, 0, sizeof(c->tmp_pc));
-		memcpy(c->tmp_pc.p_id, c->kp.k_s, c->kp.k_len + 1);
+		memcpy(c->tmp_p.p_id, c->kp.k_s, c->kp.k_len + 1);
 		c->tmp_p.p_account = NONE;
 		c->tmp_p.p_sym = c->tmp_p.p_acct = NONE;
 		c->tmp_p.p_eff.f_txnid = UINT64_MAX;
@@ -812,7 +797,7 @@ static void declare(const struct rules_engine *e, struct ctx *c, const struct ru
 	struct rules_parent *r = &c->pc->p_reg;
 
 	memset(r, 0, sizeof(*r));
-	strcpy(r->rp_id, c->pc->p_id);
+	strcpy(r->rp_id, c->p->p_id);
 	strcpy(r->rp_account, account);
 	strcpy(r->rp_symbol, o->ro_symbol);
 	r->rp_side = o->ro_side;
@@ -964,18 +949,19 @@ __attribute__((always_inline)) static inline bool rate_full(const struct parent 
 }
 
 /* rate_reserve() when the ring must grow. */
-__attribute__((noinline)) static int rate_grow(struct parent *p, uint32_t cap)
+__attribute__((noinline)) static int rate_grow(struct rules_engine *e, struct parent *p,
+    uint32_t cap)
 {
 	uint32_t i, n;
 	int64_t *r;
 
-	r = calloc(cap, sizeof(*r));
+	r = slab_alloc(&e->e_rings, (size_t)cap * sizeof(*r));
 	if (r == NULL)
 		return -ENOMEM;
 	n = p->p_ring_n < p->p_ring_cap ? (uint32_t)p->p_ring_n : p->p_ring_cap;
 	for (i = 0; i < n; i++) /* oldest first */
 		r[i] = p->p_ring[(p->p_ring_head + p->p_ring_cap - n + i) % p->p_ring_cap];
-	free(p->p_ring);
+	slab_free(&e->e_rings, p->p_ring, (size_t)p->p_ring_cap * sizeof(*r));
 	p->p_ring = r;
 	p->p_ring_cap = cap;
 	p->p_ring_head = n % cap;
@@ -985,11 +971,11 @@ __attribute__((noinline)) static int rate_grow(struct parent *p, uint32_t cap)
 
 /* Makes the ring hold at least rate times, keeping the newest ones. Allocates:
  * only when a parent is first accepted or its rate limit was raised. */
-static inline int rate_reserve(struct parent *p, int64_t rate)
+static inline int rate_reserve(struct rules_engine *e, struct parent *p, int64_t rate)
 {
 	if (p->p_ring_cap >= (uint64_t)rate)
 		return 0;
-	return rate_grow(p, (uint32_t)rate);
+	return rate_grow(e, p, (uint32_t)rate);
 }
 
 static inline void rate_push(struct parent *p, int64_t now)
@@ -1008,6 +994,23 @@ static inline void rate_push(struct parent *p, int64_t now)
 
 /* ---- inserting accepted entities ----------------------------------------------- */
 
+/* Puts the check's new parent (c->tmp_p, c->tmp_pc) in the tables; the
+ * caller has made sure there is room. */
+static void book_parent(struct rules_engine *e, struct ctx *c)
+{
+	size_t len;
+	uint32_t ci;
+
+	c->pi = htab_add_home(&e->e_parent_ix, htab_hash(c->tmp_p.p_id, &len));
+	ci = e->e_parent_ix.ht_count - 1;
+	e->e_parents[c->pi] = c->tmp_p;
+	e->e_parents[c->pi].p_cold = ci;
+	e->e_pcold[ci] = c->tmp_pc;
+	e->e_pcold[ci].p_slot = c->pi;
+	c->p = &e->e_parents[c->pi];
+	c->pc = &e->e_pcold[ci];
+}
+
 static int commit_entities(struct rules_engine *e, struct ctx *c)
 {
 	size_t len;
@@ -1023,20 +1026,14 @@ static int commit_entities(struct rules_engine *e, struct ctx *c)
 	}
 	if (c->si == NONE) {
 		h = htab_hash(c->sc->s_id, &len);
-		c->si = htab_add(&e->e_symbol_ix, h);
+		c->si = htab_add_home(&e->e_symbol_ix, h);
 		e->e_symbols[c->si] = c->tmp_s;
 		e->e_scold[c->si] = c->tmp_sc;
 		c->s = &e->e_symbols[c->si];
 		c->sc = &e->e_scold[c->si];
 	}
-	if (c->pi == NONE) {
-		h = htab_hash(c->pc->p_id, &len);
-		c->pi = htab_add(&e->e_parent_ix, h);
-		e->e_parents[c->pi] = c->tmp_p;
-		e->e_pcold[c->pi] = c->tmp_pc;
-		c->p = &e->e_parents[c->pi];
-		c->pc = &e->e_pcold[c->pi];
-	}
+	if (c->pi == NONE)
+		book_parent(e, c);
 	c->p->p_account = c->ai;
 	return 0;
 }
@@ -1057,9 +1054,9 @@ static bool room_for(const struct rules_engine *e, const struct ctx *c)
 static bool fields_ok(const struct rules_engine *e, const struct rules_order *o, struct ctx *c,
     struct rules_decision *d)
 {
-	/* The parent id of a new order first: its lines are the longest chain
-	 * of misses (index slot, then the entry). Keyed here for the prefetch,
-	 * judged in check_new(), after the fields below. */
+	/* The parent id of a new order first: its entry is the check's first
+	 * need and likeliest miss. Keyed here for the prefetch, judged in
+	 * check_new(), after the fields below. */
 	c->kp_state = KP_NONE;
 	if (o->ro_kind == RULES_NEW && o->ro_parent != NULL && o->ro_parent[0] != '\0') {
 		c->kp_state = eng_key_of(&c->kp, o->ro_parent) ? KP_OK : KP_BAD;
@@ -1078,6 +1075,10 @@ static bool fields_ok(const struct rules_engine *e, const struct rules_order *o,
 		reject(d, RULES_R_BAD_ORDER, "invalid or missing Symbol");
 		return false;
 	}
+	/* the symbol at its home slot: its key, then its hot part */
+	__builtin_prefetch(htab_fp_at(&e->e_symbol_ix, c->ks.k_h));
+	__builtin_prefetch(&e->e_scold[htab_home(&e->e_symbol_ix, c->ks.k_h)]);
+	__builtin_prefetch(&e->e_symbols[htab_home(&e->e_symbol_ix, c->ks.k_h)]);
 	if (o->ro_side != '1' && o->ro_side != '2' && !rules_side_valid(o->ro_side)) {
 		reject(d, RULES_R_BAD_ORDER, "unsupported Side '%c'",
 		    o->ro_side >= 0x20 && o->ro_side < 0x7f ? o->ro_side : '?');
@@ -1165,7 +1166,7 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
     int64_t dn, struct acc *acc)
 {
 	const struct parent *p = c->p;
-	const char *pid = c->pc->p_id;
+	const char *pid = c->p->p_id;
 	int64_t lpx = c->pc->p_reg.rp_limit_px;
 	int64_t v, sum, rate;
 	bool t;
@@ -1337,7 +1338,7 @@ __attribute__((noinline)) static enum rules_verdict reject_blocked(struct rules_
     const struct ctx *c)
 {
 	return reject(d, RULES_R_PARENT_BLOCKED,
-	    "parent %s blocked after a limit breach: release it or change its limits", c->pc->p_id);
+	    "parent %s blocked after a limit breach: release it or change its limits", c->p->p_id);
 }
 
 /* A new live order open for q and n in the sums x (eng_recount() and
@@ -1381,7 +1382,7 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 		return reject(d, RULES_R_NO_PARENT, "child order names no parent");
 	if (c->kp_state == KP_BAD)
 		return reject(d, RULES_R_BAD_ORDER, "invalid parent id");
-	prefetch_check(e, c);
+	prefetch_check(e);
 	/*
 	 * The ClOrdID probe waits for its index slot (a DRAM miss on a
 	 * day-sized book). It is made at the last moment, once the checks
@@ -1404,7 +1405,7 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 			    o->ro_declared_qty != c->pc->p_declared_qty)
 				FAIL(reject(d, RULES_R_DECLARED_QTY_CHANGED,
 				    "parent %s declared quantity %" PRId64 " was %" PRId64,
-				    c->pc->p_id, o->ro_declared_qty, c->pc->p_declared_qty));
+				    c->p->p_id, o->ro_declared_qty, c->pc->p_declared_qty));
 		} else if (!c->force && o->ro_allow_declare && o->ro_declared_qty > 0) {
 			int64_t cap;
 			bool t;
@@ -1439,10 +1440,10 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	if (p->p_sym != NONE ? p->p_sym != c->si :
 			       strcmp(c->pc->p_reg.rp_symbol, o->ro_symbol) != 0)
 		FAIL(reject(d, RULES_R_PARENT_MISMATCH, "symbol %s differs from parent %s's %s",
-		    o->ro_symbol, c->pc->p_id, c->pc->p_reg.rp_symbol));
+		    o->ro_symbol, c->p->p_id, c->pc->p_reg.rp_symbol));
 	if (is_buy(p->p_side) != is_buy(o->ro_side))
 		FAIL(reject(d, RULES_R_PARENT_MISMATCH, "side %c differs from parent %s's %c",
-		    o->ro_side, c->pc->p_id, p->p_side));
+		    o->ro_side, c->p->p_id, p->p_side));
 	if (c->has_ka) {
 		/* Most often the parent's own account, which resolve() found:
 		 * one compare with its key instead of a lookup. */
@@ -1455,7 +1456,7 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 		if (p->p_acct != NONE ? p->p_acct != child_ai :
 					strcmp(acct, c->pc->p_reg.rp_account) != 0)
 			FAIL(reject(d, RULES_R_PARENT_MISMATCH,
-			    "account %s differs from parent %s's %s", acct, c->pc->p_id,
+			    "account %s differs from parent %s's %s", acct, c->p->p_id,
 			    c->pc->p_reg.rp_account));
 	}
 	matched = true;
@@ -1483,9 +1484,9 @@ checked:
 	if (!room_for(e, c))
 		return reject(d, RULES_R_CAPACITY, "engine order table full");
 	rate = c->lim->f_rate; /* parent_rate() */
-	if (rate > 0 && rate_reserve(p, rate) != 0)
+	if (rate > 0 && rate_reserve(e, p, rate) != 0)
 		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window",
-		    c->pc->p_id);
+		    c->p->p_id);
 	commit_entities(e, c);
 	p = c->p;
 	if (matched) {
@@ -1551,6 +1552,7 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	struct order *ord;
 	struct parent *p;
 	const struct parent_cold *pc;
+	const char *pid;
 	uint32_t oi, ci;
 	int64_t vpx, notional, new_q, new_n, dq, dn, rate;
 
@@ -1572,10 +1574,11 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	if (ord->o_pend_clid != NONE)
 		return reject(d, RULES_R_REPLACE_PENDING, "order %s already has a replace pending",
 		    o->ro_origclordid);
-	pc = &e->e_pcold[ord->o_parent];
-	if (o->ro_parent != NULL && o->ro_parent[0] != '\0' && strcmp(o->ro_parent, pc->p_id) != 0)
+	pid = e->e_parents[ord->o_parent].p_id;
+	pc = pcold_of(e, ord->o_parent);
+	if (o->ro_parent != NULL && o->ro_parent[0] != '\0' && strcmp(o->ro_parent, pid) != 0)
 		return reject(d, RULES_R_PARENT_MISMATCH, "replace names parent %s, order has %s",
-		    o->ro_parent, pc->p_id);
+		    o->ro_parent, pid);
 	if (strcmp(o->ro_symbol, e->e_scold[ord->o_symbol].s_id) != 0 ||
 	    is_buy(o->ro_side) != is_buy(ord->o_side))
 		return reject(d, RULES_R_PARENT_MISMATCH,
@@ -1583,19 +1586,19 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	if (o->ro_account != NULL && o->ro_account[0] != '\0' &&
 	    strcmp(o->ro_account, pc->p_reg.rp_account) != 0)
 		return reject(d, RULES_R_PARENT_MISMATCH, "account %s differs from parent %s's %s",
-		    o->ro_account, pc->p_id, pc->p_reg.rp_account);
+		    o->ro_account, pid, pc->p_reg.rp_account);
 	if (o->ro_qty <= ord->o_cum)
 		return reject(d, RULES_R_BAD_ORDER,
 		    "replace quantity %" PRId64 " is not above the filled %" PRId64, o->ro_qty,
 		    ord->o_cum);
-	(void)eng_key_of(&c->kp, pc->p_id); /* an id from the table: valid */
+	(void)eng_key_of(&c->kp, pid); /* an id from the table: valid */
 	if (resolve(e, c, "") != 0)
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err));
 	p = c->p; /* the same parent, now with current records */
 	if (!c->force && !p->p_registered && !p->p_declared)
 		return reject(d, RULES_R_UNKNOWN_PARENT, "parent %s is no longer registered",
-		    c->pc->p_id);
+		    c->p->p_id);
 	if (!c->force && p->p_blocked && still_blocked(e, c))
 		return reject_blocked(d, c);
 
@@ -1617,9 +1620,9 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	if (e->e_clid_ix.ht_count >= e->e_clid_ix.ht_cap)
 		return reject(d, RULES_R_CAPACITY, "engine ClOrdID table full");
 	rate = parent_rate(e, c);
-	if (rate > 0 && rate_reserve(p, rate) != 0)
+	if (rate > 0 && rate_reserve(e, p, rate) != 0)
 		return reject(d, RULES_R_CAPACITY, "no memory for parent %s rate window",
-		    c->pc->p_id);
+		    c->p->p_id);
 	ord->o_pend_clid = eng_add_clid_k(e, &c->kc, oi, CL_REPLACE);
 	ord->o_pend_qty = o->ro_qty;
 	ord->o_pend_px = vpx;
@@ -1693,7 +1696,7 @@ static int resolve_parent(struct rules_engine *e, struct ctx *c)
 	e->e_txnid = rules_store_last_txnid(e->e_store);
 	pi = find_parent(e, &c->kp);
 	if (pi != NONE) {
-		strcpy(sym, e->e_pcold[pi].p_reg.rp_symbol);
+		strcpy(sym, pcold_of(e, pi)->p_reg.rp_symbol);
 	} else {
 		struct rules_parent reg;
 
@@ -1731,11 +1734,7 @@ int rules_parent_block(struct rules_engine *e, const char *parent)
 		if (e->e_parent_ix.ht_count >= e->e_parent_ix.ht_cap) {
 			rc = RULES_ENOTFOUND;
 		} else {
-			c.pi = htab_add(&e->e_parent_ix, c.kp.k_h);
-			e->e_parents[c.pi] = c.tmp_p;
-			e->e_pcold[c.pi] = c.tmp_pc;
-			c.p = &e->e_parents[c.pi];
-			c.pc = &e->e_pcold[c.pi];
+			book_parent(e, &c);
 			c.p->p_eff.f_txnid = UINT64_MAX; /* c.lim is the tmp one */
 		}
 	}
@@ -1766,7 +1765,7 @@ bool eng_parent_blocked(struct rules_engine *e, uint32_t pi)
 
 	if (!e->e_parents[pi].p_blocked)
 		return false;
-	if (eng_key_of(&c.kp, e->e_pcold[pi].p_id) && resolve_parent(e, &c) == 0 && c.pi == pi)
+	if (eng_key_of(&c.kp, e->e_parents[pi].p_id) && resolve_parent(e, &c) == 0 && c.pi == pi)
 		blocked = still_blocked(e, &c);
 	snap_end(e);
 	return blocked;

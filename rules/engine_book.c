@@ -230,7 +230,7 @@ static void live_out(const struct rules_engine *e, const struct order *o, struct
 {
 	l->rl_clordid = e->e_clids[o->o_clid].c_id;
 	l->rl_symbol = e->e_scold[o->o_symbol].s_id;
-	l->rl_parent = e->e_pcold[o->o_parent].p_id;
+	l->rl_parent = e->e_parents[o->o_parent].p_id;
 	l->rl_account = o->o_account != NONE ? e->e_acold[o->o_account].a_id : "";
 	l->rl_side = o->o_side;
 	l->rl_qty = o->o_qty;
@@ -280,11 +280,11 @@ int rules_foreach_parent(struct rules_engine *e, size_t from, rules_parent_info_
 	int rc;
 
 	for (i = from; i < e->e_parent_ix.ht_count; i++) {
-		const struct parent *p = &e->e_parents[i];
 		const struct parent_cold *pc = &e->e_pcold[i];
+		const struct parent *p = &e->e_parents[pc->p_slot];
 		struct rules_parent_info pi;
 
-		pi.rpi_id = pc->p_id;
+		pi.rpi_id = p->p_id;
 		pi.rpi_account = pc->p_reg.rp_account;
 		pi.rpi_symbol = pc->p_reg.rp_symbol;
 		pi.rpi_side = pc->p_reg.rp_side;
@@ -292,7 +292,7 @@ int rules_foreach_parent(struct rules_engine *e, size_t from, rules_parent_info_
 		pi.rpi_registered = p->p_registered;
 		pi.rpi_declared = p->p_declared;
 		pi.rpi_pinned = p->p_expo.pinned;
-		pi.rpi_blocked = eng_parent_blocked(e, (uint32_t)i);
+		pi.rpi_blocked = eng_parent_blocked(e, pc->p_slot);
 		pi.rpi_warned = e->e_warn_pct != 0 ? WARN_ALL & ~(unsigned)p->p_warn_left : 0;
 		expo_out(&p->p_expo, &pi.rpi_expo);
 		if ((rc = cb(arg, i, &pi)) != 0)

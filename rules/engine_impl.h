@@ -7,12 +7,14 @@
 #define RULES_ENGINE_IMPL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "engine.h"
 #include "fixed.h"
 #include "htab.h"
+#include "slab.h"
 
 #define NSEC_PER_SEC INT64_C(1000000000)
 #define NONE UINT32_MAX
@@ -83,6 +85,12 @@ struct plim {
 	int64_t l_qty, l_notional, l_rate, l_px;
 };
 
+/*
+ * The parents' hot parts sit at their index slots (htab home mode: a find
+ * reads the entry the hash names, with no slot in between), so each holds
+ * its key; the cold parts are dense, in the order the parents came, which
+ * is the order they are listed in.
+ */
 struct parent {
 	/* the registration (or declaration): the numbers of pc->p_reg a check
 	 * reads (its limit price, max notional and max rate are folded into
@@ -114,12 +122,18 @@ struct parent {
 	 * the ring's size, kept here so that it needs no line of the ring. */
 	int64_t p_ring_old;
 	struct eff p_eff;                 /* the limits of its last check */
+	/* A fifth line: its e_pcold index and its key (htab: base e_parents
+	 * + offsetof(p_id)), whole in this line for any id of up to 55 bytes */
+	uint32_t p_cold;
+	char p_id[RULES_ID_MAX + 1];
 };
 
-_Static_assert(sizeof(struct parent) == 256, "a parent's hot part is four cache lines");
+_Static_assert(offsetof(struct parent, p_cold) == 256 && offsetof(struct parent, p_id) == 260,
+    "a parent's hot part is four cache lines, then its cold index and key");
+_Static_assert(sizeof(struct parent) == 384, "a parent's entry is six cache lines");
 
 struct parent_cold {
-	char p_id[RULES_ID_MAX + 1];      /* key: first member (htab) */
+	uint32_t p_slot;                  /* its e_parents index */
 	struct rules_parent p_reg;        /* registration, or the declared parent */
 	struct rules_limits p_limits;     /* parent-scope limit record */
 	struct plim p_blk;                /* the limits in force when blocked */
@@ -166,16 +180,17 @@ struct rules_engine {
 	size_t e_norders, e_max_orders;
 	struct clid *e_clids;
 	struct htab e_clid_ix;
-	struct parent *e_parents;
-	struct parent_cold *e_pcold;
-	struct htab e_parent_ix;          /* on e_pcold */
+	struct parent *e_parents;         /* e_parent_ix's slots (home mode) */
+	struct parent_cold *e_pcold;      /* ht_count of them, dense */
+	struct htab e_parent_ix;          /* on e_parents' p_id */
 	struct account *e_accounts;
 	struct account_cold *e_acold;
 	struct htab e_account_ix;
-	struct symbol *e_symbols;
+	struct symbol *e_symbols;         /* both: e_symbol_ix's slots (home mode) */
 	struct symbol_cold *e_scold;
 	struct htab e_symbol_ix;
 	unsigned e_warn_pct;              /* ec_warn_pct */
+	struct slab e_rings;              /* the parents' p_ring */
 };
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -232,7 +247,13 @@ static inline bool id_ok(const char *s)
 /* Table index of the entity with key k, or NONE. */
 static inline uint32_t find_parent(const struct rules_engine *e, const struct htab_key *k)
 {
-	return htab_find(&e->e_parent_ix, k);
+	return htab_find_home(&e->e_parent_ix, k);
+}
+
+/* The cold part of the parent at e_parents[pi]. */
+static inline struct parent_cold *pcold_of(const struct rules_engine *e, uint32_t pi)
+{
+	return &e->e_pcold[e->e_parents[pi].p_cold];
 }
 
 static inline uint32_t find_account(const struct rules_engine *e, const struct htab_key *k)
@@ -242,7 +263,7 @@ static inline uint32_t find_account(const struct rules_engine *e, const struct h
 
 static inline uint32_t find_symbol(const struct rules_engine *e, const struct htab_key *k)
 {
-	return htab_find(&e->e_symbol_ix, k);
+	return htab_find_home(&e->e_symbol_ix, k);
 }
 
 /* engine.c: rules_id_valid() and the table key of s (htab_key_set()) in one
