@@ -11,6 +11,12 @@
  * the checks are timed (rdtsc, calibrated against CLOCK_MONOTONIC, on x86-64;
  * clock_gettime elsewhere).
  *
+ * The machine's state in the same run: this VM's host moves its memory
+ * latency by 3x from one minute to the next (docs/bench.md), so the bench
+ * measures a dependent random load over 4 MiB and over 64 MiB (huge
+ * pages), before and after the timed checks, and prints them beside the
+ * figures.
+ *
  * Heap allocations are counted by interposing malloc/calloc/realloc in this
  * binary (forwarding to glibc's __libc_* entry points) over the whole timed
  * phase, checks and reports both; the answer must be 0.
@@ -19,7 +25,7 @@
  * then 200,000 with a limits commit (which makes every cached record stale)
  * before every 1,000 checks, the commits themselves not timed.
  *
- *   bench_rules [--checks N] [--seed N] [--mlock] [--warn PCT] [--hot-input] [--rate N]
+ *   bench_rules [--checks N] [--seed N] [--mlock] [--warn PCT] [--cold-input] [--rate N]
  *                                --warn: ec_warn_pct (default 0, off)
  *                                --rate: the global parent_rate (default
  *                                1,000/s: a parent's window never fills, so
@@ -27,12 +33,13 @@
  *                                so with 50 the window is full after 50 of
  *                                them and then every check compares its
  *                                oldest time, and many trip)
- *                                --hot-input: each order's strings are read
- *                                (untimed) just before its check, as the
- *                                gateway's FIX parser will have read them;
- *                                by default they are wherever the stream's
- *                                arrays left them (the parent's id, one of
- *                                10,000, often not in cache)
+ *                                By default each order's strings are read
+ *                                (untimed) just before its check, as
+ *                                riskgwd's FIX parser has just read them
+ *                                (rules_check() gets pointers into the
+ *                                message); --cold-input: they are wherever
+ *                                the stream's arrays left them (the parent's
+ *                                id, one of 10,000, often not in cache)
  *   bench_rules --callgrind N    setup, then N checks, each inside
  *                                bench_timed_region(): run under
  *                                valgrind --tool=callgrind
@@ -195,7 +202,7 @@ struct bench {
 	unsigned long verdicts[3];
 	unsigned long reasons[RULES_R_COUNT];
 	unsigned warn_pct;    /* ec_warn_pct */
-	bool hot_input;       /* --hot-input */
+	bool cold_input;      /* --cold-input */
 };
 
 static uint64_t next(uint64_t *s)
@@ -324,6 +331,17 @@ static void cleanup(struct bench *b)
 	snprintf(p, sizeof(p), "%s-lock", b->path);
 	unlink(p);
 	rmdir(b->dir);
+	free(b->pid);
+	free(b->acct);
+	free(b->sym);
+	free(b->refpx);
+	free(b->ch);
+	free(b->clid);
+	free(b->xid);
+	free(b->live);
+	free(b->cum);
+	free(b->ring);
+	free(b->lat);
 }
 
 /* Children 0..NPARENTS-1 are the warm-up (one per parent); the rest is the
@@ -478,7 +496,7 @@ static enum rules_verdict check_one(struct bench *b, size_t i, uint64_t *dt)
 	uint64_t t0, t1;
 
 	order_of(b, i, &o);
-	if (b->hot_input) {
+	if (!b->cold_input) {
 		touch(o.ro_clordid);
 		touch(o.ro_parent);
 		touch(o.ro_account);
@@ -492,6 +510,63 @@ static enum rules_verdict check_one(struct bench *b, size_t i, uint64_t *dt)
 	b->reasons[d.rd_reason]++;
 	b->now += 1000; /* 1 us of simulated time per child: 1M children/s */
 	return v;
+}
+
+/* ---- the machine's memory latency, in the same run ------------------------------- */
+
+/*
+ * ns per dependent load over a random cyclic permutation of the 64-byte
+ * lines of mib MiB (huge pages advised): the latency a check's misses see
+ * right now, from L3 (4 MiB) or DRAM (64 MiB).
+ */
+static double chase_ns(size_t mib)
+{
+	size_t bytes = mib << 20, n = bytes / 64, i, j, k = 0, steps = 2000000;
+	uint64_t *m, *perm, rng = UINT64_C(0x636861736565);
+	int64_t t;
+
+	m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		die("mmap", strerror(errno));
+#ifdef MADV_HUGEPAGE
+	(void)madvise(m, bytes, MADV_HUGEPAGE);
+#endif
+	perm = xcalloc(n, sizeof(*perm));
+	for (i = 0; i < n; i++)
+		perm[i] = i;
+	for (i = n - 1; i > 0; i--) { /* Fisher-Yates */
+		uint64_t tmp;
+
+		j = (size_t)(next(&rng) % (i + 1));
+		tmp = perm[i];
+		perm[i] = perm[j];
+		perm[j] = tmp;
+	}
+	for (i = 0; i < n; i++)
+		m[perm[i] * 8] = perm[(i + 1) % n] * 8;
+	free(perm);
+	for (i = 0; i < n; i++) /* once round, to fault and warm */
+		k = m[k];
+	t = mono_ns();
+	for (i = 0; i < steps; i++)
+		k = m[k];
+	t = mono_ns() - t;
+	__asm__ volatile("" : : "r"(k));
+	munmap(m, bytes);
+	return (double)t / (double)steps;
+}
+
+struct probe {
+	double l3, dram;
+};
+
+static struct probe machine_probe(void)
+{
+	struct probe p;
+
+	p.l3 = chase_ns(4);
+	p.dram = chase_ns(64);
+	return p;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -595,6 +670,7 @@ int main(int argc, char **argv)
 	uint32_t *acc_lat, *rej_lat, *ref_lat[2];
 	size_t nacc = 0, nrej = 0, nr[2] = {0, 0};
 	struct pct all, acc, rej, rf[2];
+	struct probe pre, post;
 	void *(*volatile alloc)(size_t) = malloc;
 	void *probe;
 	bool lock = false;
@@ -613,14 +689,14 @@ int main(int argc, char **argv)
 			b->rng = parse_u64(argv[++a]);
 		else if (strcmp(argv[a], "--warn") == 0 && a + 1 < argc)
 			b->warn_pct = (unsigned)parse_u64(argv[++a]);
-		else if (strcmp(argv[a], "--hot-input") == 0)
-			b->hot_input = true;
+		else if (strcmp(argv[a], "--cold-input") == 0)
+			b->cold_input = true;
 		else if (strcmp(argv[a], "--rate") == 0 && a + 1 < argc)
 			parent_rate = (int64_t)parse_u64(argv[++a]);
 		else {
 			fprintf(stderr,
 			    "usage: %s [--checks N] [--seed N] [--mlock] [--warn PCT] "
-			    "[--hot-input] [--rate N] [--callgrind N]\n",
+			    "[--cold-input] [--rate N] [--callgrind N]\n",
 			    argv[0]);
 			return 2;
 		}
@@ -657,6 +733,8 @@ int main(int argc, char **argv)
 		die("allocation counter", "self-test failed");
 	nallocs = 0;
 
+	pre = machine_probe();
+
 	/* ---- the timed phase ---- */
 	counting = 1;
 	t_wall = mono_ns();
@@ -674,6 +752,7 @@ int main(int argc, char **argv)
 	}
 	t_wall = mono_ns() - t_wall;
 	counting = 0;
+	post = machine_probe();
 	memcpy(verdicts, b->verdicts, sizeof(verdicts));
 	memcpy(reasons, b->reasons, sizeof(reasons));
 
@@ -729,6 +808,12 @@ int main(int argc, char **argv)
 	rf[0] = percentiles(ref_lat[0], nr[0]);
 	rf[1] = percentiles(ref_lat[1], nr[1]);
 
+	printf("machine: dependent random load over 4 MiB %.0f ns, over 64 MiB %.0f ns before the "
+	       "timed checks; %.0f / %.0f ns after\n",
+	    pre.l3, pre.dram, post.l3, post.dram);
+	printf("input strings: %s\n",
+	    b->cold_input ? "cold (--cold-input: where the stream left them)"
+			  : "read just before each check, as a parser would have");
 	printf("timed checks: %zu (accept %lu, reject %lu, trip %lu)\n", n,
 	    verdicts[RULES_ACCEPT], verdicts[RULES_REJECT], verdicts[RULES_TRIP]);
 	printf("reasons:");
@@ -754,5 +839,9 @@ int main(int argc, char **argv)
 	printf("freshness probe rules_store_last_txnid(): %.1f ns per call\n",
 	    (double)dt * ns_per_tick / 1e6);
 	cleanup(b);
+	free(acc_lat);
+	free(rej_lat);
+	free(ref_lat[0]);
+	free(ref_lat[1]);
 	return COUNT_ALLOCS && nallocs != 0 ? 1 : 0;
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
-# run-rules-bench.sh [BUILDDIR] - runs the rules_check benchmark, then the
-# same checks under callgrind, and prints a small table. Builds nothing: make
+# run-rules-bench.sh [BUILDDIR] [BENCH ARGS...] - runs the rules_check
+# benchmark, then the same checks under callgrind, and prints a small table. Builds nothing: make
 # the bench first, without sanitizers, e.g.
 #   mkdir -p build/bench && cd build/bench && ../../configure CFLAGS='-O2 -g' && make bench
 # BUILDDIR defaults to build/bench (relative to the source tree).
@@ -9,6 +9,7 @@ set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
 b=${1:-$src/build/bench}
+[ $# -gt 0 ] && shift
 bin=$b/tests/bench/bench_rules
 n=${CALLGRIND_CHECKS:-100000}
 if [ ! -x "$bin" ]; then
@@ -18,8 +19,8 @@ fi
 out=$(mktemp -d "${TMPDIR:-/tmp}/riskgw-bench-XXXXXX")
 trap 'rm -rf "$out"' EXIT
 
-echo "== $bin"
-"$bin" | tee "$out/bench.txt"
+echo "== $bin $*"
+"$bin" "$@" | tee "$out/bench.txt"
 
 ir=""
 if command -v valgrind >/dev/null 2>&1; then
@@ -39,6 +40,7 @@ p999=$(awk '/^ns per check:/ { print $9 }' "$out/bench.txt")
 allocs=$(awk -F': ' '/^heap allocations during timed checks/ { print $2 }' "$out/bench.txt")
 never=$(sed -n 's/^cache refresh, median ns per check: never \([0-9]*\), .*/\1/p' "$out/bench.txt")
 every=$(sed -n 's/^cache refresh, .* checks \([0-9]*\) .*/\1/p' "$out/bench.txt")
+mach=$(sed -n 's/^machine: .* over 4 MiB \([0-9]*\) ns, over 64 MiB \([0-9]*\) ns before .*; \([0-9]*\) \/ \([0-9]*\) ns after$/\1 \/ \2; \3 \/ \4/p' "$out/bench.txt")
 echo
 echo "| rules_check, 10,000 parents, 1,000,000 checks | |"
 echo "|---|---|"
@@ -49,3 +51,4 @@ if [ -n "$ir" ]; then
 fi
 echo "| heap allocations during timed checks | $allocs |"
 echo "| median ns, limits commit every 1,000 checks vs never | $every vs $never |"
+echo "| this machine, same run: ns per random load over 4 / 64 MiB, before; after | $mach |"
