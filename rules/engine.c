@@ -705,6 +705,20 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 	const char *aid;
 	struct htab_key ka;
 
+	/* The symbol first: its entry was asked for with the parent's, and
+	 * its lookup needs nothing of the parent, whose lines are the
+	 * likelier to be still on their way. */
+	c->si = find_symbol(e, &c->ks);
+	if (c->si != NONE) {
+		c->s = &e->e_symbols[c->si];
+		c->sc = &e->e_scold[c->si];
+	} else {
+		memset(&c->tmp_s, 0, sizeof(c->tmp_s));
+		memset(&c->tmp_sc, 0, sizeof(c->tmp_sc));
+		memcpy(c->tmp_sc.s_id, c->ks.k_s, c->ks.k_len + 1);
+		c->s = &c->tmp_s;
+		c->sc = &c->tmp_sc;
+	}
 	c->pi = find_parent(e, &c->kp);
 	if (c->pi != NONE) {
 		c->p = &e->e_parents[c->pi];
@@ -727,28 +741,12 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 		c->p = &c->tmp_p;
 		c->pc = &c->tmp_pc;
 	}
-	/* Most often the symbol the parent's children matched (p_sym): one
-	 * compare with its key instead of a lookup. */
-	if (c->pi != NONE && c->p->p_sym != NONE && htab_key_eq(e->e_scold[c->p->p_sym].s_id, &c->ks))
-		c->si = c->p->p_sym;
-	else
-		c->si = find_symbol(e, &c->ks);
-	if (c->si != NONE) {
-		c->s = &e->e_symbols[c->si];
-		c->sc = &e->e_scold[c->si];
-	} else {
-		memset(&c->tmp_s, 0, sizeof(c->tmp_s));
-		memset(&c->tmp_sc, 0, sizeof(c->tmp_sc));
-		memcpy(c->tmp_sc.s_id, c->ks.k_s, c->ks.k_len + 1);
-		c->s = &c->tmp_s;
-		c->sc = &c->tmp_sc;
-	}
 	for (tries = 0; tries < 16; tries++) {
 		c->a = NULL;
 		c->ac = NULL;
 		c->ai = NONE;
-		if ((rc = load_global(e)) != 0 || (rc = load_parent(e, c->p, c->pc)) != 0 ||
-		    (rc = load_symbol(e, c->s, c->sc)) != 0) {
+		if ((rc = load_global(e)) != 0 || (rc = load_symbol(e, c->s, c->sc)) != 0 ||
+		    (rc = load_parent(e, c->p, c->pc)) != 0) {
 			if (rc < 0)
 				return -1;
 			continue;
@@ -1357,13 +1355,6 @@ static inline bool clid_taken(const struct rules_engine *e, struct ctx *c)
 	return htab_find_slot(&e->e_clid_ix, &c->kc, &c->kc_slot) != HTAB_NONE;
 }
 
-/* check_new(): the checks' verdict is v; on to the ClOrdID probe. */
-#define FAIL(verdict_)                                                                     \
-	do {                                                                               \
-		v = (verdict_);                                                            \
-		goto checked;                                                              \
-	} while (0)
-
 static enum rules_verdict check_new(struct rules_engine *e, const struct rules_order *o,
     struct ctx *c, struct rules_decision *d)
 {
@@ -1374,7 +1365,6 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	struct parent *p = NULL; /* set once resolve() succeeded, which an accept needs */
 	uint32_t oi, child_ai = NONE;
 	bool matched = false;           /* the symbol and account matched p's */
-	enum rules_verdict v;
 
 	acc.d = d; /* acc.px is only written when a message is */
 	acc.have = false;
@@ -1384,43 +1374,41 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 		return reject(d, RULES_R_BAD_ORDER, "invalid parent id");
 	prefetch_check(e);
 	/*
-	 * The ClOrdID probe waits for its index slot (a DRAM miss on a
-	 * day-sized book). It is made at the last moment, once the checks
-	 * below have their verdict (at "checked"), so that the miss overlaps
-	 * with their work; a duplicate is still the verdict whatever else
-	 * they found, as if it had been probed first. Until then the checks
-	 * change nothing a caller can see: resolve() and still_blocked() only
-	 * bring caches up to date, and declare() on a parent of the tables
-	 * probes first.
+	 * A duplicate ClOrdID is the verdict whatever else the checks would
+	 * find. Probed first: its index byte was asked for with the parent's
+	 * entry, and its work (and that of the symbol's lookup in resolve())
+	 * needs nothing of the parent, the check's likeliest miss, whose lines
+	 * have that much longer to arrive. Nothing is added to the index
+	 * before the order is booked at kc_slot.
 	 */
+	if (clid_taken(e, c))
+		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
 	if (resolve(e, c, acct) != 0)
-		FAIL(reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
-		    rules_strerror(e->e_store_err)));
+		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
+		    rules_strerror(e->e_store_err));
 	p = c->p;
 	if (!p->p_registered) {
-		if (c->pi != NONE && clid_taken(e, c)) /* before declare() writes to p */
-			FAIL(RULES_REJECT);
 		if (p->p_declared) {
 			if (!c->force && o->ro_declared_qty != 0 &&
 			    o->ro_declared_qty != c->pc->p_declared_qty)
-				FAIL(reject(d, RULES_R_DECLARED_QTY_CHANGED,
+				return reject(d, RULES_R_DECLARED_QTY_CHANGED,
 				    "parent %s declared quantity %" PRId64 " was %" PRId64,
-				    c->p->p_id, o->ro_declared_qty, c->pc->p_declared_qty));
+				    c->p->p_id, o->ro_declared_qty, c->pc->p_declared_qty);
 		} else if (!c->force && o->ro_allow_declare && o->ro_declared_qty > 0) {
 			int64_t cap;
 			bool t;
 
 			if (c->a == NULL)
-				FAIL(reject(d, RULES_R_BAD_ORDER,
-				    "a child declaring its parent must carry an Account"));
+				return reject(d, RULES_R_BAD_ORDER,
+				    "a child declaring its parent must carry an Account");
 			if (!eff(e, c, RULES_LIM_PARENT_QTY, &cap, &t))
-				FAIL(reject(d, RULES_R_DECLARED_QTY_CAP,
+				return reject(d, RULES_R_DECLARED_QTY_CAP,
 				    "no parent_qty limit is set to cap declared parent %s",
-				    o->ro_parent));
+				    o->ro_parent);
 			if (o->ro_declared_qty > cap)
-				FAIL(reject(d, RULES_R_DECLARED_QTY_CAP,
+				return reject(d, RULES_R_DECLARED_QTY_CAP,
 				    "declared parent quantity %" PRId64 " > cap %" PRId64,
-				    o->ro_declared_qty, cap));
+				    o->ro_declared_qty, cap);
 			declare(e, c, o, acct);
 		} else if (c->force) {
 			/* Restoring an order whose parent is gone: book it under
@@ -1428,22 +1416,22 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 			 * every later child of it is refused. */
 			declare(e, c, o, acct);
 		} else {
-			FAIL(reject(d, RULES_R_UNKNOWN_PARENT, "unknown parent %s", o->ro_parent));
+			return reject(d, RULES_R_UNKNOWN_PARENT, "unknown parent %s", o->ro_parent);
 		}
 	}
 	if (c->force) {
 		vpx = restore_px(c, o);
-		FAIL(RULES_ACCEPT);
+		goto book;
 	}
 	/* Symbol and account: by table index once known (p_sym, p_acct; the
 	 * same string is the same index), else by string. */
 	if (p->p_sym != NONE ? p->p_sym != c->si :
 			       strcmp(c->pc->p_reg.rp_symbol, o->ro_symbol) != 0)
-		FAIL(reject(d, RULES_R_PARENT_MISMATCH, "symbol %s differs from parent %s's %s",
-		    o->ro_symbol, c->p->p_id, c->pc->p_reg.rp_symbol));
+		return reject(d, RULES_R_PARENT_MISMATCH, "symbol %s differs from parent %s's %s",
+		    o->ro_symbol, c->p->p_id, c->pc->p_reg.rp_symbol);
 	if (is_buy(p->p_side) != is_buy(o->ro_side))
-		FAIL(reject(d, RULES_R_PARENT_MISMATCH, "side %c differs from parent %s's %c",
-		    o->ro_side, c->p->p_id, p->p_side));
+		return reject(d, RULES_R_PARENT_MISMATCH, "side %c differs from parent %s's %c",
+		    o->ro_side, c->p->p_id, p->p_side);
 	if (c->has_ka) {
 		/* Most often the parent's own account, which resolve() found:
 		 * one compare with its key instead of a lookup. */
@@ -1455,13 +1443,13 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 		}
 		if (p->p_acct != NONE ? p->p_acct != child_ai :
 					strcmp(acct, c->pc->p_reg.rp_account) != 0)
-			FAIL(reject(d, RULES_R_PARENT_MISMATCH,
+			return reject(d, RULES_R_PARENT_MISMATCH,
 			    "account %s differs from parent %s's %s", acct, c->p->p_id,
-			    c->pc->p_reg.rp_account));
+			    c->pc->p_reg.rp_account);
 	}
 	matched = true;
 	if (p->p_blocked && still_blocked(e, c))
-		FAIL(reject_blocked(d, c));
+		return reject_blocked(d, c);
 
 	if (!fast_pass(c, o, &vpx, &notional)) {
 		if (price_checks(c, e, o, &vpx, &acc)) {
@@ -1472,15 +1460,9 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 				    &acc);
 		}
 		if (acc.have)
-			FAIL(d->rd_verdict);
+			return d->rd_verdict;
 	}
-	v = RULES_ACCEPT;
-checked:
-	if (clid_taken(e, c))
-		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
-	if (v != RULES_ACCEPT)
-		return v;
-
+book:
 	if (!room_for(e, c))
 		return reject(d, RULES_R_CAPACITY, "engine order table full");
 	rate = c->lim->f_rate; /* parent_rate() */
@@ -1542,8 +1524,6 @@ checked:
 	d->rd_text[0] = '\0';
 	return RULES_ACCEPT;
 }
-
-#undef FAIL
 
 static enum rules_verdict check_replace(struct rules_engine *e, const struct rules_order *o,
     struct ctx *c, struct rules_decision *d)
