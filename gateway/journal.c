@@ -444,6 +444,12 @@ fail_notxn:
 	return rules_mdb_err(rc);
 }
 
+/* The end of the last page LMDB uses in the file (its high-water mark). */
+static uint64_t pages_end(const MDB_envinfo *info, size_t psize)
+{
+	return ((uint64_t)info->me_last_pgno + 1) * psize;
+}
+
 /* Refuses a file shorter than LMDB's last page: touching a page beyond the
  * end of the file would SIGBUS. Returns 0, RULES_ECORRUPT or an error. */
 static int check_size(struct journal *j, char *err)
@@ -464,7 +470,7 @@ static int check_size(struct journal *j, char *err)
 		seterr(err, "%s: %s", j->j_path, strerror(errno));
 		return rc;
 	}
-	need = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+	need = pages_end(&info, ms.ms_psize);
 	if ((uint64_t)sb.st_size < need) {
 		seterr(err, "%s: corrupt: truncated (%lld bytes, LMDB's last page needs %llu)",
 		    j->j_path, (long long)sb.st_size, (unsigned long long)need);
@@ -554,7 +560,7 @@ static int reserve(struct journal *j, size_t ahead, size_t step, char *err)
 
 	if (j->j_fd < 0 || j->j_wtxn != NULL || (rc = mdb_env_info(j->j_env, &info)) != 0)
 		return 0;
-	end = (info.me_last_pgno + 1) * j->j_psize;
+	end = pages_end(&info, j->j_psize);
 	if (j->j_reserved < end)
 		j->j_reserved = end; /* LMDB wrote these itself */
 	want = info.me_mapsize - end < ahead ? info.me_mapsize : end + ahead;
@@ -969,7 +975,7 @@ int journal_usage(struct journal *j, struct journal_usage *u, bool live)
 	memset(u, 0, sizeof(*u));
 	if ((rc = mdb_env_info(j->j_env, &info)) != 0)
 		return rules_mdb_err(rc);
-	u->ju_used = (uint64_t)(info.me_last_pgno + 1) * j->j_psize;
+	u->ju_used = pages_end(&info, j->j_psize);
 	u->ju_map = info.me_mapsize;
 	if (j->j_fd >= 0 && j->j_reserved > u->ju_used)
 		u->ju_prepared = j->j_reserved - u->ju_used;
