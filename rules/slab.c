@@ -1,5 +1,6 @@
 /*
- * slab.c - small zeroed blocks on huge pages (see slab.h).
+ * slab.c - small zeroed blocks on huge pages, larger ones from calloc()
+ * (see slab.h).
  */
 #include "config.h"
 
@@ -14,14 +15,15 @@
 #define MIN_SHIFT 6
 /* a chunk is one huge page: bigmem's 64-byte header and this */
 #define CHUNK (((size_t)2 << 20) - 64)
-#define MAX_CLASS_BYTES ((size_t)1 << (MIN_SHIFT + SLAB_CLASSES - 1))
+_Static_assert(((size_t)1 << (MIN_SHIFT + SLAB_CLASSES - 1)) == SLAB_SMALL_MAX,
+    "the largest class is SLAB_SMALL_MAX");
 
 void slab_init(struct slab *s)
 {
 	memset(s, 0, sizeof(*s));
 }
 
-/* The class of a block of bytes (<= MAX_CLASS_BYTES), and its size. */
+/* The class of a block of bytes (<= SLAB_SMALL_MAX), and its size. */
 static unsigned class_of(size_t bytes, size_t *size)
 {
 	unsigned c = 0;
@@ -32,7 +34,7 @@ static unsigned class_of(size_t bytes, size_t *size)
 	return c;
 }
 
-/* Records a bigmem block to free with the slab. */
+/* Records a chunk to free with the slab. */
 static int keep(struct slab *s, void *m)
 {
 	if (s->s_nmaps == s->s_capmaps) {
@@ -67,8 +69,8 @@ void *slab_alloc(struct slab *s, size_t bytes)
 
 	if (bytes == 0)
 		return NULL;
-	if (bytes > CHUNK / 2)
-		return map(s, bytes);
+	if (bytes > SLAB_SMALL_MAX)
+		return calloc(1, bytes);
 	c = class_of(bytes, &size);
 	if ((p = s->s_free[c]) != NULL) {
 		memcpy(&s->s_free[c], p, sizeof(void *));
@@ -91,18 +93,13 @@ void *slab_alloc(struct slab *s, size_t bytes)
 
 void slab_free(struct slab *s, void *p, size_t bytes)
 {
-	size_t size, i;
+	size_t size;
 	unsigned c;
 
 	if (p == NULL)
 		return;
-	if (bytes > CHUNK / 2) {
-		for (i = 0; i < s->s_nmaps; i++)
-			if (s->s_maps[i] == p) {
-				s->s_maps[i] = s->s_maps[--s->s_nmaps];
-				break;
-			}
-		bigmem_free(p);
+	if (bytes > SLAB_SMALL_MAX) {
+		free(p);
 		return;
 	}
 	c = class_of(bytes, &size);

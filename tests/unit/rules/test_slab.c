@@ -1,7 +1,7 @@
 /*
  * test_slab.c - the rate windows' allocator (rules/slab.h): zeroed, aligned,
  * non-overlapping blocks in 2 MiB-aligned chunks, reuse by size class, big
- * blocks on their own, reset.
+ * blocks on their own, none prefaulted, reset.
  */
 #include "config.h"
 
@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -24,12 +26,12 @@ static void assert_zero(const unsigned char *p, size_t n)
 		assert_int_equal(p[i], 0);
 }
 
-/* Blocks of many sizes: each zeroed, 64-byte aligned, and apart from the
- * others (each filled with its own byte, all checked at the end); the small
- * ones share a 2 MiB-aligned chunk, one huge page. */
+/* Blocks of many sizes: each zeroed, apart from the others (each filled
+ * with its own byte, all checked at the end); the small ones 64-byte
+ * aligned and sharing a 2 MiB-aligned chunk, one huge page. */
 static void test_blocks(void **state)
 {
-	static const size_t sizes[] = {1, 8, 64, 65, 100, 1000, 8000, 8192, 70000, 500000};
+	static const size_t sizes[] = {1, 8, 64, 65, 100, 1000, 8000, 8192, 65536, 500000};
 	enum { N = 200 };
 	struct slab s;
 	unsigned char *p[N];
@@ -41,13 +43,17 @@ static void test_blocks(void **state)
 		n[i] = sizes[i % 10];
 		p[i] = slab_alloc(&s, n[i]);
 		assert_non_null(p[i]);
-		assert_int_equal((uintptr_t)p[i] % 64, 0);
+		if (n[i] <= SLAB_SMALL_MAX)
+			assert_int_equal((uintptr_t)p[i] % 64, 0);
 		assert_zero(p[i], n[i]);
 		memset(p[i], i + 1, n[i]);
 	}
 	for (int i = 0; i < N; i++)
 		for (size_t j = 0; j < n[i]; j++)
 			assert_int_equal(p[i][j], (unsigned char)(i + 1));
+	for (int i = 0; i < N; i++)
+		if (n[i] > SLAB_SMALL_MAX)
+			slab_free(&s, p[i], n[i]); /* the large ones are the caller's to free */
 	/* the first blocks came from the first chunk: one aligned 2 MiB page */
 	assert_int_equal((uintptr_t)p[0] / (2 * MIB), (uintptr_t)p[5] / (2 * MIB));
 	assert_int_equal(((uintptr_t)p[0] - 64) % (2 * MIB), 0);
@@ -78,7 +84,8 @@ static void test_reuse(void **state)
 	slab_destroy(&s);
 }
 
-/* A block over half a chunk is mapped on its own, and unmapped when freed. */
+/* A block over SLAB_SMALL_MAX comes from calloc(): no chunk is mapped for
+ * it, and it is freed on its own (AddressSanitizer checks the pairing). */
 static void test_big(void **state)
 {
 	struct slab s;
@@ -89,14 +96,45 @@ static void test_big(void **state)
 	slab_init(&s);
 	a = slab_alloc(&s, 64);
 	maps = s.s_nmaps;
-	b = slab_alloc(&s, 3 * MIB);
+	b = slab_alloc(&s, SLAB_SMALL_MAX + 1);
 	assert_non_null(b);
-	assert_int_equal(s.s_nmaps, maps + 1);
-	assert_zero(b, 3 * MIB);
-	memset(b, 1, 3 * MIB);
-	slab_free(&s, b, 3 * MIB);
 	assert_int_equal(s.s_nmaps, maps);
+	assert_zero(b, SLAB_SMALL_MAX + 1);
+	memset(b, 1, SLAB_SMALL_MAX + 1);
+	slab_free(&s, b, SLAB_SMALL_MAX + 1);
 	assert_non_null(a);
+	slab_destroy(&s);
+}
+
+static long rss_kib(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld %ld", &pages, &rss), 2);
+	fclose(f);
+	return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* A large block takes memory only where it is written: a rate window far
+ * larger than its parent's pace costs the pages its times reach. */
+static void test_lazy(void **state)
+{
+	struct slab s;
+	unsigned char *big;
+	long before, after;
+
+	(void)state;
+	slab_init(&s);
+	before = rss_kib();
+	big = slab_alloc(&s, 64 * MIB);
+	assert_non_null(big);
+	big[0] = 1;
+	big[64 * MIB - 1] = 1; /* writable to its end */
+	after = rss_kib();
+	assert_true(after - before < 8 * 1024); /* not 64 MiB */
+	slab_free(&s, big, 64 * MIB);
 	slab_destroy(&s);
 }
 
@@ -127,6 +165,7 @@ int main(void)
 		cmocka_unit_test(test_blocks),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_big),
+		cmocka_unit_test(test_lazy),
 		cmocka_unit_test(test_reset),
 	};
 
