@@ -238,7 +238,7 @@ __attribute__((always_inline)) static inline uint32_t htab_find_slot(const struc
 	}
 }
 
-/* The slot htab_guess() reads for hash h: to prefetch it. */
+/* The slot a probe for hash h reads first: to prefetch it. */
 static inline const uint64_t *htab_slot(const struct htab *t, uint64_t h)
 {
 	return &t->ht_slots[(uint32_t)h & t->ht_mask];
@@ -248,18 +248,6 @@ static inline const uint64_t *htab_slot(const struct htab *t, uint64_t h)
 static inline const uint8_t *htab_fp_at(const struct htab *t, uint64_t h)
 {
 	return &t->ht_fp[(uint32_t)h & t->ht_mask];
-}
-
-/* The entry htab_find() will most likely return for hash h (the first
- * slot's, if its hash bits match), or HTAB_NONE: to prefetch the entry
- * while other work goes on. Compares no key. */
-static inline uint32_t htab_guess(const struct htab *t, uint64_t h)
-{
-	uint64_t s = *htab_slot(t, h);
-
-	if (s == 0 || (s >> 32) != (h >> 32))
-		return HTAB_NONE;
-	return (uint32_t)s - 1;
 }
 
 /* ---- home mode ------------------------------------------------------------------- */
