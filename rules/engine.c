@@ -302,29 +302,10 @@ nomem:
 	return -ENOMEM;
 }
 
-/* Frees every parent's rate window: the large ones one by one, the rest
- * with their chunks. */
-static void free_rings(struct rules_engine *e)
-{
-	uint32_t i;
-
-	for (i = 0; i < e->e_parent_ix.ht_count; i++) {
-		struct parent *p = &e->e_parents[e->e_pcold[i].p_slot];
-
-		if ((size_t)p->p_ring_cap * sizeof(*p->p_ring) > SLAB_SMALL_MAX)
-			slab_free(&e->e_rings, p->p_ring, (size_t)p->p_ring_cap * sizeof(*p->p_ring));
-		p->p_ring = NULL;
-		p->p_ring_cap = 0;
-	}
-	slab_reset(&e->e_rings);
-}
-
 void rules_engine_free(struct rules_engine *e)
 {
 	if (e == NULL)
 		return;
-	if (e->e_parents != NULL && e->e_pcold != NULL)
-		free_rings(e);
 	slab_destroy(&e->e_rings);
 	htab_free(&e->e_clid_ix);
 	htab_free(&e->e_parent_ix);
@@ -343,7 +324,7 @@ void rules_engine_free(struct rules_engine *e)
 
 void rules_engine_new_day(struct rules_engine *e)
 {
-	free_rings(e);
+	slab_reset(&e->e_rings); /* the parents that held the rings go too */
 	htab_clear(&e->e_clid_ix);
 	htab_clear(&e->e_parent_ix);
 	htab_clear(&e->e_account_ix);

@@ -18,6 +18,12 @@
 _Static_assert(((size_t)1 << (MIN_SHIFT + SLAB_CLASSES - 1)) == SLAB_SMALL_MAX,
     "the largest class is SLAB_SMALL_MAX");
 
+/* The header of a large block: the block follows it. */
+struct slab_big {
+	struct slab_big *b_prev, *b_next;
+};
+_Static_assert(sizeof(struct slab_big) == 16, "a large block stays 16-byte aligned");
+
 void slab_init(struct slab *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -69,8 +75,17 @@ void *slab_alloc(struct slab *s, size_t bytes)
 
 	if (bytes == 0)
 		return NULL;
-	if (bytes > SLAB_SMALL_MAX)
-		return calloc(1, bytes);
+	if (bytes > SLAB_SMALL_MAX) {
+		struct slab_big *b;
+
+		if (bytes > SIZE_MAX - sizeof(*b) || (b = calloc(1, sizeof(*b) + bytes)) == NULL)
+			return NULL;
+		b->b_next = s->s_big;
+		if (s->s_big != NULL)
+			s->s_big->b_prev = b;
+		s->s_big = b;
+		return b + 1;
+	}
 	c = class_of(bytes, &size);
 	if ((p = s->s_free[c]) != NULL) {
 		memcpy(&s->s_free[c], p, sizeof(void *));
@@ -99,7 +114,15 @@ void slab_free(struct slab *s, void *p, size_t bytes)
 	if (p == NULL)
 		return;
 	if (bytes > SLAB_SMALL_MAX) {
-		free(p);
+		struct slab_big *b = (struct slab_big *)p - 1;
+
+		if (b->b_prev != NULL)
+			b->b_prev->b_next = b->b_next;
+		else
+			s->s_big = b->b_next;
+		if (b->b_next != NULL)
+			b->b_next->b_prev = b->b_prev;
+		free(b);
 		return;
 	}
 	c = class_of(bytes, &size);
@@ -122,4 +145,10 @@ void slab_destroy(struct slab *s)
 	free(s->s_maps);
 	s->s_maps = NULL;
 	s->s_nmaps = s->s_capmaps = 0;
+	while (s->s_big != NULL) {
+		struct slab_big *b = s->s_big;
+
+		s->s_big = b->b_next;
+		free(b);
+	}
 }

@@ -10,15 +10,16 @@
  * faulted in when mapped), by size class (powers of two from 64 bytes), and
  * a freed block goes back to its class.
  *
- * A larger block comes from calloc(), whose pages fault in only where they
- * are written: a ring holds as many times as its parent's rate limit, which
+ * A larger block comes from calloc() (behind a 16-byte header that links it
+ * into the slab's list of them), whose pages fault in only where they are
+ * written: a ring holds as many times as its parent's rate limit, which
  * may be far more than the parent sends (the gateway bench: 200 parents at
  * 50,000/s, 400 KB each). Carved from chunks, such rings cost riskgwd ~300
  * ms of page faults at the start of each run on this VM; a parent that fast
  * keeps its ring's current page in the TLB anyway.
  *
  * Nothing carved is returned to the system before slab_reset() or
- * slab_destroy().
+ * slab_destroy(), which free every block, large ones too.
  */
 #ifndef RULES_SLAB_H
 #define RULES_SLAB_H
@@ -28,23 +29,25 @@
 #define SLAB_CLASSES 11                        /* 64 B .. 64 KiB */
 #define SLAB_SMALL_MAX ((size_t)64 << 10)
 
+struct slab_big;
+
 struct slab {
 	char *s_cur;                 /* free space of the newest chunk */
 	size_t s_left;
 	void *s_free[SLAB_CLASSES];  /* freed blocks of each class, linked */
 	void **s_maps;               /* every chunk (bigmem) */
 	size_t s_nmaps, s_capmaps;
+	struct slab_big *s_big;      /* the large blocks, linked */
 };
 
 /* An empty slab (or a zeroed struct slab). */
 void slab_init(struct slab *);
 /* A zeroed block of bytes (> 0), 64-byte aligned up to SLAB_SMALL_MAX bytes
- * (calloc()'s alignment above); NULL if no memory. */
+ * (16-byte aligned above); NULL if no memory. */
 void *slab_alloc(struct slab *, size_t bytes);
 /* Gives back a block of slab_alloc(bytes) (the same bytes); NULL is none. */
 void slab_free(struct slab *, void *p, size_t bytes);
-/* Frees every carved block at once, and the chunks; blocks larger than
- * SLAB_SMALL_MAX must have been freed. */
+/* Frees every block at once. */
 void slab_reset(struct slab *);
 void slab_destroy(struct slab *);
 
