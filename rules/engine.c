@@ -992,14 +992,14 @@ static inline void rate_push(struct parent *p, int64_t now)
 
 /* ---- inserting accepted entities ----------------------------------------------- */
 
-/* Puts the check's new parent (c->tmp_p, c->tmp_pc) in the tables; the
- * caller has made sure there is room. */
+/* Puts the check's new parent (c->tmp_p, c->tmp_pc, keyed by c->kp, whose
+ * id resolve() copied) in the tables; the caller has made sure there is
+ * room. */
 static void book_parent(struct rules_engine *e, struct ctx *c)
 {
-	size_t len;
 	uint32_t ci;
 
-	c->pi = htab_add_home(&e->e_parent_ix, htab_hash(c->tmp_p.p_id, &len));
+	c->pi = htab_add_home(&e->e_parent_ix, c->kp.k_h);
 	ci = e->e_parent_ix.ht_count - 1;
 	e->e_parents[c->pi] = c->tmp_p;
 	e->e_parents[c->pi].p_cold = ci;
