@@ -18,11 +18,12 @@
 _Static_assert(((size_t)1 << (MIN_SHIFT + SLAB_CLASSES - 1)) == SLAB_SMALL_MAX,
     "the largest class is SLAB_SMALL_MAX");
 
-/* The header of a large block: the block follows it. */
+/* The header of a large block, right before it (the block is 64-byte aligned
+ * in what calloc() gave, b_raw). */
 struct slab_big {
 	struct slab_big *b_prev, *b_next;
+	void *b_raw;
 };
-_Static_assert(sizeof(struct slab_big) == 16, "a large block stays 16-byte aligned");
 
 void slab_init(struct slab *s)
 {
@@ -77,9 +78,15 @@ void *slab_alloc(struct slab *s, size_t bytes)
 		return NULL;
 	if (bytes > SLAB_SMALL_MAX) {
 		struct slab_big *b;
+		uintptr_t at;
+		void *raw;
 
-		if (bytes > SIZE_MAX - sizeof(*b) || (b = calloc(1, sizeof(*b) + bytes)) == NULL)
+		if (bytes > SIZE_MAX - sizeof(*b) - 63 || (raw = calloc(1, sizeof(*b) + 63 + bytes)) == NULL)
 			return NULL;
+		at = ((uintptr_t)raw + sizeof(*b) + 63) & ~(uintptr_t)63;
+		b = (struct slab_big *)at - 1;
+		b->b_raw = raw;
+		b->b_prev = NULL;
 		b->b_next = s->s_big;
 		if (s->s_big != NULL)
 			s->s_big->b_prev = b;
@@ -122,7 +129,7 @@ void slab_free(struct slab *s, void *p, size_t bytes)
 			s->s_big = b->b_next;
 		if (b->b_next != NULL)
 			b->b_next->b_prev = b->b_prev;
-		free(b);
+		free(b->b_raw);
 		return;
 	}
 	c = class_of(bytes, &size);
@@ -149,6 +156,6 @@ void slab_destroy(struct slab *s)
 		struct slab_big *b = s->s_big;
 
 		s->s_big = b->b_next;
-		free(b);
+		free(b->b_raw);
 	}
 }

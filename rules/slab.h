@@ -10,8 +10,8 @@
  * faulted in when mapped), by size class (powers of two from 64 bytes), and
  * a freed block goes back to its class.
  *
- * A larger block comes from calloc() (behind a 16-byte header that links it
- * into the slab's list of them), whose pages fault in only where they are
+ * A larger block comes from calloc() (behind a header that links it into
+ * the slab's list of them), whose pages fault in only where they are
  * written: a ring holds as many times as its parent's rate limit, which
  * may be far more than the parent sends (the gateway bench: 200 parents at
  * 50,000/s, 400 KB each). Carved from chunks, such rings cost riskgwd ~300
@@ -42,8 +42,7 @@ struct slab {
 
 /* An empty slab (or a zeroed struct slab). */
 void slab_init(struct slab *);
-/* A zeroed block of bytes (> 0), 64-byte aligned up to SLAB_SMALL_MAX bytes
- * (16-byte aligned above); NULL if no memory. */
+/* A zeroed block of bytes (> 0), 64-byte aligned; NULL if no memory. */
 void *slab_alloc(struct slab *, size_t bytes);
 /* Gives back a block of slab_alloc(bytes) (the same bytes); NULL is none. */
 void slab_free(struct slab *, void *p, size_t bytes);
