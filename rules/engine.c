@@ -676,7 +676,7 @@ static void prefetch_parent(const struct rules_engine *e, const struct ctx *c)
 	const char *p = (const char *)&e->e_parents[htab_home(&e->e_parent_ix, c->kp.k_h)];
 	size_t off;
 
-	/* the entry at the key's home slot, where most parents are: its four
+	/* the entry at the key's home slot, where most parents are: its five
 	 * hot lines and its key's */
 	__builtin_prefetch(htab_fp_at(&e->e_parent_ix, c->kp.k_h));
 	for (off = 0; off <= offsetof(struct parent, p_id); off += 64)
@@ -723,13 +723,10 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 	if (c->pi != NONE) {
 		c->p = &e->e_parents[c->pi];
 		c->pc = &e->e_pcold[c->p->p_cold];
-		/* where rate_push() writes, and the next oldest time it reads
-		 * (rate_full() most often reads p_ring_old): another miss, which
-		 * needs the parent's line to be asked for */
-		if (c->p->p_ring_cap != 0) {
+		/* where rate_push() writes if this child fills the queue: a
+		 * miss, which needs the parent's line to be asked for */
+		if (c->p->p_ring_cap != 0 && c->p->p_ring_n % RQ_N == RQ_N - 1)
 			__builtin_prefetch(&c->p->p_ring[c->p->p_ring_head], 1);
-			__builtin_prefetch(&c->p->p_ring[c->p->p_ring_head] + 1);
-		}
 	} else {
 		memset(&c->tmp_p, 0, sizeof(c->tmp_p));
 		memset(&c->tmp_pc, 0, sizeof(c->tmp_pc));
@@ -926,23 +923,41 @@ static enum rules_verdict reject(struct rules_decision *d, enum rules_reason r, 
 
 /* ---- the rate window ----------------------------------------------------------- */
 
-/* True if one more child at now would make more than rate in the last second. */
+/*
+ * A parent's accepted children are counted twice (rate_push()): by time, in
+ * its queue (p_rq, a line of its entry) and then its ring, which decide; and
+ * by bucket of 2^RB_SHIFT ns, the last five, in the parent's own lines too.
+ * A child is counted in the bucket of its time or, when the clock went back,
+ * in the newest one: later, never earlier. While now is not before the
+ * newest bucket, the second before now starts at most four buckets before
+ * it, so the counts hold every one of the last children in that second:
+ * their sum is an upper bound, and below the rate a check reads neither
+ * queue nor ring. See docs/rules-engine.md ("Rate window").
+ */
+
+/* True if one more child at now would make more than rate in the last second:
+ * if the rate-th most recent time is in it. */
 __attribute__((always_inline)) static inline bool rate_full(const struct parent *p, int64_t rate,
     int64_t now)
 {
-	uint32_t k;
+	uint32_t j, q, k;
 
-	/* Most often: the rate is the ring's size and the ring is full, so
-	 * the rate-th most recent time is the oldest, p_ring_old. */
-	if ((uint64_t)rate == p->p_ring_cap && p->p_ring_n >= p->p_ring_cap)
-		return p->p_ring_old > now - NSEC_PER_SEC;
+	/* the counts' bound (a rate below UINT16_MAX is below any sum with a
+	 * saturated count) */
+	if (rate < UINT16_MAX && p->p_rb_sum < (uint64_t)rate && now >> RB_SHIFT >= p->p_rb_at)
+		return false;
 	if ((uint64_t)rate > p->p_ring_n)
 		return false;
-	/* The rate-th most recent time; the ring holds at least rate of them. */
+	/* The rate-th most recent time; the queue and the ring hold at least
+	 * rate of them. */
 	if (p->p_ring_cap < (uint64_t)rate)
 		return false; /* cannot happen: grown before use (rate_reserve) */
-	k = p->p_ring_head >= (uint32_t)rate ? p->p_ring_head - (uint32_t)rate
-					     : p->p_ring_head + p->p_ring_cap - (uint32_t)rate;
+	j = (uint32_t)rate;
+	q = p->p_ring_n % RQ_N;
+	if (j <= q)
+		return p->p_rq[q - j] > now - NSEC_PER_SEC;
+	j -= q; /* the j-th most recent of the ring, whose newest is before its head */
+	k = p->p_ring_head >= j ? p->p_ring_head - j : p->p_ring_head + p->p_ring_cap - j;
 	return p->p_ring[k] > now - NSEC_PER_SEC;
 }
 
@@ -950,44 +965,75 @@ __attribute__((always_inline)) static inline bool rate_full(const struct parent 
 __attribute__((noinline)) static int rate_grow(struct rules_engine *e, struct parent *p,
     uint32_t cap)
 {
-	uint32_t i, n;
+	uint32_t i, n, q = p->p_ring_n % RQ_N;
 	int64_t *r;
 
 	r = slab_alloc(&e->e_rings, (size_t)cap * sizeof(*r));
 	if (r == NULL)
 		return -ENOMEM;
-	n = p->p_ring_n < p->p_ring_cap ? (uint32_t)p->p_ring_n : p->p_ring_cap;
+	/* the ring's times, a multiple of RQ_N (so is its size) */
+	n = p->p_ring_n - q < p->p_ring_cap ? p->p_ring_n - q : p->p_ring_cap;
 	for (i = 0; i < n; i++) /* oldest first */
 		r[i] = p->p_ring[(p->p_ring_head + p->p_ring_cap - n + i) % p->p_ring_cap];
 	slab_free(&e->e_rings, p->p_ring, (size_t)p->p_ring_cap * sizeof(*r));
 	p->p_ring = r;
 	p->p_ring_cap = cap;
-	p->p_ring_head = n % cap;
-	p->p_ring_n = n;
+	p->p_ring_head = n; /* < cap */
+	p->p_ring_n = n + q;
 	return 0;
 }
 
-/* Makes the ring hold at least rate times, keeping the newest ones. Allocates:
- * only when a parent is first accepted or its rate limit was raised. */
+/* Makes the ring hold at least rate times (a multiple of RQ_N, rate <=
+ * RULES_RATE_MAX), keeping the newest ones. Allocates: only when a parent
+ * is first accepted or its rate limit was raised. */
 static inline int rate_reserve(struct rules_engine *e, struct parent *p, int64_t rate)
 {
 	if (p->p_ring_cap >= (uint64_t)rate)
 		return 0;
-	return rate_grow(e, p, (uint32_t)rate);
+	return rate_grow(e, p, ((uint32_t)rate + RQ_N - 1) & ~(uint32_t)(RQ_N - 1));
+}
+
+/* Makes b the newest bucket of the rate counts: empties those before b - 4,
+ * whose slots the buckets up to b take. */
+static void rate_advance(struct parent *p, int64_t b)
+{
+	int64_t k;
+
+	if (b - 4 > p->p_rb_at) {
+		memset(p->p_rb, 0, sizeof(p->p_rb));
+		p->p_rb_sum = 0;
+	} else {
+		for (k = p->p_rb_at - 4; k < b - 4; k++) {
+			p->p_rb_sum -= p->p_rb[k & (RB_N - 1)];
+			p->p_rb[k & (RB_N - 1)] = 0;
+		}
+	}
+	p->p_rb_at = b;
 }
 
 static inline void rate_push(struct parent *p, int64_t now)
 {
+	int64_t b = now >> RB_SHIFT;
+	uint16_t *n;
+
 	if (p->p_ring_cap == 0)
 		return;
-	p->p_ring[p->p_ring_head] = now;
-	if (++p->p_ring_head == p->p_ring_cap) /* no division on the hot path */
-		p->p_ring_head = 0;
-	p->p_ring_n++;
-	/* the next slot: in the line just written 7 times in 8, else
-	 * prefetched by resolve() */
-	if (p->p_ring_n >= p->p_ring_cap)
-		p->p_ring_old = p->p_ring[p->p_ring_head];
+	p->p_rq[p->p_ring_n % RQ_N] = now;
+	if (++p->p_ring_n % RQ_N == 0) {
+		/* a line of the ring (64-byte aligned: the slab's blocks and
+		 * p_ring_head are), prefetched by resolve(): stores only */
+		memcpy(&p->p_ring[p->p_ring_head], p->p_rq, sizeof(p->p_rq));
+		p->p_ring_head += RQ_N;
+		if (p->p_ring_head == p->p_ring_cap) /* no division on the hot path */
+			p->p_ring_head = 0;
+	}
+	if (b > p->p_rb_at)
+		rate_advance(p, b);
+	n = &p->p_rb[p->p_rb_at & (RB_N - 1)];
+	if (*n != UINT16_MAX) {
+		(*n)++;
+		p->p_rb_sum++;
+	}
 }
 
 /* ---- inserting accepted entities ----------------------------------------------- */

@@ -19,6 +19,9 @@
 #define NSEC_PER_SEC INT64_C(1000000000)
 #define NONE UINT32_MAX
 #define WARN_ALL (RULES_WARN_QTY | RULES_WARN_NOTIONAL)
+#define RB_SHIFT 28 /* a rate count's bucket: 2^28 ns, 268 ms (a second spans 5) */
+#define RB_N 8      /* slots for them (a power of two >= 5) */
+#define RQ_N 8      /* times queued before they go to the ring: a cache line */
 
 /* ---- entities ---------------------------------------------------------------- */
 
@@ -32,8 +35,8 @@ struct expo {
 
 /*
  * Each entity is split in two arrays of the same index: a hot part with what
- * a check reads (cache-line aligned: a parent is four lines, all fetched at
- * once, see prefetch_check()) and a cold part with its key, the strings and
+ * a check reads (cache-line aligned: a parent is five lines, all fetched at
+ * once, see prefetch_parent()) and a cold part with its key, the strings and
  * the raw limit records, read only to match a key, to refresh the cache or
  * to word a reject. The tables' indexes key on the cold parts.
  */
@@ -112,25 +115,35 @@ struct parent {
 	uint32_t p_ring_head;             /* rate window: where the next time goes */
 	int64_t p_warn_q;                 /* quantity warning threshold, 0 = none */
 	struct expo p_expo;
-	/* Rate window: the times of the last p_ring_cap accepted children. */
+	/* Rate window: the times of the last p_ring_cap accepted children
+	 * before the queued ones (p_rq), a multiple of RQ_N. */
 	int64_t *p_ring;
 	uint32_t p_ring_cap;
 	uint32_t p_ring_n;                /* times pushed (at most one per ClOrdID
 					     of the day: < 2^30) */
-	/* p_ring[p_ring_head], the oldest time, whenever the ring is full
-	 * (p_ring_n >= p_ring_cap): what a check compares when its rate is
-	 * the ring's size, kept here so that it needs no line of the ring. */
-	int64_t p_ring_old;
+	/* Rate counts (rate_push()): the newest bucket of 2^RB_SHIFT ns a
+	 * child was counted in; p_rb and p_rb_sum are in line 5. */
+	int64_t p_rb_at;
 	struct eff p_eff;                 /* the limits of its last check */
-	/* A fifth line: its e_pcold index and its key (htab: base e_parents
-	 * + offsetof(p_id)), whole in this line for any id of up to 55 bytes */
+	/* A fifth line: the newest p_ring_n % RQ_N times, oldest first, which
+	 * go to the ring together, a whole line of it, when the line is full:
+	 * one miss on the ring per RQ_N children. */
+	int64_t p_rq[RQ_N];
+	/* A sixth: its e_pcold index, the rate counts and its key (htab: base
+	 * e_parents + offsetof(p_id)), whole in this line for any id of up to
+	 * 39 bytes. The counts: children per bucket, bucket k in p_rb[k %
+	 * RB_N], saturating at UINT16_MAX, only buckets p_rb_at - 4 to p_rb_at
+	 * not 0; p_rb_sum is their sum. */
 	uint32_t p_cold;
+	uint32_t p_rb_sum;
+	uint16_t p_rb[RB_N];
 	char p_id[RULES_ID_MAX + 1];
 };
 
-_Static_assert(offsetof(struct parent, p_cold) == 256 && offsetof(struct parent, p_id) == 260,
-    "a parent's hot part is four cache lines, then its cold index and key");
-_Static_assert(sizeof(struct parent) == 384, "a parent's entry is six cache lines");
+_Static_assert(offsetof(struct parent, p_rq) == 256 && offsetof(struct parent, p_cold) == 320 &&
+	offsetof(struct parent, p_id) == 344,
+    "a parent's hot part is five cache lines, then its cold index, rate counts and key");
+_Static_assert(sizeof(struct parent) == 448, "a parent's entry is seven cache lines");
 
 struct parent_cold {
 	uint32_t p_slot;                  /* its e_parents index */

@@ -544,6 +544,160 @@ static void test_parent_rate_sliding_window(void **state)
 	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_RATE);
 }
 
+/* splitmix64: the random tests' numbers, the same on every run. */
+static uint64_t next_rand(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/*
+ * The rate window against its definition, on random times: bursts of a few
+ * ms, steps of up to 400 ms across the engine's count buckets (268 ms),
+ * gaps of over a second and a clock that goes back. A child is refused iff
+ * the rate-th most recent accepted child of its parent (in the order they
+ * came) is less than a second old.
+ */
+static void test_parent_rate_random(void **state)
+{
+	static const int64_t rates[] = {1, 2, 3, 8, 9, 50};
+	enum { NP = sizeof(rates) / sizeof(rates[0]), STEPS = 30000 };
+	struct fx *f = *state;
+	struct rules_order o;
+	int64_t *times[NP], now = 1000 * SEC, step;
+	size_t n[NP] = {0}, k, accepts = 0, refusals = 0, backs = 0;
+	uint64_t seed = 0x5eed, r;
+	char pid[NP][8], clid[16];
+	bool burst = true, full;
+
+	rules_engine_free(f->en);
+	f->en = new_engine(f->st, STEPS + 16);
+	for (k = 0; k < NP; k++) {
+		snprintf(pid[k], sizeof(pid[k]), "R%zu", k);
+		put_parent_full(f, pid[k], "ACC1", "IBM", '1', INT64_C(1) << 40, 0, 0, rates[k], 0);
+		times[k] = calloc(STEPS, sizeof(*times[k]));
+		assert_non_null(times[k]);
+	}
+	for (k = 0; k < STEPS; k++) {
+		size_t i;
+
+		r = next_rand(&seed);
+		i = (size_t)(r % NP);
+		if (k % 500 == 0)
+			burst = !burst;
+		step = (int64_t)((r >> 16) % 1000000); /* 0 .. 1 ms */
+		switch ((r >> 8) % 32) {
+		case 0: /* the clock goes back, up to 2 s */
+			step = -(int64_t)((r >> 16) % (2 * SEC));
+			backs++;
+			break;
+		case 1: /* a gap */
+			step = SEC + (int64_t)((r >> 16) % SEC);
+			break;
+		case 2: case 3: case 4: case 5:
+			step = (int64_t)((r >> 16) % (400 * SEC / 1000));
+			break;
+		default:
+			if (!burst)
+				step *= 40;
+		}
+		now += step;
+		full = n[i] >= (size_t)rates[i] && times[i][n[i] - (size_t)rates[i]] > now - SEC;
+		snprintf(clid, sizeof(clid), "C%zu", k);
+		o = order(clid, pid[i], "IBM", 1, PX(10));
+		o.ro_now_ns = now;
+		if (full) {
+			DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_RATE);
+			refusals++;
+		} else {
+			ACCEPTS(f, check(f, &o));
+			times[i][n[i]++] = now;
+			accepts++;
+		}
+	}
+	/* both verdicts, many times each, and the clock went back */
+	assert_true(accepts > STEPS / 4 && refusals > STEPS / 4 && backs > 100);
+	for (k = 0; k < NP; k++)
+		free(times[k]);
+}
+
+/* A rate raised while the ring holds a line of times and the queue more: the
+ * ring grows keeping them, in order, and the window stays exact. */
+static void test_parent_rate_raised(void **state)
+{
+	struct fx *f = *state;
+	const int64_t t = f->now, STEP = 150 * (SEC / 1000);
+	struct rules_order o;
+	char clid[16];
+	int i, k = 0;
+
+#define RATE_CHILD(at, verdict)                                                          \
+	do {                                                                               \
+		snprintf(clid, sizeof(clid), "C%d", k++);                                  \
+		o = order(clid, "P1", "IBM", 1, PX(10));                                   \
+		o.ro_now_ns = (at);                                                        \
+		if ((verdict) == RULES_ACCEPT)                                             \
+			ACCEPTS(f, check(f, &o));                                          \
+		else                                                                       \
+			DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_RATE);       \
+	} while (0)
+
+	/* 25 children 150 ms apart: the ring (16) holds 24 times, wrapped, the
+	 * queue one */
+	put_parent_full(f, "P1", "ACC1", "IBM", '1', 1000000, 0, 0, 10, 0);
+	for (i = 0; i < 25; i++)
+		RATE_CHILD(t + i * STEP, RULES_ACCEPT);
+	put_parent_full(f, "P1", "ACC1", "IBM", '1', 1000000, 0, 0, 20, 0);
+	/* children 18 .. 24 are in the second before now: 13 places */
+	for (i = 0; i < 13; i++)
+		RATE_CHILD(t + 24 * STEP + 1, RULES_ACCEPT);
+	RATE_CHILD(t + 24 * STEP + 1, RULES_REJECT);
+	/* children 18 .. 20 leave it */
+	for (i = 0; i < 3; i++)
+		RATE_CHILD(t + 20 * STEP + SEC, RULES_ACCEPT);
+	RATE_CHILD(t + 20 * STEP + SEC, RULES_REJECT);
+	/* and 21 .. 24 and the 13 of one time: only the last 3 stay */
+	for (i = 0; i < 17; i++)
+		RATE_CHILD(t + 24 * STEP + 1 + SEC, RULES_ACCEPT);
+	RATE_CHILD(t + 24 * STEP + 1 + SEC, RULES_REJECT);
+#undef RATE_CHILD
+}
+
+/* A rate of UINT16_MAX or more: the counts (16 bits a bucket) cannot bound
+ * it, the ring decides alone. */
+static void test_parent_rate_large(void **state)
+{
+	enum { RATE = 65540 };
+	struct fx *f = *state;
+	struct rules_order o;
+	char clid[16];
+	int i;
+
+	rules_engine_free(f->en);
+	f->en = new_engine(f->st, RATE + 16);
+	put_parent_full(f, "P1", "ACC1", "IBM", '1', INT64_C(1) << 40, 0, 0, RATE, 0);
+	for (i = 0; i < RATE; i++) {
+		snprintf(clid, sizeof(clid), "C%d", i);
+		o = order(clid, "P1", "IBM", 1, PX(10));
+		o.ro_now_ns = f->now + i;
+		if (check(f, &o) != RULES_ACCEPT)
+			fail_msg("child %d: %s", i, f->d.rd_text);
+	}
+	o = order("X1", "P1", "IBM", 1, PX(10));
+	o.ro_now_ns = f->now + SEC - 1;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_RATE);
+	/* a second after the first, one place is free */
+	o = order("X2", "P1", "IBM", 1, PX(10));
+	o.ro_now_ns = f->now + SEC;
+	ACCEPTS(f, check(f, &o));
+	o = order("X3", "P1", "IBM", 1, PX(10));
+	o.ro_now_ns = f->now + SEC;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_RATE);
+}
+
 static void test_parent_price(void **state)
 {
 	struct fx *f = *state;
@@ -1745,6 +1899,9 @@ int main(void)
 		T(test_parent_qty_action_reject),
 		T(test_parent_notional),
 		T(test_parent_rate_sliding_window),
+		T(test_parent_rate_random),
+		T(test_parent_rate_large),
+		T(test_parent_rate_raised),
 		T(test_parent_price),
 		T(test_order_qty_scope_precedence),
 		T(test_order_notional),
