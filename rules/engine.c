@@ -39,7 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && defined(__x86_64__)
 #include <emmintrin.h>
 #endif
 
@@ -151,7 +151,7 @@ __attribute__((no_sanitize_address, noinline)) static bool key_scan(struct htab_
 	return true;
 }
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && defined(__x86_64__)
 /*
  * The length of the id at s, 16 bytes at a time, or SIZE_MAX if it is not a
  * valid id. Reads 80 bytes from s whatever the id's length: the caller has
@@ -195,11 +195,38 @@ __attribute__((no_sanitize_address, always_inline)) static inline bool key_of(st
 {
 	if (s == NULL)
 		return false;
-#if defined(__SSE2__)
+#if defined(__SSE2__) && defined(__x86_64__)
 	if (((uintptr_t)s & 4095) <= 4096 - 80) {
-		size_t n = id_len_sse2(s), i;
+		const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+		unsigned nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+		size_t n, i;
 		uint64_t h = htab_hash_start(), w;
 
+		if (nul != 0) {
+			/* Most ids: up to 15 bytes, one load, no loop. */
+			unsigned len = (unsigned)__builtin_ctz(nul), want = (1u << len) - 1, r;
+			unsigned ok = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+			    _mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f))));
+			uint64_t t = (uint64_t)_mm_cvtsi128_si64(v);
+
+			if (len == 0 || (ok & want) != want)
+				return false;
+			r = len;
+			if (len >= 8) {
+				h = htab_hash_word(h, t);
+				t = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v));
+				r = len - 8;
+			}
+			t &= (UINT64_C(1) << (8 * r)) - 1; /* r < 8; 0: no tail */
+			if (r != 0)
+				h = htab_hash_tail(h, t);
+			k->k_s = s;
+			k->k_len = len;
+			k->k_tail = t;
+			k->k_h = hash ? htab_hash_end(h, len) : 0;
+			return true;
+		}
+		n = id_len_sse2(s);
 		if (n == 0 || n == SIZE_MAX)
 			return false;
 		if (!hash) {

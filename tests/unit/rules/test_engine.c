@@ -21,7 +21,9 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "engine_impl.h"
 #include "fixed.h"
+#include "htab.h"
 #include "store.h"
 #include "testutil.h"
 
@@ -544,6 +546,7 @@ static void test_parent_rate_sliding_window(void **state)
 	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_RATE);
 }
 
+
 /* splitmix64: the random tests' numbers, the same on every run. */
 static uint64_t next_rand(uint64_t *s)
 {
@@ -552,6 +555,58 @@ static uint64_t next_rand(uint64_t *s)
 	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
 	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
 	return z ^ (z >> 31);
+}
+
+/*
+ * eng_key_of(), the checks' one pass over an id (validity, length, hash,
+ * tail word), against rules_id_valid(), strlen(), htab_hash_n() and
+ * htab_tail(): every length from 0 to RULES_ID_MAX + 2, at the start of a
+ * page and ending at its last byte (the next page unmapped), with a bad
+ * byte at each place of some.
+ */
+static void test_key_of(void **state)
+{
+	static const unsigned char bad[] = {0x20, 0x7f, 0x80, 0xff, 0x01};
+	const long pg = sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, 2 * (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t seed = 42;
+	size_t len, at, b, shift;
+
+	(void)state;
+	assert_true(m != MAP_FAILED);
+	assert_int_equal(mprotect(m + pg, (size_t)pg, PROT_NONE), 0);
+	for (len = 0; len <= RULES_ID_MAX + 2; len++) {
+		for (shift = 0; shift < 2 * 16 + 2; shift++) {
+			/* 0..16 bytes from the page's start, or ending 0..16
+			 * bytes before its end */
+			char *s = shift <= 16 ? m + shift : m + pg - (len + 1) - (shift - 17);
+			struct htab_key k;
+
+			for (at = 0; at < len; at++)
+				s[at] = (char)(0x21 + next_rand(&seed) % 94);
+			s[len] = '\0';
+			memset(&k, 0xa5, sizeof(k));
+			if (eng_key_of(&k, s) != rules_id_valid(s))
+				fail_msg("len %zu at %td: eng_key_of() %d", len, s - m, !rules_id_valid(s));
+			if (!rules_id_valid(s))
+				continue;
+			assert_ptr_equal(k.k_s, s);
+			assert_int_equal(k.k_len, len);
+			assert_int_equal(k.k_h, htab_hash_n(s, len));
+			assert_int_equal(k.k_tail, len % 8 != 0 ? htab_tail(s, len) : 0);
+			for (b = 0; b < sizeof(bad) && len % 5 == 1; b++) {
+				for (at = 0; at < len; at++) {
+					char keep = s[at];
+
+					s[at] = (char)bad[b];
+					assert_false(eng_key_of(&k, s));
+					s[at] = keep;
+				}
+			}
+		}
+	}
+	assert_false(eng_key_of(&(struct htab_key){0}, NULL));
+	munmap(m, 2 * (size_t)pg);
 }
 
 /*
@@ -1898,6 +1953,7 @@ int main(void)
 		T(test_parent_qty_trips),
 		T(test_parent_qty_action_reject),
 		T(test_parent_notional),
+		T(test_key_of),
 		T(test_parent_rate_sliding_window),
 		T(test_parent_rate_random),
 		T(test_parent_rate_large),
