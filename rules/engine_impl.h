@@ -122,7 +122,7 @@ struct parent {
 	uint32_t p_ring_n;                /* times pushed (at most one per ClOrdID
 					     of the day: < 2^30) */
 	/* Rate counts (rate_push()): the newest bucket of 2^RB_SHIFT ns a
-	 * child was counted in; p_rb and p_rb_sum are in line 5. */
+	 * child was counted in; p_rb and p_rb_sum are in the sixth line. */
 	int64_t p_rb_at;
 	struct eff p_eff;                 /* the limits of its last check */
 	/* A fifth line: the newest p_ring_n % RQ_N times, oldest first, which

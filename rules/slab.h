@@ -2,9 +2,10 @@
  * slab.h - small zeroed blocks on huge pages, for the parents' rate windows.
  *
  * Each parent with a rate limit keeps a ring of times (engine.c), written
- * by every accepted child. From calloc() those rings were scattered over
- * 4 KiB pages (80 MB of them in the bench: 10,000 parents at 1,000/s), so
- * nearly every accept missed the TLB on its ring, a page walk under the
+ * a cache line at a time by its accepted children. From calloc() those
+ * rings were scattered over 4 KiB pages (80 MB of them in the bench: 10,000
+ * parents at 1,000/s), so nearly every write missed the TLB on its ring
+ * (when each child wrote its time there), a page walk under the
  * hypervisor of ~190 ns (docs/bench.md). Here blocks of up to SLAB_SMALL_MAX
  * bytes are carved from 2 MiB chunks (bigmem: aligned, one huge page each,
  * faulted in when mapped), by size class (powers of two from 64 bytes), and
