@@ -152,6 +152,19 @@ __attribute__((no_sanitize_address, noinline)) static bool key_scan(struct htab_
 }
 
 #if defined(__SSE2__) && defined(__x86_64__)
+/* Of the 16 bytes v, as bit masks: the NULs, and the bytes an id may hold
+ * (0x21..0x7e; as signed bytes 0x80..0xff are negative, never > 0x20). */
+static inline unsigned id16_nul(__m128i v)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+}
+
+static inline unsigned id16_ok(__m128i v)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)),
+	    _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f))));
+}
+
 /*
  * The length of the id at s, 16 bytes at a time, or SIZE_MAX if it is not a
  * valid id. Reads 80 bytes from s whatever the id's length: the caller has
@@ -159,16 +172,11 @@ __attribute__((no_sanitize_address, noinline)) static bool key_scan(struct htab_
  */
 __attribute__((no_sanitize_address)) static inline size_t id_len_sse2(const char *s)
 {
-	const __m128i zero = _mm_setzero_si128(), lo = _mm_set1_epi8(0x20),
-		      hi = _mm_set1_epi8(0x7f);
 	size_t i;
 
 	for (i = 0; i <= RULES_ID_MAX; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		unsigned nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero));
-		/* signed bytes: 0x80..0xff are negative, never > 0x20 */
-		unsigned ok = (unsigned)_mm_movemask_epi8(
-		    _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi)));
+		unsigned nul = id16_nul(v), ok = id16_ok(v);
 
 		if (nul != 0) {
 			unsigned n = (unsigned)__builtin_ctz(nul), want = (1u << n) - 1;
@@ -198,15 +206,14 @@ __attribute__((no_sanitize_address, always_inline)) static inline bool key_of(st
 #if defined(__SSE2__) && defined(__x86_64__)
 	if (((uintptr_t)s & 4095) <= 4096 - 80) {
 		const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-		unsigned nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+		unsigned nul = id16_nul(v);
 		size_t n, i;
 		uint64_t h = htab_hash_start(), w;
 
 		if (nul != 0) {
 			/* Most ids: up to 15 bytes, one load, no loop. */
 			unsigned len = (unsigned)__builtin_ctz(nul), want = (1u << len) - 1, r;
-			unsigned ok = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-			    _mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f))));
+			unsigned ok = id16_ok(v);
 			uint64_t t = (uint64_t)_mm_cvtsi128_si64(v);
 
 			if (len == 0 || (ok & want) != want)
