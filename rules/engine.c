@@ -1338,8 +1338,8 @@ static int64_t restore_px(const struct ctx *c, const struct rules_order *o)
  * verdict. It never accepts what they would refuse: each test below is
  * theirs on the limits derived by eff_derive().
  */
-static inline bool fast_pass(const struct ctx *c, const struct rules_order *o, int64_t *vpx,
-    int64_t *notional)
+__attribute__((always_inline)) static inline bool fast_pass(const struct ctx *c,
+    const struct rules_order *o, int64_t *vpx, int64_t *notional)
 {
 	const struct eff *f = c->lim;
 	const struct expo *x = &c->p->p_expo;
@@ -1435,15 +1435,140 @@ static inline bool clid_taken(const struct rules_engine *e, struct ctx *c)
 	return htab_find_slot(&e->e_clid_ix, &c->kc, &c->kc_slot) != HTAB_NONE;
 }
 
+/*
+ * Books the accepted new order o (c resolved, its entities in the tables,
+ * room made: room_for(), rate_reserve()) at the valuation vpx and notional
+ * checked, or for a restore (c->force) as set_live() and eng_recount() count
+ * it; and words the accept.
+ */
+__attribute__((always_inline)) static inline enum rules_verdict book_new(struct rules_engine *e,
+    struct ctx *c, const struct rules_order *o, struct rules_decision *d, int64_t vpx,
+    int64_t notional)
+{
+	struct parent *p = c->p;
+	int64_t rate = c->lim->f_rate; /* parent_rate() */
+	struct order *ord;
+	uint32_t oi;
+
+	/* Every field of the order is set below (no memset): a new field of
+	 * struct order must be set here too, which this size check recalls. */
+	_Static_assert(sizeof(struct order) == 96, "book_new() books every field of struct order");
+	oi = (uint32_t)e->e_norders++;
+	ord = &e->e_orders[oi];
+	ord->o_parent = c->pi;
+	ord->o_account = c->ai;
+	ord->o_symbol = c->si;
+	ord->o_pend_clid = NONE;
+	ord->o_side = o->ro_side;
+	ord->o_ordtype = o->ro_ordtype;
+	ord->o_qty = o->ro_qty;
+	ord->o_px = vpx;
+	ord->o_cum = ord->o_vleaves = 0;
+	ord->o_pend_qty = ord->o_pend_px = 0;
+	ord->o_cxl_pend = 0;
+	ord->o_tag = o->ro_tag;
+	ord->o_clid = eng_add_clid_at(e, &c->kc, c->kc_slot, oi, CL_NEW);
+	if (c->force) {
+		ord->o_state = O_DONE; /* set_live() counts it */
+		ord->o_cnt_qty = ord->o_cnt_notional = 0;
+		set_live(e, ord, O_LIVE);
+		eng_recount(e, ord);
+		if (vpx == 0) /* restored market order with no reference price: fail closed */
+			p->p_expo.pinned = true;
+	} else {
+		/* What set_live() and eng_recount() would book for a new order:
+		 * it is open for its quantity and notional (checked: no overflow). */
+		ord->o_state = O_LIVE;
+		ord->o_cnt_qty = o->ro_qty;
+		ord->o_cnt_notional = notional;
+		book_open(&p->p_expo, o->ro_qty, notional);
+		if (c->a != NULL)
+			book_open(&c->a->a_expo, o->ro_qty, notional);
+	}
+	p->p_expo.orders++;
+	if (c->a != NULL)
+		c->a->a_expo.orders++;
+	if (rate > 0)
+		rate_push(p, o->ro_now_ns);
+	if (p->p_warn_left != 0)
+		d->rd_warn = warn_reached(p, c->lim) & (c->force ? 0u : WARN_ALL);
+	d->rd_verdict = RULES_ACCEPT;
+	d->rd_reason = RULES_R_OK;
+	d->rd_text[0] = '\0';
+	return RULES_ACCEPT;
+}
+
+/*
+ * The accept path of most children, tried before resolve(): the child of a
+ * parent in the tables whose cached records (parent, symbol, account,
+ * global) and merged limits are current (read at e_txnid; merged for this
+ * symbol and account), that matches its parent's symbol, side and account
+ * by table index, is not blocked, and passes fast_pass(), with room to book
+ * it. Then c is resolved as resolve() would have it, *vpx and *notional are
+ * set, and the caller books the order (book_new()). Otherwise it changes
+ * nothing and returns false: check_new() takes the general way, which
+ * reaches book_new() with the same c for exactly these children (tests:
+ * test_fast_path_*). What a check does after the parent's lines arrive is
+ * what it waits for (docs/bench.md): here a few loads and compares instead
+ * of resolve() and check_new()'s general branches.
+ */
+__attribute__((always_inline)) static inline bool accept_fast(struct rules_engine *e,
+    const struct rules_order *o, struct ctx *c, int64_t *vpx, int64_t *notional)
+{
+	uint32_t si, pi, ai;
+	struct parent *p;
+	const struct eff *f;
+
+	si = find_symbol(e, &c->ks);
+	if (si == NONE)
+		return false;
+	pi = find_parent(e, &c->kp);
+	if (pi == NONE)
+		return false;
+	p = &e->e_parents[pi];
+	f = &p->p_eff;
+	ai = p->p_account;
+	/*
+	 * Limits merged at e_txnid: by the resolve() that merged them, which
+	 * read the global, parent, symbol and account records (f_symbol,
+	 * f_account; ai is the parent's account, resolve()'s too) at e_txnid,
+	 * and a record is read again only once e_txnid has moved on. So all
+	 * are current. The symbol merged for is the child's, which must also
+	 * be the parent's (p_sym: a mismatched child's merge leaves f_symbol
+	 * its own).
+	 */
+	if (f->f_txnid != e->e_txnid || f->f_symbol != si || p->p_sym != si || ai == NONE ||
+	    !p->p_registered || p->p_blocked || is_buy(p->p_side) != is_buy(o->ro_side))
+		return false;
+	if (c->has_ka && (p->p_acct != ai || !htab_key_eq(e->e_acold[ai].a_id, &c->ka)))
+		return false;
+	if (p->p_ring_cap != 0 && p->p_ring_n % RQ_N == RQ_N - 1)
+		__builtin_prefetch(&p->p_ring[p->p_ring_head], 1); /* as resolve() */
+	c->pi = pi;
+	c->p = p;
+	c->pc = &e->e_pcold[p->p_cold];
+	c->si = si;
+	c->s = &e->e_symbols[si];
+	c->sc = &e->e_scold[si];
+	c->ai = ai;
+	c->a = &e->e_accounts[ai];
+	c->ac = &e->e_acold[ai];
+	c->lim = &p->p_eff;
+	/* room (room_for(), rate_reserve()): every order holds a ClOrdID, so
+	 * orders are not full while ClOrdIDs are not (both e_max_orders); a
+	 * check that merged a raised rate and was refused left the ring short */
+	return fast_pass(c, o, vpx, notional) && e->e_clid_ix.ht_count < e->e_clid_ix.ht_cap &&
+	    p->p_ring_cap >= (uint64_t)f->f_rate;
+}
+
 static enum rules_verdict check_new(struct rules_engine *e, const struct rules_order *o,
     struct ctx *c, struct rules_decision *d)
 {
 	struct acc acc;
 	const char *acct = o->ro_account != NULL ? o->ro_account : "";
 	int64_t vpx = 0, notional = 0, rate;
-	struct order *ord;
 	struct parent *p = NULL; /* set once resolve() succeeded, which an accept needs */
-	uint32_t oi, child_ai = NONE;
+	uint32_t child_ai = NONE;
 	bool matched = false;           /* the symbol and account matched p's */
 
 	acc.d = d; /* acc.px is only written when a message is */
@@ -1463,6 +1588,10 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	 */
 	if (clid_taken(e, c))
 		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
+	if (!c->force && !e->e_fast_off && accept_fast(e, o, c, &vpx, &notional)) {
+		e->e_fast_n++;
+		return book_new(e, c, o, d, vpx, notional);
+	}
 	if (resolve(e, c, acct) != 0)
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err));
@@ -1556,53 +1685,7 @@ book:
 		if (child_ai != NONE)
 			p->p_acct = child_ai;
 	}
-
-	/* Every field of the order is set below (no memset): a new field of
-	 * struct order must be set here too, which this size check recalls. */
-	_Static_assert(sizeof(struct order) == 96, "check_new() books every field of struct order");
-	oi = (uint32_t)e->e_norders++;
-	ord = &e->e_orders[oi];
-	ord->o_parent = c->pi;
-	ord->o_account = c->ai;
-	ord->o_symbol = c->si;
-	ord->o_pend_clid = NONE;
-	ord->o_side = o->ro_side;
-	ord->o_ordtype = o->ro_ordtype;
-	ord->o_qty = o->ro_qty;
-	ord->o_px = vpx;
-	ord->o_cum = ord->o_vleaves = 0;
-	ord->o_pend_qty = ord->o_pend_px = 0;
-	ord->o_cxl_pend = 0;
-	ord->o_tag = o->ro_tag;
-	ord->o_clid = eng_add_clid_at(e, &c->kc, c->kc_slot, oi, CL_NEW);
-	if (c->force) {
-		ord->o_state = O_DONE; /* set_live() counts it */
-		ord->o_cnt_qty = ord->o_cnt_notional = 0;
-		set_live(e, ord, O_LIVE);
-		eng_recount(e, ord);
-		if (vpx == 0) /* restored market order with no reference price: fail closed */
-			p->p_expo.pinned = true;
-	} else {
-		/* What set_live() and eng_recount() would book for a new order:
-		 * it is open for its quantity and notional (checked: no overflow). */
-		ord->o_state = O_LIVE;
-		ord->o_cnt_qty = o->ro_qty;
-		ord->o_cnt_notional = notional;
-		book_open(&p->p_expo, o->ro_qty, notional);
-		if (c->a != NULL)
-			book_open(&c->a->a_expo, o->ro_qty, notional);
-	}
-	p->p_expo.orders++;
-	if (c->a != NULL)
-		c->a->a_expo.orders++;
-	if (rate > 0)
-		rate_push(p, o->ro_now_ns);
-	if (p->p_warn_left != 0)
-		d->rd_warn = warn_reached(p, c->lim) & (c->force ? 0u : WARN_ALL);
-	d->rd_verdict = RULES_ACCEPT;
-	d->rd_reason = RULES_R_OK;
-	d->rd_text[0] = '\0';
-	return RULES_ACCEPT;
+	return book_new(e, c, o, d, vpx, notional);
 }
 
 static enum rules_verdict check_replace(struct rules_engine *e, const struct rules_order *o,

@@ -203,6 +203,10 @@ struct rules_engine {
 	struct symbol_cold *e_scold;
 	struct htab e_symbol_ix;
 	unsigned e_warn_pct;              /* ec_warn_pct */
+	/* accept_fast(): the accepts it booked; e_fast_off (tests) sends every
+	 * check the general way */
+	uint64_t e_fast_n;
+	bool e_fast_off;
 	struct slab e_rings;              /* the parents' p_ring */
 };
 

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1766,6 +1767,390 @@ static void test_warn_restore(void **state)
 	assert_int_equal(buy_warn(f, "D2", "P2", 400, PX(10)), RULES_WARN_QTY);
 }
 
+/* ---- the fast path ----------------------------------------------------------------- */
+
+/*
+ * accept_fast() against the general way: two engines on one store, one with
+ * the fast path off, take the same random stream of children (parents
+ * registered, declared and unknown; symbol, side and account matching or
+ * not; prices inside and outside the collars; market orders), venue reports,
+ * replaces, blocks and releases, and commits that change limits, reference
+ * prices, restrictions and registrations under them. Every decision (verdict,
+ * reason, text, warnings) and every parent's and account's exposure must be
+ * the same, and the fast path must have taken most of the accepts.
+ */
+struct fdiff {
+	struct fx *f;
+	struct rules_engine *en[2];
+	uint64_t seed;
+	char clid[4096][12];
+	int64_t cum[4096];
+	char side[4096];
+	const char *sym[4096];
+	size_t nclid, naccept[2];
+	bool restricted; /* MSFT */
+	size_t reasons[RULES_R_COUNT];
+};
+
+#define FD_NP 12
+#define FD_NA 3
+#define FD_NS 4
+static const char *const fd_acct[FD_NA] = {"ACC1", "ACC2", "ACC3"};
+static const char *const fd_sym[FD_NS] = {"IBM", "MSFT", "VOD.L", "NOREF"};
+
+static void fd_parent(struct fdiff *z, int i)
+{
+	uint64_t r = next_rand(&z->seed);
+	char id[8];
+
+	snprintf(id, sizeof(id), "FP%d", i);
+	put_parent_full(z->f, id, fd_acct[r % FD_NA], fd_sym[(r >> 4) % 3],
+	    (r >> 8) % 4 == 0 ? '2' : '1', 2000 + (int64_t)((r >> 12) % 6000),
+	    (r >> 24) % 3 == 0 ? PX(10) + PX(1) / 10 : 0,
+	    (r >> 28) % 2 == 0 ? PX(50000) : 0, (r >> 32) % 2 == 0 ? 20 : 0,
+	    (r >> 36) % 2 == 0 ? RULES_TRIP_DEFAULT : 0);
+}
+
+/* A commit that changes what the checks read: a limit at some scope, a
+ * reference price, a restriction, a registration. */
+static void fd_commit(struct fdiff *z)
+{
+	uint64_t r = next_rand(&z->seed);
+	static const enum rules_scope scopes[] = {RULES_SCOPE_GLOBAL, RULES_SCOPE_ACCOUNT,
+	    RULES_SCOPE_SYMBOL, RULES_SCOPE_PARENT};
+	enum rules_scope sc = scopes[r % 4];
+	char key[8];
+	struct rules_wr *w;
+	char err[RULES_ERRLEN];
+
+	switch ((r >> 4) % 6) {
+	case 0:
+	case 1: {
+		static const int64_t vals[RULES_LIM_COUNT][2] = {
+		    [RULES_LIM_ORDER_QTY] = {60, 1000},
+		    [RULES_LIM_ORDER_NOTIONAL] = {PX(500), PX(100000)},
+		    [RULES_LIM_COLLAR_BPS] = {200, 1000},
+		    [RULES_LIM_COLLAR_ABS] = {PX(1) / 2, PX(5)},
+		    [RULES_LIM_ACCOUNT_NOTIONAL] = {PX(100000), PX(10000000)},
+		    [RULES_LIM_PARENT_QTY] = {100, 1000},
+		    [RULES_LIM_PARENT_NOTIONAL] = {PX(20000), PX(1000000)},
+		    [RULES_LIM_PARENT_RATE] = {5, 1000},
+		};
+		enum rules_limit l = (enum rules_limit)((r >> 8) % RULES_LIM_COUNT);
+
+		if (sc == RULES_SCOPE_ACCOUNT)
+			strcpy(key, fd_acct[(r >> 12) % FD_NA]);
+		else if (sc == RULES_SCOPE_SYMBOL)
+			strcpy(key, fd_sym[(r >> 12) % FD_NS]);
+		else if (sc == RULES_SCOPE_PARENT)
+			snprintf(key, sizeof(key), "FP%d", (int)((r >> 12) % FD_NP));
+		else
+			key[0] = '\0';
+		put_limit(z->f, sc, key, l, vals[l][(r >> 16) % 2], (r >> 20) % 3 == 0);
+		return;
+	}
+	case 2:
+		put_refpx(z->f, fd_sym[(r >> 8) % 3], PX(10) + (int64_t)((r >> 12) % 3) * PX(1) / 4);
+		return;
+	case 3:
+		w = wr(z->f);
+		if (!z->restricted)
+			assert_int_equal(rules_wr_put_restricted(w, &actor, "MSFT", "news", err), 0);
+		else
+			assert_int_equal(rules_wr_del_restricted(w, &actor, "MSFT", err), 0);
+		wr_commit(w);
+		z->restricted = !z->restricted;
+		return;
+	default:
+		fd_parent(z, (int)((r >> 8) % FD_NP));
+	}
+}
+
+static void fd_same_exposure(struct fdiff *z)
+{
+	struct rules_exposure x[2];
+	char id[8];
+	int i, k, rc[2];
+
+	for (i = 0; i < FD_NP + FD_NA + 2; i++) {
+		for (k = 0; k < 2; k++) {
+			memset(&x[k], 0, sizeof(x[k]));
+			if (i < FD_NP + 2) {
+				snprintf(id, sizeof(id), "FP%d", i);
+				rc[k] = rules_parent_exposure(z->en[k], id, &x[k]);
+			} else {
+				rc[k] = rules_account_exposure(z->en[k], fd_acct[i - FD_NP - 2], &x[k]);
+			}
+		}
+		assert_int_equal(rc[0], rc[1]);
+		assert_memory_equal(&x[0], &x[1], sizeof(x[0]));
+	}
+}
+
+static void fd_check(struct fdiff *z, struct rules_order *o)
+{
+	struct rules_decision d[2];
+	enum rules_verdict v[2];
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		memset(&d[k], 0, sizeof(d[k]));
+		v[k] = rules_check(z->en[k], o, &d[k]);
+		if (v[k] == RULES_ACCEPT)
+			z->naccept[k]++;
+	}
+	z->reasons[d[0].rd_reason]++;
+	if (v[0] != v[1] || d[0].rd_reason != d[1].rd_reason || d[0].rd_warn != d[1].rd_warn ||
+	    strcmp(d[0].rd_text, d[1].rd_text) != 0)
+		fail_msg("child %s of %s: fast path %d %s \"%s\" warn %u, general %d %s \"%s\" warn %u",
+		    o->ro_clordid, o->ro_parent, v[0], rules_reason_name((int)d[0].rd_reason),
+		    d[0].rd_text, d[0].rd_warn, v[1], rules_reason_name((int)d[1].rd_reason),
+		    d[1].rd_text, d[1].rd_warn);
+}
+
+static void test_fast_path_same_as_general(void **state)
+{
+	enum { STEPS = 4000 };
+	struct fx *f = *state;
+	struct fdiff *z = calloc(1, sizeof(*z));
+	int64_t now = 1000 * SEC;
+	int i, k, step;
+
+	assert_non_null(z);
+	z->f = f;
+	z->seed = 0xfa57;
+	rules_engine_free(f->en);
+	f->en = NULL;
+	for (k = 0; k < 2; k++)
+		z->en[k] = new_engine_warn(f->st, STEPS + 64, 80);
+	z->en[1]->e_fast_off = true;
+	for (i = 0; i < FD_NP; i++)
+		fd_parent(z, i);
+	for (i = 0; i < 3; i++)
+		put_refpx(f, fd_sym[i], PX(10));
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_COLLAR_BPS, 500, false);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_ORDER_QTY, 200, false);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_ACCOUNT_NOTIONAL, PX(5000000), false);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_PARENT_QTY, 300, false);
+	for (step = 0; step < STEPS; step++) {
+		uint64_t r = next_rand(&z->seed), r2 = next_rand(&z->seed);
+		unsigned what = (unsigned)(r % 100);
+		char pid[8], acct[8];
+		struct rules_order o;
+		int pi = (int)((r >> 8) % (FD_NP + 2)); /* FP12, FP13: never registered */
+
+		now += (int64_t)((r >> 16) % (SEC / 10));
+		if (what < 72 && z->nclid < 4096) {
+			struct rules_parent reg;
+			const char *sym = fd_sym[pi % 3]; /* an unknown parent's, mostly */
+
+			snprintf(pid, sizeof(pid), "FP%d", pi);
+			snprintf(z->clid[z->nclid], sizeof(z->clid[0]), "FC%zu", z->nclid);
+			memset(&reg, 0, sizeof(reg));
+			if (rules_store_get_parent(f->st, pid, &reg) == 0)
+				sym = reg.rp_symbol;
+			if ((r2 >> 4) % 32 == 0)
+				sym = fd_sym[(r2 >> 9) % FD_NS];
+			o = order(z->clid[z->nclid], pid, sym, 1 + (int64_t)((r2 >> 12) % 80),
+			    (r2 >> 20) % 10 == 0 ? 0 : PX(19) / 2 + (int64_t)((r2 >> 24) % 9) * PX(1) / 8);
+			o.ro_side = reg.rp_id[0] != '\0' ? reg.rp_side : '1';
+			if ((r2 >> 32) % 32 == 0)
+				o.ro_side = o.ro_side == '1' ? '2' : '1';
+			switch ((r2 >> 40) % 32) {
+			case 0:
+				strcpy(acct, fd_acct[(r2 >> 45) % FD_NA]);
+				o.ro_account = acct;
+				break;
+			case 1: case 2: case 3: case 4: case 5: case 6:
+				o.ro_account = "";
+				break;
+			default:
+				strcpy(acct, reg.rp_id[0] != '\0' ? reg.rp_account : fd_acct[0]);
+				o.ro_account = acct;
+			}
+			if (pi >= FD_NP && (r2 >> 48) % 2 == 0) {
+				o.ro_allow_declare = true;
+				o.ro_declared_qty = (r2 >> 52) % 16 == 0 ? 400 : 250;
+				if (o.ro_account[0] == '\0')
+					o.ro_account = fd_acct[0];
+			}
+			o.ro_now_ns = now;
+			fd_check(z, &o);
+			z->side[z->nclid] = o.ro_side;
+			z->sym[z->nclid] = fd_sym[0];
+			for (k = 0; k < FD_NS; k++)
+				if (strcmp(sym, fd_sym[k]) == 0)
+					z->sym[z->nclid] = fd_sym[k];
+			z->nclid++;
+		} else if (what < 86 && z->nclid > 0) {
+			/* a venue report on a random child: a partial fill, a fill,
+			 * a cancel; both engines the same (not found: same code) */
+			size_t c = (size_t)(r2 % z->nclid);
+			struct rules_exec x = {z->clid[c], NULL, 'F', '1', 0, PX(10), 0, 0, -1, -1};
+			int rc[2];
+
+			switch ((r2 >> 8) % 3) {
+			case 0:
+				x.re_last_qty = 1 + (int64_t)((r2 >> 12) % 5);
+				break;
+			case 1:
+				x.re_exec_type = '4';
+				x.re_ord_status = '4';
+				break;
+			default:
+				x.re_exec_type = '0';
+				x.re_ord_status = '0';
+			}
+			z->cum[c] += x.re_last_qty;
+			x.re_cum_qty = z->cum[c];
+			for (k = 0; k < 2; k++)
+				rc[k] = rules_on_exec(z->en[k], &x);
+			assert_int_equal(rc[0], rc[1]);
+		} else if (what < 90 && z->nclid > 0 && z->nclid < 4096) {
+			/* a replace (the general way in both): keeps them in step */
+			size_t c = (size_t)(r2 % z->nclid);
+
+			snprintf(z->clid[z->nclid], sizeof(z->clid[0]), "FC%zu", z->nclid);
+			o = order(z->clid[z->nclid], "", z->sym[c], 1 + (int64_t)((r2 >> 12) % 60),
+			    PX(10));
+			o.ro_kind = RULES_REPLACE;
+			o.ro_side = z->side[c];
+			o.ro_origclordid = z->clid[c];
+			o.ro_now_ns = now;
+			fd_check(z, &o);
+			z->side[z->nclid] = o.ro_side;
+			z->sym[z->nclid] = z->sym[c];
+			z->nclid++;
+		} else if (what < 95) {
+			snprintf(pid, sizeof(pid), "FP%d", pi);
+			for (k = 0; k < 2; k++) {
+				int rc = (r2 % 8 == 0) ? rules_parent_block(z->en[k], pid)
+						       : rules_parent_release(z->en[k], pid);
+				(void)rc; /* the same for both: the exposures below show */
+			}
+		} else if (what < 96 || (r2 >> 60) == 0) {
+			fd_commit(z);
+		}
+		if (step % 50 == 0)
+			fd_same_exposure(z);
+	}
+	fd_same_exposure(z);
+	/* the fast path took most accepts, the general way none; both verdicts
+	 * many times */
+	print_message("fast path: %" PRIu64 " of %zu accepts, %zu checks\n", z->en[0]->e_fast_n,
+	    z->naccept[0], z->nclid);
+	for (i = 0; i < RULES_R_COUNT; i++)
+		if (z->reasons[i] != 0)
+			print_message("  %s %zu\n", rules_reason_name(i), z->reasons[i]);
+	assert_int_equal(z->naccept[0], z->naccept[1]);
+	assert_true(z->en[0]->e_fast_n > z->naccept[0] / 2);
+	assert_int_equal(z->en[1]->e_fast_n, 0);
+	assert_true(z->naccept[0] > 500 && z->naccept[0] < z->nclid - 500);
+	for (k = 0; k < 2; k++)
+		rules_engine_free(z->en[k]);
+	f->en = new_engine(f->st, 16);
+	free(z);
+}
+
+/* The cases where the fast path must step aside although the parent's
+ * merged limits look current: each would be accepted without its guard. */
+static void test_fast_path_guards(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+	uint64_t n;
+
+	put_parent_full(f, "P1", "ACC1", "IBM", '1', 1000, 0, 0, 0, RULES_TRIP_DEFAULT);
+	put_parent_full(f, "P2", "ACC2", "MSFT", '1', 1000, 0, 0, 0, RULES_TRIP_DEFAULT);
+	put_refpx(f, "IBM", PX(10));
+	put_refpx(f, "MSFT", PX(10));
+	o = order("C1", "P1", "IBM", 10, PX(10));
+	o.ro_account = "ACC1";
+	ACCEPTS(f, check(f, &o)); /* the general way: the parent's first child */
+	o.ro_clordid = "C2";
+	ACCEPTS(f, check(f, &o)); /* merges into the parent */
+	n = f->en->e_fast_n;
+	o.ro_clordid = "C2b";
+	ACCEPTS(f, check(f, &o));
+	assert_int_equal(f->en->e_fast_n, n + 1); /* the fast path */
+	o = order("C3", "P2", "MSFT", 10, PX(10));
+	o.ro_account = "ACC2";
+	ACCEPTS(f, check(f, &o)); /* MSFT and ACC2 in the tables */
+
+	/* a known symbol not the parent's: its merge leaves f_symbol MSFT */
+	o = order("C4", "P1", "MSFT", 10, PX(10));
+	o.ro_account = "ACC1";
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+	o.ro_clordid = "C5";
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+	/* a known account not the parent's */
+	o = order("C6", "P1", "IBM", 10, PX(10));
+	o.ro_account = "ACC2";
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+	/* the other side */
+	o = order("C7", "P1", "IBM", 10, PX(10));
+	o.ro_side = '2';
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+
+	/* A commit, then a child with an unknown symbol: its check reads the
+	 * parent's records at the new txn but merges into a temporary (the
+	 * symbol is in no table), so the parent's merged limits are the old
+	 * ones, without the new order_qty limit. */
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_ORDER_QTY, 15, false);
+	o = order("C8", "P1", "ZZZ", 10, PX(10));
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+	o = order("C9", "P1", "IBM", 20, PX(10));
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_ORDER_QTY);
+	/* C9's check merged the new limits into the parent: fast again */
+	n = f->en->e_fast_n;
+	o = order("C10", "P1", "IBM", 15, PX(10));
+	ACCEPTS(f, check(f, &o));
+	o.ro_clordid = "C11";
+	ACCEPTS(f, check(f, &o));
+	assert_int_equal(f->en->e_fast_n, n + 2);
+	assert_int_equal(pexpo(f, "P1").ex_open_qty, 60);
+}
+
+/* Room, on the fast path: a full ClOrdID table (a cancel took the last),
+ * and a rate window a raised rate has outgrown (the check that merged the
+ * new rate was refused before the ring grew). */
+static void test_fast_path_room(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+	char clid[16];
+	uint64_t n;
+	int i;
+
+	rules_engine_free(f->en);
+	f->en = new_engine(f->st, 4);
+	put_parent_full(f, "P1", "ACC1", "IBM", '1', 1000, 0, 0, 8, RULES_TRIP_DEFAULT);
+	ACCEPTS(f, buy(f, "C1", "P1", 1));
+	ACCEPTS(f, buy(f, "C2", "P1", 1));
+	n = f->en->e_fast_n;
+	ACCEPTS(f, buy(f, "C3", "P1", 1));
+	assert_int_equal(f->en->e_fast_n, n + 1);
+	assert_int_equal(rules_on_cancel_sent(f->en, "X1", "C1"), 0);
+	DECIDES(f, buy(f, "C4", "P1", 1), RULES_REJECT, RULES_R_CAPACITY);
+
+	rules_engine_free(f->en);
+	f->en = new_engine(f->st, 64);
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_ORDER_QTY, 100, false);
+	ACCEPTS(f, buy(f, "R1", "P1", 1));
+	ACCEPTS(f, buy(f, "R2", "P1", 1)); /* ring of 8 */
+	put_parent_full(f, "P1", "ACC1", "IBM", '1', 1000, 0, 0, 16, RULES_TRIP_DEFAULT);
+	DECIDES(f, buy(f, "R3", "P1", 101), RULES_REJECT, RULES_R_ORDER_QTY);
+	for (i = 0; i < 14; i++) {
+		snprintf(clid, sizeof(clid), "S%d", i);
+		o = order(clid, "P1", "IBM", 1, PX(10));
+		o.ro_now_ns = f->now + i;
+		ACCEPTS(f, check(f, &o));
+	}
+	o = order("S14", "P1", "IBM", 1, PX(10));
+	o.ro_now_ns = f->now + 14;
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_RATE);
+}
+
 /* ---- blocked parents ----------------------------------------------------------------- */
 
 static void test_parent_block_release(void **state)
@@ -1991,6 +2376,9 @@ int main(void)
 		T(test_parent_block_release),
 		T(test_parent_block_limits_change),
 		T(test_parent_block_unknown),
+		T(test_fast_path_same_as_general),
+		T(test_fast_path_guards),
+		T(test_fast_path_room),
 		cmocka_unit_test(test_reason_names_stable),
 		T(test_config_errors),
 	};
