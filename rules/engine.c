@@ -1504,8 +1504,9 @@ __attribute__((always_inline)) static inline enum rules_verdict book_new(struct 
  * global) and merged limits are current (read at e_txnid; merged for this
  * symbol and account), that matches its parent's symbol, side and account
  * by table index, is not blocked, and passes fast_pass(), with room to book
- * it. Then c is resolved as resolve() would have it, *vpx and *notional are
- * set, and the caller books the order (book_new()). Otherwise it changes
+ * it. Then c holds the entities as resolve() would (but for their cold
+ * parts), *vpx and *notional are set, and the caller books the order
+ * (book_new()). Otherwise it changes
  * nothing and returns false: check_new() takes the general way, which
  * reaches book_new() with the same c for exactly these children (tests:
  * test_fast_path_*). What a check does after the parent's lines arrive is
@@ -1544,15 +1545,13 @@ __attribute__((always_inline)) static inline bool accept_fast(struct rules_engin
 		return false;
 	if (p->p_ring_cap != 0 && p->p_ring_n % RQ_N == RQ_N - 1)
 		__builtin_prefetch(&p->p_ring[p->p_ring_head], 1); /* as resolve() */
+	/* what fast_pass() and book_new() read (not the cold parts) */
 	c->pi = pi;
 	c->p = p;
-	c->pc = &e->e_pcold[p->p_cold];
 	c->si = si;
 	c->s = &e->e_symbols[si];
-	c->sc = &e->e_scold[si];
 	c->ai = ai;
 	c->a = &e->e_accounts[ai];
-	c->ac = &e->e_acold[ai];
 	c->lim = &p->p_eff;
 	/* room (room_for(), rate_reserve()): every order holds a ClOrdID, so
 	 * orders are not full while ClOrdIDs are not (both e_max_orders); a
