@@ -636,6 +636,7 @@ static int listen_on(const struct conf_addr *a)
 struct replay {
 	struct gw *g;
 	uint64_t events, failed;
+	int64_t now; /* CLOCK_MONOTONIC at the replay */
 };
 
 /* The index a route name will have: the journal is replayed before the
@@ -666,6 +667,12 @@ static int replay_one(void *arg, const struct journal_event *ev)
 		    jo->jo_qty, jo->jo_px, jo->jo_declared_qty, jo->jo_allow_declare,
 		    jo->jo_now_ns, route_index(g, ev->ev_route)};
 
+		/* CLOCK_MONOTONIC starts again at boot: a time ahead of this
+		 * boot's clock was journaled on a boot before, so the child was
+		 * sent at least a reboot ago, outside every rate window (and
+		 * would otherwise count as sent in the last second). */
+		if (o.ro_now_ns > rp->now)
+			o.ro_now_ns = rp->now - 2 * NSEC;
 		rc = rules_restore(g->g_engine, &o, &d);
 		if (rc != 0) {
 			log_alert("journal replay: order %s cannot be booked: %s", jo->jo_clordid,
@@ -813,7 +820,8 @@ static void open_state(struct gw *g)
 	struct rules_engine_config ec = {c->c_max_orders, 100000, 10000, 100000,
 	    (unsigned)c->c_warn_pct};
 	char err[RULES_ERRLEN];
-	struct replay rp = {g, 0, 0};
+	struct replay rp = {g, 0, 0, 0};
+	struct timespec ts;
 	uint32_t day = 0;
 	int rc;
 
@@ -849,6 +857,8 @@ static void open_state(struct gw *g)
 		log_alert("kill switch %s is TRIPPED (since before this start): %s",
 		    g->g_ks.k_scoped[i].ke_scope, g->g_ks.k_scoped[i].ke_k.jk_reason);
 	g->g_idseq = journal_last_event(g->g_journal) * 4 + 1000;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	rp.now = (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
 	rc = journal_replay(g->g_journal, replay_one, &rp);
 	if (rc != 0)
 		fatalx("journal replay: %s", rules_strerror(rc));

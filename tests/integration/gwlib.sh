@@ -172,7 +172,8 @@ CONF
 # sessions are logged on.
 start_gw() {
 	rm -f "$T/gw.port"
-	"$GWD" -d -P "$T/gw.port" -c "$T/gw.conf" 2>>"$T/gw.log" &
+	# GWD_WRAP: a command riskgwd runs under (e.g. unshare for a clock)
+	${GWD_WRAP:-} "$GWD" -d -P "$T/gw.port" -c "$T/gw.conf" 2>>"$T/gw.log" &
 	GPID=$!
 	PIDS="$PIDS $GPID"
 	wait_for "$T/gw.port" . 15
