@@ -593,8 +593,11 @@ static int load_parent(struct rules_engine *e, struct parent *p, struct parent_c
 		if (p->p_registered) {
 			if (strcmp(reg.rp_symbol, pc->p_reg.rp_symbol) != 0)
 				p->p_sym = NONE;
+			/* registered again under another account: the next
+			 * children are that account's (those booked stay the
+			 * old one's: o_account) */
 			if (strcmp(reg.rp_account, pc->p_reg.rp_account) != 0)
-				p->p_acct = NONE;
+				p->p_acct = p->p_account = NONE;
 			set_reg(e, p, pc, &reg);
 		}
 	}

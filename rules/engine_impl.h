@@ -108,7 +108,9 @@ struct parent {
 	uint8_t p_warn_left;              /* RULES_WARN_* still to give today
 					     (none when warnings are off) */
 	bool p_blocked;                   /* rules_parent_block() */
-	uint32_t p_account;               /* accounts[] index */
+	uint32_t p_account;               /* accounts[] index of its children (its
+					     registration's account); NONE before its
+					     first accept and when that changed */
 	/* Table indexes of the registration's symbol and account once a child
 	 * matched them (NONE before): the checks compare indexes, not strings. */
 	uint32_t p_sym, p_acct;

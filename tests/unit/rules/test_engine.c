@@ -368,6 +368,43 @@ static void test_parent_mismatch(void **state)
 	ACCEPTS(f, check(f, &o));
 }
 
+/* A parent registered again under another account: its next children are
+ * the new account's (its account notional limit and exposure), while the
+ * children booked before stay the old account's. */
+static void test_parent_account_changed(void **state)
+{
+	struct fx *f = *state;
+	struct rules_exposure x;
+	struct rules_order o;
+
+	put_limit(f, RULES_SCOPE_ACCOUNT, "ACC2", RULES_LIM_ACCOUNT_NOTIONAL, PX(250), false);
+	put_parent(f, "P1", "IBM", 1000);
+	o = order("C1", "P1", "IBM", 10, PX(10));
+	o.ro_account = "ACC1";
+	ACCEPTS(f, check(f, &o));
+	o.ro_clordid = "C2";
+	ACCEPTS(f, check(f, &o));
+	o.ro_clordid = "C3";
+	ACCEPTS(f, check(f, &o));
+	put_parent_full(f, "P1", "ACC2", "IBM", '1', 1000, 0, 0, 0, RULES_TRIP_DEFAULT);
+	o = order("C4", "P1", "IBM", 10, PX(10));
+	o.ro_account = "ACC1";
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_PARENT_MISMATCH);
+	o.ro_account = "ACC2";
+	ACCEPTS(f, check(f, &o));
+	o.ro_clordid = "C5";
+	ACCEPTS(f, check(f, &o));
+	assert_int_equal(rules_account_exposure(f->en, "ACC2", &x), 0);
+	assert_int_equal(x.ex_open_notional, PX(200));
+	assert_int_equal(x.ex_orders, 2);
+	assert_int_equal(rules_account_exposure(f->en, "ACC1", &x), 0);
+	assert_int_equal(x.ex_open_notional, PX(300));
+	/* ACC2's limit: 200 + 100 > 250 */
+	o.ro_clordid = "C6";
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_ACCOUNT_NOTIONAL);
+	assert_int_equal(pexpo(f, "P1").ex_open_notional, PX(500));
+}
+
 static void test_dup_clordid(void **state)
 {
 	struct fx *f = *state;
@@ -2334,6 +2371,7 @@ int main(void)
 		T(test_no_and_unknown_parent),
 		T(test_reject_texts),
 		T(test_parent_mismatch),
+		T(test_parent_account_changed),
 		T(test_dup_clordid),
 		T(test_parent_qty_trips),
 		T(test_parent_qty_action_reject),
