@@ -1438,6 +1438,24 @@ static inline bool clid_taken(const struct rules_engine *e, struct ctx *c)
 	return htab_find_slot(&e->e_clid_ix, &c->kc, &c->kc_slot) != HTAB_NONE;
 }
 
+/* The end of an accept, a new order's or a replace's (its parent c->p
+ * booked): the child in the rate window (rate > 0), the warnings it
+ * reached, and the verdict. */
+__attribute__((always_inline)) static inline enum rules_verdict accepted(const struct ctx *c,
+    const struct rules_order *o, struct rules_decision *d, int64_t rate)
+{
+	struct parent *p = c->p;
+
+	if (rate > 0)
+		rate_push(p, o->ro_now_ns);
+	if (p->p_warn_left != 0)
+		d->rd_warn = warn_reached(p, c->lim) & (c->force ? 0u : WARN_ALL);
+	d->rd_verdict = RULES_ACCEPT;
+	d->rd_reason = RULES_R_OK;
+	d->rd_text[0] = '\0';
+	return RULES_ACCEPT;
+}
+
 /*
  * Books the accepted new order o (c resolved, its entities in the tables,
  * room made: room_for(), rate_reserve()) at the valuation vpx and notional
@@ -1491,14 +1509,7 @@ __attribute__((always_inline)) static inline enum rules_verdict book_new(struct 
 	p->p_expo.orders++;
 	if (c->a != NULL)
 		c->a->a_expo.orders++;
-	if (rate > 0)
-		rate_push(p, o->ro_now_ns);
-	if (p->p_warn_left != 0)
-		d->rd_warn = warn_reached(p, c->lim) & (c->force ? 0u : WARN_ALL);
-	d->rd_verdict = RULES_ACCEPT;
-	d->rd_reason = RULES_R_OK;
-	d->rd_text[0] = '\0';
-	return RULES_ACCEPT;
+	return accepted(c, o, d, rate);
 }
 
 /*
@@ -1775,14 +1786,7 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 	if (vpx == 0)
 		p->p_expo.pinned = true;
 	p->p_expo.orders++;
-	if (rate > 0)
-		rate_push(p, o->ro_now_ns);
-	if (p->p_warn_left != 0)
-		d->rd_warn = warn_reached(p, c->lim) & (c->force ? 0u : WARN_ALL);
-	d->rd_verdict = RULES_ACCEPT;
-	d->rd_reason = RULES_R_OK;
-	d->rd_text[0] = '\0';
-	return RULES_ACCEPT;
+	return accepted(c, o, d, rate);
 }
 
 static enum rules_verdict run(struct rules_engine *e, const struct rules_order *o,
