@@ -36,6 +36,10 @@ struct session {
 	int64_t s_test_sent;
 	uint64_t s_test_id;
 	uint64_t s_resend_until;          /* gap being refilled: ResendRequest sent up to */
+	/* Initiator: we confirmed the acceptor's unasked reset with a Logon
+	 * 34=1 141=Y, which an acceptor may answer as a reset request of ours
+	 * (QuickFIX does): its Logon 34=1 141=Y is then that answer. */
+	bool s_reset_confirm;
 	int s_garbled_run;
 	struct loop_timer s_tick;         /* heartbeats, test requests (1 s) */
 	struct loop_timer s_deadline;     /* logon / logout timeout */
@@ -433,6 +437,7 @@ static void go_down(struct session *s, bool clean, const char *reason)
 	loop_timer_cancel(s->s_loop, &s->s_deadline);
 	s->s_test_pending = false;
 	s->s_resend_until = 0;
+	s->s_reset_confirm = false;
 	resend_end(s);
 	if (was != SESSION_DOWN && s->s_ops.so_down != NULL)
 		s->s_ops.so_down(s, clean, reason, s->s_arg);
@@ -560,6 +565,7 @@ static bool on_logon(struct session *s, const struct fix_msg *m, uint64_t seq)
 		 * reset would otherwise replay old orders as PossDup). Answered
 		 * with a Logon 34=1 141=Y, as QuickFIX does. */
 		s->s_cnt.sc_peer_resets++;
+		s->s_reset_confirm = true;
 	}
 	if (reset) { /* both sides start again at 1: a reset Logon carries 34=1 */
 		s->s_next_in = seq;
@@ -628,6 +634,22 @@ static void process(struct session *s, const struct fix_msg *m)
 		return;
 	}
 
+	/* The acceptor's answer to the Logon that confirmed its reset (see
+	 * s_reset_confirm): it started again at 1 once more, and so did we
+	 * when we sent that Logon. Not a new request: not answered. */
+	if (s->s_reset_confirm && strcmp(type, "A") == 0 && seq == 1) {
+		bool reset = false;
+
+		(void)fix_get_bool(m, 141, &reset);
+		if (reset) {
+			s->s_reset_confirm = false;
+			s->s_next_in = 2;
+			s->s_resend_until = 0;
+			save_seq(s);
+			return;
+		}
+	}
+
 	/* SequenceReset in reset mode ignores MsgSeqNum. */
 	if (strcmp(type, "4") == 0 && !field_is(m, 123, "Y")) {
 		int64_t ns;
@@ -680,6 +702,8 @@ static void process(struct session *s, const struct fix_msg *m)
 
 	/* In sequence. */
 	s->s_next_in = seq + 1;
+	if (strcmp(type, "2") != 0 && strcmp(type, "4") != 0)
+		s->s_reset_confirm = false; /* the session goes on: no answer came */
 	if (s->s_resend_until != 0 && s->s_next_in > s->s_resend_until)
 		s->s_resend_until = 0;
 	if (type[1] == '\0') {

@@ -627,6 +627,54 @@ static void test_initiator_peer_reset(void **state)
 	for (int i = n0; i < w.nrx; i++)
 		assert_false(rx_is(&w, i, 35, "D"));
 	assert_int_equal(session_counters(w.s)->sc_resends_served, 1);
+	/* the session went on (a Heartbeat): a Logon now is no answer to
+	 * ours (test_initiator_peer_reset_answered) but ends the session */
+	PEER_SEND(&w, "0", NULL);
+	w.peer_seq = 1;
+	PEER_SEND(&w, "A", "98=0", "108=30", "141=Y", NULL);
+	RUN_UNTIL(&w, w.downs == 1);
+	world_free(&w);
+}
+
+/* Initiator: an acceptor that reset unasked may take our confirming Logon
+ * (34=1 141=Y) for a reset request and answer it with another Logon 34=1
+ * 141=Y (QuickFIX does, after asking for what it missed before the reset).
+ * That Logon is the answer: no third Logon, the session stays up and goes
+ * on from 2. A Logon once the session has gone on is still an error. */
+static void test_initiator_peer_reset_answered(void **state)
+{
+	struct world w;
+	int n0;
+
+	(void)state;
+	world_init_role(&w, FIX_44, SESSION_INITIATOR);
+	session_restore(w.s, 50, 70);
+	peer_connect(&w);
+	RUN_UNTIL(&w, w.nrx >= 1);
+	w.peer_seq = 1;
+	PEER_SEND(&w, "A", "98=0", "108=30", "141=Y", NULL);
+	RUN_UNTIL(&w, w.active == 1 && w.nrx >= 2);
+	assert_true(rx_is(&w, 1, 34, "1") && rx_is(&w, 1, 141, "Y"));
+	/* what the acceptor asked for before our Logon came: from 1 */
+	PEER_SEND(&w, "2", "7=1", "16=0", NULL);
+	RUN_UNTIL(&w, w.nrx >= 3);
+	assert_true(rx_is(&w, 2, 35, "4") && rx_is(&w, 2, 36, "2"));
+	n0 = w.nrx;
+	/* its answer to our Logon: it starts again at 1 */
+	w.peer_seq = 1;
+	PEER_SEND(&w, "A", "98=0", "108=30", "141=Y", NULL);
+	PEER_SEND(&w, "1", "112=T1", NULL); /* 2 */
+	RUN_UNTIL(&w, w.nrx >= n0 + 1 || w.downs > 0);
+	assert_int_equal(w.downs, 0);
+	/* the Logon not answered: the first reply is the Heartbeat, our 2 */
+	assert_true(rx_is(&w, n0, 35, "0") && rx_is(&w, n0, 112, "T1"));
+	assert_true(rx_is(&w, n0, 34, "2"));
+	assert_int_equal(session_next_in(w.s), 3);
+	assert_int_equal(session_counters(w.s)->sc_peer_resets, 1);
+	/* the session went on: a Logon now ends it */
+	w.peer_seq = 1;
+	PEER_SEND(&w, "A", "98=0", "108=30", "141=Y", NULL);
+	RUN_UNTIL(&w, w.downs == 1);
 	world_free(&w);
 }
 
@@ -850,6 +898,7 @@ int main(void)
 		cmocka_unit_test(test_gap_no_redundant_resend),
 		cmocka_unit_test(test_logout_past_gap),
 		cmocka_unit_test(test_initiator_peer_reset),
+		cmocka_unit_test(test_initiator_peer_reset_answered),
 		cmocka_unit_test(test_resend_request_served),
 		cmocka_unit_test(test_resend_paced),
 		cmocka_unit_test(test_reset_logon_and_sequence_reset),
