@@ -1514,13 +1514,13 @@ __attribute__((always_inline)) static inline enum rules_verdict book_new(struct 
 
 /*
  * The accept path of most children, tried before resolve(): the child of a
- * parent in the tables whose cached records (parent, symbol, account,
- * global) and merged limits are current (read at e_txnid; merged for this
- * symbol and account), that matches its parent's symbol, side and account
- * by table index, is not blocked, and passes fast_pass(), with room to book
- * it. Then c holds the entities as resolve() would (but for their cold
- * parts), *vpx and *notional are set, and the caller books the order
- * (book_new()). Otherwise it changes
+ * registered or declared parent in the tables whose cached records
+ * (parent, symbol, account, global) and merged limits are current (read at
+ * e_txnid; merged for this symbol and account), that matches its parent's
+ * symbol, side, account and declared quantity, is not blocked, and passes
+ * fast_pass(), with room to book it. Then c holds the entities as resolve()
+ * would (but for their cold parts), *vpx and *notional are set, and the
+ * caller books the order (book_new()). Otherwise it changes
  * nothing and returns false: check_new() takes the general way, which
  * reaches book_new() with the same c for exactly these children (tests:
  * test_fast_path_*). What a check does after the parent's lines arrive is
@@ -1553,7 +1553,12 @@ __attribute__((always_inline)) static inline bool accept_fast(struct rules_engin
 	 * its own).
 	 */
 	if (f->f_txnid != e->e_txnid || f->f_symbol != si || p->p_sym != si || ai == NONE ||
-	    !p->p_registered || p->p_blocked || is_buy(p->p_side) != is_buy(o->ro_side))
+	    p->p_blocked || is_buy(p->p_side) != is_buy(o->ro_side))
+		return false;
+	/* a declared parent: the child may restate its declared quantity, not
+	 * change it (check_new()); that is in the cold part, as there */
+	if (!p->p_registered && (!p->p_declared || (o->ro_declared_qty != 0 &&
+	    o->ro_declared_qty != e->e_pcold[p->p_cold].p_declared_qty)))
 		return false;
 	if (c->has_ka && (p->p_acct != ai || !htab_key_eq(e->e_acold[ai].a_id, &c->ka)))
 		return false;

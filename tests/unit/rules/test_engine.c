@@ -2146,6 +2146,49 @@ static void test_fast_path_guards(void **state)
 	ACCEPTS(f, check(f, &o));
 	assert_int_equal(f->en->e_fast_n, n + 2);
 	assert_int_equal(pexpo(f, "P1").ex_open_qty, 60);
+
+	/* The registration deleted: the first child after it merges the limits
+	 * again (current then) and is refused; so is the next one. */
+	{
+		struct rules_wr *w = wr(f);
+		char err[RULES_ERRLEN];
+
+		assert_int_equal(rules_wr_del_parent(w, &actor, "P1", err), 0);
+		wr_commit(w);
+	}
+	o = order("C12", "P1", "IBM", 1, PX(10));
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_UNKNOWN_PARENT);
+	o.ro_clordid = "C13";
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_UNKNOWN_PARENT);
+}
+
+/* A declared parent's children take the fast path too, and it still
+ * refuses a changed declared quantity (and accepts one left out). */
+static void test_fast_path_declared(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+	uint64_t n;
+
+	put_limit(f, RULES_SCOPE_GLOBAL, "", RULES_LIM_PARENT_QTY, 1000, true);
+	o = order("C1", "DP1", "IBM", 10, PX(10));
+	o.ro_allow_declare = true;
+	o.ro_declared_qty = 400;
+	o.ro_account = "ACC9";
+	ACCEPTS(f, check(f, &o)); /* declares it */
+	o.ro_clordid = "C2";
+	ACCEPTS(f, check(f, &o)); /* merges into it */
+	n = f->en->e_fast_n;
+	o.ro_clordid = "C3";
+	ACCEPTS(f, check(f, &o));
+	assert_int_equal(f->en->e_fast_n, n + 1);
+	o.ro_clordid = "C4";
+	o.ro_declared_qty = 500;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_DECLARED_QTY_CHANGED);
+	o.ro_declared_qty = 0;
+	ACCEPTS(f, check(f, &o));
+	assert_int_equal(f->en->e_fast_n, n + 2);
+	assert_int_equal(pexpo(f, "DP1").ex_open_qty, 40);
 }
 
 /* Room, on the fast path: a full ClOrdID table (a cancel took the last),
@@ -2416,6 +2459,7 @@ int main(void)
 		T(test_parent_block_unknown),
 		T(test_fast_path_same_as_general),
 		T(test_fast_path_guards),
+		T(test_fast_path_declared),
 		T(test_fast_path_room),
 		cmocka_unit_test(test_reason_names_stable),
 		T(test_config_errors),
