@@ -579,6 +579,36 @@ static void test_logout_past_gap(void **state)
 	world_free(&w);
 }
 
+/* The peer sends a Logon 34=1 141=Y. */
+static void peer_sends_reset(struct world *w)
+{
+	w->peer_seq = 1;
+	PEER_SEND(w, "A", "98=0", "108=30", "141=Y", NULL);
+}
+
+/* An initiator w at 50 in, 70 out (with an old order stored as 60 if
+ * old_order) connects; the acceptor answers its Logon (34=70, no reset
+ * asked) with a Logon 34=1 141=Y, which w confirms with a Logon 34=1 141=Y. */
+static void peer_reset_logon(struct world *w, bool old_order)
+{
+	world_init_role(w, FIX_44, SESSION_INITIATOR);
+	session_restore(w->s, 50, 70);
+	if (old_order) {
+		w->st.msg[60] = strdup("8=FIX.4.4\0019=5\00135=D\00110=000\001");
+		w->st.len[60] = strlen(w->st.msg[60]);
+	}
+	peer_connect(w);
+	RUN_UNTIL(w, w->nrx >= 1);
+	assert_true(rx_is(w, 0, 35, "A"));
+	assert_true(rx_is(w, 0, 34, "70"));
+	assert_true(fix_find(rxmsg(w, 0), 141) < 0); /* no reset asked */
+	peer_sends_reset(w);
+	RUN_UNTIL(w, w->active == 1 && w->nrx >= 2);
+	assert_true(rx_is(w, 1, 35, "A"));
+	assert_true(rx_is(w, 1, 34, "1"));
+	assert_true(rx_is(w, 1, 141, "Y"));
+}
+
 /* Initiator: the acceptor answers our Logon (34=70, no reset) with a
  * Logon 34=1 141=Y. Both sides restart at 1: a Logon 34=1 141=Y goes back,
  * the next message is 2, the resend store is emptied, so a ResendRequest
@@ -590,21 +620,7 @@ static void test_initiator_peer_reset(void **state)
 	int n0;
 
 	(void)state;
-	world_init_role(&w, FIX_44, SESSION_INITIATOR);
-	session_restore(w.s, 50, 70);
-	w.st.msg[60] = strdup("8=FIX.4.4\0019=5\00135=D\00110=000\001"); /* an old order */
-	w.st.len[60] = strlen(w.st.msg[60]);
-	peer_connect(&w);
-	RUN_UNTIL(&w, w.nrx >= 1);
-	assert_true(rx_is(&w, 0, 35, "A"));
-	assert_true(rx_is(&w, 0, 34, "70"));
-	assert_true(fix_find(rxmsg(&w, 0), 141) < 0); /* no reset asked */
-	w.peer_seq = 1;
-	PEER_SEND(&w, "A", "98=0", "108=30", "141=Y", NULL);
-	RUN_UNTIL(&w, w.active == 1 && w.nrx >= 2);
-	assert_true(rx_is(&w, 1, 35, "A"));
-	assert_true(rx_is(&w, 1, 34, "1"));
-	assert_true(rx_is(&w, 1, 141, "Y"));
+	peer_reset_logon(&w, true);
 	assert_int_equal(session_next_in(w.s), 2);
 	assert_int_equal(session_next_out(w.s), 2);
 	assert_int_equal(w.st.resets, 1);
@@ -630,8 +646,7 @@ static void test_initiator_peer_reset(void **state)
 	/* the session went on (a Heartbeat): a Logon now is no answer to
 	 * ours (test_initiator_peer_reset_answered) but ends the session */
 	PEER_SEND(&w, "0", NULL);
-	w.peer_seq = 1;
-	PEER_SEND(&w, "A", "98=0", "108=30", "141=Y", NULL);
+	peer_sends_reset(&w);
 	RUN_UNTIL(&w, w.downs == 1);
 	world_free(&w);
 }
@@ -647,22 +662,14 @@ static void test_initiator_peer_reset_answered(void **state)
 	int n0;
 
 	(void)state;
-	world_init_role(&w, FIX_44, SESSION_INITIATOR);
-	session_restore(w.s, 50, 70);
-	peer_connect(&w);
-	RUN_UNTIL(&w, w.nrx >= 1);
-	w.peer_seq = 1;
-	PEER_SEND(&w, "A", "98=0", "108=30", "141=Y", NULL);
-	RUN_UNTIL(&w, w.active == 1 && w.nrx >= 2);
-	assert_true(rx_is(&w, 1, 34, "1") && rx_is(&w, 1, 141, "Y"));
+	peer_reset_logon(&w, false);
 	/* what the acceptor asked for before our Logon came: from 1 */
 	PEER_SEND(&w, "2", "7=1", "16=0", NULL);
 	RUN_UNTIL(&w, w.nrx >= 3);
 	assert_true(rx_is(&w, 2, 35, "4") && rx_is(&w, 2, 36, "2"));
 	n0 = w.nrx;
 	/* its answer to our Logon: it starts again at 1 */
-	w.peer_seq = 1;
-	PEER_SEND(&w, "A", "98=0", "108=30", "141=Y", NULL);
+	peer_sends_reset(&w);
 	PEER_SEND(&w, "1", "112=T1", NULL); /* 2 */
 	RUN_UNTIL(&w, w.nrx >= n0 + 1 || w.downs > 0);
 	assert_int_equal(w.downs, 0);
@@ -672,8 +679,7 @@ static void test_initiator_peer_reset_answered(void **state)
 	assert_int_equal(session_next_in(w.s), 3);
 	assert_int_equal(session_counters(w.s)->sc_peer_resets, 1);
 	/* the session went on: a Logon now ends it */
-	w.peer_seq = 1;
-	PEER_SEND(&w, "A", "98=0", "108=30", "141=Y", NULL);
+	peer_sends_reset(&w);
 	RUN_UNTIL(&w, w.downs == 1);
 	world_free(&w);
 }
