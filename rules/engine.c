@@ -728,10 +728,28 @@ static void prefetch_check(const struct rules_engine *e)
 	}
 }
 
+/* Where rate_push() writes if this child fills p's queue: a line of the
+ * ring, a miss, which needs the parent's line to be asked for. */
+static inline void prefetch_ring_line(const struct parent *p)
+{
+	if (p->p_ring_cap != 0 && p->p_ring_n % RQ_N == RQ_N - 1)
+		__builtin_prefetch(&p->p_ring[p->p_ring_head], 1);
+}
+
+/* The table indexes of the check's symbol (c->ks) and parent (c->kp), or
+ * NONE. The symbol first: its entry was asked for with the parent's, and
+ * its lookup needs nothing of the parent, whose lines are the likelier to
+ * be still on their way. */
+static inline void find_keys(const struct rules_engine *e, struct ctx *c)
+{
+	c->si = find_symbol(e, &c->ks);
+	c->pi = find_parent(e, &c->kp);
+}
+
 /*
- * Finds (or prepares a temporary for) the parent (c->kp), its account and
- * the symbol (c->ks), and brings the cached records of all four (with
- * global) to one snapshot. The account is the registered parent's; for a
+ * With c->si and c->pi found (find_keys()): takes (or prepares a temporary
+ * for) the parent, its account and the symbol, and brings the cached
+ * records of all four (with global) to one snapshot. The account is the registered parent's; for a
  * parent that is neither registered nor known, the child's own account
  * (acct, "" = none), which a declared parent will take. Returns 0, or -1 on
  * a store error (e_store_err says which).
@@ -742,10 +760,6 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 	const char *aid;
 	struct htab_key ka;
 
-	/* The symbol first: its entry was asked for with the parent's, and
-	 * its lookup needs nothing of the parent, whose lines are the
-	 * likelier to be still on their way. */
-	c->si = find_symbol(e, &c->ks);
 	if (c->si != NONE) {
 		c->s = &e->e_symbols[c->si];
 		c->sc = &e->e_scold[c->si];
@@ -756,14 +770,10 @@ static int resolve(struct rules_engine *e, struct ctx *c, const char *acct)
 		c->s = &c->tmp_s;
 		c->sc = &c->tmp_sc;
 	}
-	c->pi = find_parent(e, &c->kp);
 	if (c->pi != NONE) {
 		c->p = &e->e_parents[c->pi];
 		c->pc = &e->e_pcold[c->p->p_cold];
-		/* where rate_push() writes if this child fills the queue: a
-		 * miss, which needs the parent's line to be asked for */
-		if (c->p->p_ring_cap != 0 && c->p->p_ring_n % RQ_N == RQ_N - 1)
-			__builtin_prefetch(&c->p->p_ring[c->p->p_ring_head], 1);
+		prefetch_ring_line(c->p);
 	} else {
 		memset(&c->tmp_p, 0, sizeof(c->tmp_p));
 		memset(&c->tmp_pc, 0, sizeof(c->tmp_pc));
@@ -1530,17 +1540,13 @@ __attribute__((always_inline)) static inline enum rules_verdict book_new(struct 
 __attribute__((always_inline)) static inline bool accept_fast(struct rules_engine *e,
     const struct rules_order *o, struct ctx *c, int64_t *vpx, int64_t *notional)
 {
-	uint32_t si, pi, ai;
+	uint32_t si = c->si, ai;
 	struct parent *p;
 	const struct eff *f;
 
-	si = find_symbol(e, &c->ks);
-	if (si == NONE)
+	if (si == NONE || c->pi == NONE)
 		return false;
-	pi = find_parent(e, &c->kp);
-	if (pi == NONE)
-		return false;
-	p = &e->e_parents[pi];
+	p = &e->e_parents[c->pi];
 	f = &p->p_eff;
 	ai = p->p_account;
 	/*
@@ -1562,12 +1568,9 @@ __attribute__((always_inline)) static inline bool accept_fast(struct rules_engin
 		return false;
 	if (c->has_ka && (p->p_acct != ai || !htab_key_eq(e->e_acold[ai].a_id, &c->ka)))
 		return false;
-	if (p->p_ring_cap != 0 && p->p_ring_n % RQ_N == RQ_N - 1)
-		__builtin_prefetch(&p->p_ring[p->p_ring_head], 1); /* as resolve() */
+	prefetch_ring_line(p);
 	/* what fast_pass() and book_new() read (not the cold parts) */
-	c->pi = pi;
 	c->p = p;
-	c->si = si;
 	c->s = &e->e_symbols[si];
 	c->ai = ai;
 	c->a = &e->e_accounts[ai];
@@ -1599,13 +1602,14 @@ static enum rules_verdict check_new(struct rules_engine *e, const struct rules_o
 	/*
 	 * A duplicate ClOrdID is the verdict whatever else the checks would
 	 * find. Probed first: its index byte was asked for with the parent's
-	 * entry, and its work (and that of the symbol's lookup in resolve())
+	 * entry, and its work (and that of the symbol's lookup in find_keys())
 	 * needs nothing of the parent, the check's likeliest miss, whose lines
 	 * have that much longer to arrive. Nothing is added to the index
 	 * before the order is booked at kc_slot.
 	 */
 	if (clid_taken(e, c))
 		return reject(d, RULES_R_DUP_CLORDID, "duplicate ClOrdID %s", o->ro_clordid);
+	find_keys(e, c);
 	if (!c->force && !e->e_fast_off && accept_fast(e, o, c, &vpx, &notional)) {
 		e->e_fast_n++;
 		return book_new(e, c, o, d, vpx, notional);
@@ -1753,6 +1757,7 @@ static enum rules_verdict check_replace(struct rules_engine *e, const struct rul
 		    "replace quantity %" PRId64 " is not above the filled %" PRId64, o->ro_qty,
 		    ord->o_cum);
 	(void)eng_key_of(&c->kp, pid); /* an id from the table: valid */
+	find_keys(e, c);
 	if (resolve(e, c, "") != 0)
 		return reject(d, RULES_R_LIMITS_UNAVAILABLE, "limits unavailable: %s",
 		    rules_strerror(e->e_store_err));
@@ -1863,6 +1868,7 @@ static int resolve_parent(struct rules_engine *e, struct ctx *c)
 	for (tries = 0; tries < 16; tries++) {
 		if (!eng_key_of(&c->ks, sym))
 			return RULES_ECORRUPT;
+		find_keys(e, c);
 		if (resolve(e, c, "") != 0)
 			return e->e_store_err;
 		if (c->pi == NONE && !c->p->p_registered)
