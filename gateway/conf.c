@@ -299,6 +299,7 @@ static const struct key rkeys[] = {
 	R("cancel-on-disconnect", K_BOOL, cr_cancel_on_disconnect, 0, 0, false),
 	R("cancel-on-logout", K_BOOL, cr_cancel_on_logout, 0, 0, false),
 	R("heartbeat", K_INT, cr_heartbeat, 1, 300, false),
+	R("venue-reset-on-logon", K_BOOL, cr_venue_reset, 0, 0, false),
 	{NULL, K_STR, 0, 0, 0, 0, false},
 };
 
@@ -385,6 +386,7 @@ static void route_defaults(struct conf_route *r)
 	r->cr_cancel_on_disconnect = true;
 	r->cr_cancel_on_logout = false;
 	r->cr_heartbeat = 30;
+	r->cr_venue_reset = false;
 	snprintf(r->cr_msgtypes[0], sizeof(r->cr_msgtypes[0]), "D");
 	snprintf(r->cr_msgtypes[1], sizeof(r->cr_msgtypes[1]), "F");
 	snprintf(r->cr_msgtypes[2], sizeof(r->cr_msgtypes[2]), "G");

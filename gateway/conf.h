@@ -63,6 +63,7 @@ struct conf_route {
 	bool cr_cancel_on_disconnect;
 	bool cr_cancel_on_logout;          /* also on a clean logout */
 	int cr_heartbeat;                  /* HeartBtInt toward the venue, s */
+	bool cr_venue_reset;               /* every venue Logon asks for a reset (141=Y) */
 };
 
 /* [gpio]: the kill button (gateway/gpio.h, docs/riskgwd.md). Edges are

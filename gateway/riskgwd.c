@@ -379,6 +379,8 @@ static const char *hard_change(const struct conf_route *x, const struct conf_rou
 		return "venue-sender-comp-id or venue-target-comp-id";
 	if (x->cr_heartbeat != y->cr_heartbeat)
 		return "heartbeat";
+	if (x->cr_venue_reset != y->cr_venue_reset)
+		return "venue-reset-on-logon";
 	return NULL;
 }
 
@@ -803,6 +805,7 @@ static void setup_route(struct gw *g, struct route *r, const struct conf_route *
 	snprintf(sc.sc_target, sizeof(sc.sc_target), "%s", cr->cr_venue_target);
 	sc.sc_unique = NULL;
 	sc.sc_queue_when_down = false;
+	sc.sc_reset_on_logon = cr->cr_venue_reset;
 	r->r_vstore.js_gw = g;
 	r->r_vstore.js_name = r->r_vname;
 	st.ss_arg = &r->r_vstore;

@@ -10,10 +10,13 @@
 #   riskgwd    the binary built in this tree, two routes: FIX 4.4 (parent in
 #              ClOrdLinkID 583, stripped) and FIX 4.2 (parent in user-defined
 #              tag 5001, passed to the venue)
-#   qf_router  a QuickFIX initiator, run four times: FIX 4.4, FIX 4.2 (a
+#   qf_router  a QuickFIX initiator, run five times: FIX 4.4, FIX 4.2 (a
 #              breach that only rejects), FIX 4.2 again with a sequence gap
-#              each way, then FIX 4.4 again on the same session day with a
-#              parent whose breach trips the kill switch
+#              each way; riskgwd is restarted (its FIX 4.2 venue session
+#              has venue-reset-on-logon: it logs on with 141=Y and 34=1, the
+#              FIX 4.4 one goes on with its numbers); FIX 4.2 once more,
+#              then FIX 4.4 again on the same session day with a parent
+#              whose breach trips the kill switch
 #
 # Both QuickFIX ends validate what riskgwd sends with a data dictionary
 # (tests/interop/FIX4x-riskgw.xml: Debian ships no FIX spec files, so these
@@ -172,6 +175,7 @@ venue-target-comp-id = VENUE
 parent-tag = 5001
 allow-msg-types = D F G
 heartbeat = 30
+venue-reset-on-logon = yes
 EOF
 "$GW" -n -c "$T/riskgwd.conf" >"$T/check.out" 2>&1 || { cat "$T/check.out" >&2; hard_error "riskgwd -n"; }
 
@@ -221,6 +225,28 @@ run_router fix42 --fix 4.2 --sender ROUTER2 --cert "$P/router2-rsa.crt" \
 run_router resend42 --fix 4.2 --sender ROUTER2 --cert "$P/router2-rsa.crt" \
     --key "$P/router2-rsa.key" --parent P42 --parent-tag 5001 --prefix R42 \
     --orders 1 --qty 100 --gap-out 3 --gap-in 3 --store "$T/store"
+# riskgwd restarted: it logs out of both venue sessions, comes back from its
+# journal and logs on again, asking QuickFIX for a reset on the FIX 4.2 one
+# only; two more FIX 4.2 children go through on the reset session.
+kill -TERM "$GW_PID"
+wait "$GW_PID"
+rc=$?
+GW_PID=
+[ "$rc" -eq 0 ] || die "riskgwd exited $rc after SIGTERM (restart)"
+logons() { grep -c "$1 logged on" "$T/venue.out"; }
+[ "$(logons 'FIX.4.4:VENUE->RISKGW1')" -eq 1 ] && [ "$(logons 'FIX.4.2:VENUE->RISKGW2')" -eq 1 ] ||
+    die "the venue saw more than one logon per session before the restart"
+"$GW" -d -c "$T/riskgwd.conf" >>"$T/gw.log" 2>&1 &
+GW_PID=$!
+i=0
+until [ "$(logons 'FIX.4.4:VENUE->RISKGW1')" -eq 2 ] && [ "$(logons 'FIX.4.2:VENUE->RISKGW2')" -eq 2 ]; do
+	[ "$i" -lt 150 ] || die "riskgwd did not log on to both venue sessions again after its restart"
+	sleep 0.1
+	i=$((i + 1))
+done
+run_router reset42 --fix 4.2 --sender ROUTER2 --cert "$P/router2-rsa.crt" \
+    --key "$P/router2-rsa.key" --parent P42 --parent-tag 5001 --prefix X42 \
+    --orders 2 --qty 100 --store "$T/store"
 # The same FIX 4.4 session again (sequence numbers go on from the first run),
 # now with a parent whose breach trips the kill switch.
 run_router kill44 --fix 4.4 --sender ROUTER1 --cert "$P/router1-rsa.crt" \
@@ -255,6 +281,7 @@ for i in 1 2 3 4 5; do
 	has D "C42-$i" RISKGW2 || die "child C42-$i did not reach the venue"
 done
 has D R42-1 RISKGW2 || die "the order after the gap recovery did not reach the venue"
+has D X42-1 RISKGW2 || die "the order after the venue session's reset did not reach the venue"
 has D K44-1 RISKGW1 && has D K44-2 RISKGW1 || die "the kill run's children did not reach the venue"
 # the breaching orders (and the order after the kill) never reached it
 for c in C44-6 C42-6 K44-3 K44-4; do
@@ -274,11 +301,16 @@ awk '$1 == "msg" && $3 == "RISKGW1" && ($5 == "D" || $5 == "G") && $8 != "-" { f
     die "ClOrdID 583 reached the venue on the route that strips it"
 awk '$1 == "msg" && $3 == "RISKGW2" && $5 == "D" && $9 != "P42" { f = 1 } END { exit !f }' "$rec" &&
     die "tag 5001 did not reach the venue unchanged on route router2"
-# the MsgSeqNums the venue accepted from each riskgwd session: 1, 2, 3, ...
-for s in RISKGW1 RISKGW2; do
-	awk -v s="$s" '$1 == "msg" && $3 == s { n++; if ($4 != n) { print "expected " n ", got " $4; bad = 1; exit } }
-	    END { if (n == 0) bad = 1; exit bad }' "$rec" >"$T/seq.out" ||
-	    die "the venue's MsgSeqNums from $s are not 1..n: $(cat "$T/seq.out")"
+# the MsgSeqNums the venue accepted from each riskgwd session: 1, 2, 3, ...,
+# again from 1 at each Logon with ResetSeqNumFlag (141=Y); RISKGW2 (reset on
+# logon) asked for one at both its logons, RISKGW1 at none
+for s in RISKGW1:0 RISKGW2:2; do
+	awk -v s="${s%:*}" -v want="${s#*:}" '$1 == "msg" && $3 == s {
+		if ($5 == "A") { logons++; if ($11 == "Y") { n = 0; resets++ } }
+		n++; if ($4 != n) { print "expected " n ", got " $4; bad = 1; exit } }
+	    END { if (bad) exit 1
+		if (logons != 2 || resets != want) { print logons + 0 " logons, " resets + 0 " with 141=Y, not 2 and " want; exit 1 } }' \
+	    "$rec" >"$T/seq.out" || die "the venue's MsgSeqNums from ${s%:*}: $(cat "$T/seq.out")"
 done
 # nothing reached QuickFIX out of sequence, nor was rejected by it
 grep -q ' PROBLEM ' "$T"/*-fix.log && die "QuickFIX logged a problem: $(grep -h ' PROBLEM ' "$T"/*-fix.log | head -3)"

@@ -3,7 +3,8 @@
 # route is set up and carries orders; a changed check (allow-msg-types)
 # takes effect for the next message; a removed route with its router
 # connected is refused, removed once idle (its venue session logs out, its
-# router is refused); a changed session identity is refused with the reason;
+# router is refused); a changed session identity (CompIDs, the venue's reset
+# on logon) is refused with the reason;
 # a refused reload changes nothing.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gwlib.sh"
@@ -75,5 +76,10 @@ cp "$T/gw.conf.new" "$T/gw.conf"
 hup "reload refused, running configuration kept: route r44: venue-sender-comp-id or venue-target-comp-id changed"
 router 1 --count 3 --window 1 --id-prefix H1-
 expect_grep "acks 3" "$T/router.txt"
+# the venue's reset on logon is the session's too
+sed -e 's/^venue-sender-comp-id = RGW99/venue-sender-comp-id = RGW44/' \
+    -e '/^\[route r44\]/a venue-reset-on-logon = yes' "$T/gw.conf" >"$T/gw.conf.new"
+cp "$T/gw.conf.new" "$T/gw.conf"
+hup "reload refused, running configuration kept: route r44: venue-reset-on-logon changed"
 kill -0 "$GPID" || fail "riskgwd died"
 exit 0

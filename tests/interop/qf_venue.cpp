@@ -5,11 +5,12 @@
  * cancel or replace still finds it working), answers cancels and replaces,
  * and records every message it accepted, one line each, to --record:
  *
- *   msg BEGIN SENDER MSGSEQNUM MSGTYPE CLORDID ORIGCLORDID TAG583 TAG5001 ORDERQTY
+ *   msg BEGIN SENDER MSGSEQNUM MSGTYPE CLORDID ORIGCLORDID TAG583 TAG5001 ORDERQTY RESET
  *
- * ('-' for an absent field), so that the test can assert which orders
- * reached it (never the breaching one), which tags riskgwd stripped, and
- * that the sequence numbers it saw from riskgwd have no gap. Runs until
+ * ('-' for an absent field; RESET is ResetSeqNumFlag, 141), so that the test
+ * can assert which orders reached it (never the breaching one), which tags
+ * riskgwd stripped, and that the sequence numbers it saw from riskgwd have
+ * no gap. Runs until
  * SIGTERM or SIGINT, then prints a summary and exits 0, or 1 if its
  * session layer found a problem.
  *
@@ -112,11 +113,11 @@ private:
 		const FIX::Header &h = m.getHeader();
 		std::lock_guard<std::mutex> g(mu);
 
-		std::fprintf(rec_, "msg %s %s %s %s %s %s %s %s %s\n", qf::get(h, 8).c_str(),
+		std::fprintf(rec_, "msg %s %s %s %s %s %s %s %s %s %s\n", qf::get(h, 8).c_str(),
 		    qf::get(h, 49).c_str(), qf::get(h, 34).c_str(), qf::get(h, 35).c_str(),
 		    dash(qf::get(m, 11)).c_str(), dash(qf::get(m, 41)).c_str(),
 		    dash(qf::get(m, 583)).c_str(), dash(qf::get(m, 5001)).c_str(),
-		    dash(qf::get(m, 38)).c_str());
+		    dash(qf::get(m, 38)).c_str(), dash(qf::get(m, 141)).c_str());
 		std::fflush(rec_);
 	}
 	static std::string key(const FIX::SessionID &s, const std::string &clid)

@@ -152,6 +152,7 @@ static void test_defaults_and_ipv6(void **state)
 	assert_string_equal(c->c_control, "/run/riskgw/control.sock");
 	assert_string_equal(c->c_control_group, ""); /* none unless configured */
 	assert_int_equal(c->c_routes[0].cr_heartbeat, 30);
+	assert_false(c->c_routes[0].cr_venue_reset); /* sequence numbers kept across logons */
 	assert_int_equal(c->c_journal_prealloc, 0);
 	assert_int_equal(c->c_journal_map, 4096);
 	conf_free(c);
@@ -171,6 +172,20 @@ static void test_journal_prealloc(void **state)
 	assert_false(c->c_sync_commit);
 	assert_int_equal(c->c_journal_prealloc, 512);
 	assert_int_equal(c->c_journal_map, 8192);
+	conf_free(c);
+	free(p);
+}
+
+static void test_venue_reset(void **state)
+{
+	char err[CONF_ERRLEN];
+	struct conf *c;
+	char *p = write_conf(GW ROUTE44 "venue-reset-on-logon = yes\n");
+
+	(void)state;
+	if (conf_load(p, false, &c, err) != 0)
+		fail_msg("%s", err);
+	assert_true(c->c_routes[0].cr_venue_reset);
 	conf_free(c);
 	free(p);
 }
@@ -243,6 +258,8 @@ static const struct bad bads[] = {
 	    ":8: [route r2]: ClOrdLinkID (583) does not exist in FIX 4.2"},
 	{GW ROUTE44 "declared-qty-tag = 583\n", ":8: [route r1]: parent-tag and declared-qty-tag"},
 	{GW ROUTE44 "venue-cert = x.crt\n", ":8: [route r1]: venue-cert and venue-key go together"},
+	{GW ROUTE44 "venue-reset-on-logon = always\n",
+	    ":18: venue-reset-on-logon: 'always' is not yes or no"},
 	{GW "alert-command = page-oncall\n", ":8: alert-command: 'page-oncall' is not an absolute"},
 	{GW "alert-timeout = 0\n", ":8: alert-timeout: 0 is out of range 1..3600"},
 	{GW ROUTE44 "[gpio]\nchip = /dev/gpiochip0\n", ":18: [gpio]: missing required key 'line'"},
@@ -462,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_example_config_parses),
 		cmocka_unit_test(test_example_commented_keys),
 		cmocka_unit_test(test_defaults_and_ipv6),
+		cmocka_unit_test(test_venue_reset),
 		cmocka_unit_test(test_control_group),
 		cmocka_unit_test(test_journal_prealloc),
 		cmocka_unit_test(test_bad_configs),
