@@ -1126,6 +1126,15 @@ static int commit_entities(struct rules_engine *e, struct ctx *c)
 	if (c->pi == NONE)
 		book_parent(e, c);
 	c->p->p_account = c->ai;
+	/* A merge that went to the temporary only because an entity was new
+	 * holds for the indexes they have now: the parent keeps it, so that
+	 * its next child can take accept_fast(). */
+	if (c->lim == &c->tmp_eff && e->e_g_txnid == e->e_txnid) {
+		c->tmp_eff.f_symbol = c->si;
+		c->tmp_eff.f_account = c->ai;
+		c->p->p_eff = c->tmp_eff;
+		c->lim = &c->p->p_eff;
+	}
 	return 0;
 }
 
@@ -1704,8 +1713,10 @@ book:
 	p = c->p;
 	if (matched) {
 		p->p_sym = c->si;
-		if (child_ai != NONE)
-			p->p_acct = child_ai;
+		/* a child's account that was in no table matched the
+		 * registration's by name: it is c->a, in the table now */
+		if (c->has_ka)
+			p->p_acct = child_ai != NONE ? child_ai : c->ai;
 	}
 	return book_new(e, c, o, d, vpx, notional);
 }

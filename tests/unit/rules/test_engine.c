@@ -2103,13 +2103,14 @@ static void test_fast_path_guards(void **state)
 	put_refpx(f, "MSFT", PX(10));
 	o = order("C1", "P1", "IBM", 10, PX(10));
 	o.ro_account = "ACC1";
-	ACCEPTS(f, check(f, &o)); /* the general way: the parent's first child */
-	o.ro_clordid = "C2";
-	ACCEPTS(f, check(f, &o)); /* merges into the parent */
 	n = f->en->e_fast_n;
+	ACCEPTS(f, check(f, &o)); /* the general way: the parent's first child */
+	assert_int_equal(f->en->e_fast_n, n);
+	o.ro_clordid = "C2";
+	ACCEPTS(f, check(f, &o)); /* the parent kept its first merge: the fast path */
 	o.ro_clordid = "C2b";
 	ACCEPTS(f, check(f, &o));
-	assert_int_equal(f->en->e_fast_n, n + 1); /* the fast path */
+	assert_int_equal(f->en->e_fast_n, n + 2);
 	o = order("C3", "P2", "MSFT", 10, PX(10));
 	o.ro_account = "ACC2";
 	ACCEPTS(f, check(f, &o)); /* MSFT and ACC2 in the tables */
