@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "rules.h"
 #include "tls.h"
 
 #define LINE_MAX_LEN 1024
@@ -34,15 +35,21 @@ struct parser {
 
 static int perr(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The message quotes the file's bytes: control characters go out as \xNN
+ * (rules_text_safe()). */
 static int perr(struct parser *p, const char *fmt, ...)
 {
+	char raw[CONF_ERRLEN];
 	va_list ap;
-	int n = p->line > 0 ? snprintf(p->err, CONF_ERRLEN, "%s:%d: ", p->file, p->line)
-			    : snprintf(p->err, CONF_ERRLEN, "%s: ", p->file);
+	int n = p->line > 0 ? snprintf(raw, sizeof(raw), "%s:%d: ", p->file, p->line)
+			    : snprintf(raw, sizeof(raw), "%s: ", p->file);
 
+	if (n < 0 || (size_t)n >= sizeof(raw))
+		n = 0;
 	va_start(ap, fmt);
-	vsnprintf(p->err + n, CONF_ERRLEN - (size_t)n, fmt, ap);
+	vsnprintf(raw + n, sizeof(raw) - (size_t)n, fmt, ap);
 	va_end(ap);
+	(void)rules_text_safe(p->err, CONF_ERRLEN, raw);
 	return -1;
 }
 

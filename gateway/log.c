@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "rules.h"
+
 static bool log_fg = true;
 static int log_level = LOG_INFO;
 static const char *log_ident = "riskgwd";
@@ -41,13 +43,22 @@ int log_getlevel(void)
 	return log_level;
 }
 
+/* A line may quote what a peer sent (a FIX field, a reason text): control
+ * characters are written as \xNN (rules_text_safe()), so that no peer can
+ * end a log line early, forge the next one or send escape sequences to a
+ * terminal that shows the log. */
 static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
-	char msg[1024];
+	char raw[1024], msg[1024], sfx[256];
 
 	if (pri > log_level)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	(void)rules_text_safe(msg, sizeof(msg), raw);
+	if (suffix != NULL) {
+		(void)rules_text_safe(sfx, sizeof(sfx), suffix);
+		suffix = sfx;
+	}
 	if (log_fg) {
 		struct timespec ts;
 		struct tm tm;

@@ -39,16 +39,13 @@
 
 /* ---- errors -------------------------------------------------------------- */
 
-/*
- * The message quotes the input (a JSON parser's token, a value), which may
- * hold any byte: a control character becomes \xNN, so that err stays one
- * line and an import file cannot send escape sequences to the operator's
- * terminal (found by tests/fuzz/fuzz_import.c). Truncated to RULES_ERRLEN.
- */
+/* The message quotes the input (a JSON parser's token, a value), which may
+ * hold any byte: control characters become \xNN (rules_text_safe()), so
+ * that an import file cannot send escape sequences to the operator's
+ * terminal (found by tests/fuzz/fuzz_import.c). */
 int rules_io_fail(char err[RULES_ERRLEN], int rc, const char *fmt, ...)
 {
 	char raw[RULES_ERRLEN];
-	size_t i, n = 0;
 	va_list ap;
 
 	if (err == NULL)
@@ -56,20 +53,7 @@ int rules_io_fail(char err[RULES_ERRLEN], int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	for (i = 0; raw[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)raw[i];
-
-		if (c >= 0x20 && c != 0x7f) {
-			if (n + 1 >= RULES_ERRLEN)
-				break;
-			err[n++] = (char)c;
-		} else {
-			if (n + 4 >= RULES_ERRLEN)
-				break;
-			n += (size_t)snprintf(err + n, 5, "\\x%02x", c);
-		}
-	}
-	err[n] = '\0';
+	(void)rules_text_safe(err, RULES_ERRLEN, raw);
 	return rc;
 }
 

@@ -50,6 +50,29 @@ static const char *const project_errors[RULES_ELAST - RULES_EBASE] = {
 	[RULES_ESTORE - RULES_EBASE] = "store error",
 };
 
+size_t rules_text_safe(char *dst, size_t cap, const char *src)
+{
+	size_t n = 0;
+
+	if (cap == 0)
+		return 0;
+	for (; *src != '\0'; src++) {
+		unsigned char c = (unsigned char)*src;
+
+		if (c >= 0x20 && c != 0x7f) {
+			if (n + 1 >= cap)
+				break;
+			dst[n++] = (char)c;
+		} else {
+			if (n + 4 >= cap)
+				break;
+			n += (size_t)snprintf(dst + n, 5, "\\x%02x", c);
+		}
+	}
+	dst[n] = '\0';
+	return n;
+}
+
 const char *rules_strerror(int err)
 {
 	if (err == 0)

@@ -43,6 +43,13 @@ enum {
 /* Returns a static string for a code from this header, an errno or LMDB. */
 const char *rules_strerror(int err);
 
+/* Copies the string src to dst (cap bytes, NUL-terminated, cut short at a
+ * character if it does not fit) with every control character (0x00..0x1f,
+ * 0x7f) written as \xNN: a message that quotes input (a file, a peer's
+ * field) stays one line and sends no escape sequence to a terminal.
+ * Returns the length written. src and dst must not overlap. */
+size_t rules_text_safe(char *dst, size_t cap, const char *src);
+
 /* Identifiers (parent id, account, symbol, ClOrdID, user) are 1..RULES_ID_MAX
  * printable ASCII characters (0x21..0x7e). rules_id_valid() checks that. */
 #define RULES_ID_MAX 64

@@ -37,6 +37,27 @@ static void test_strerror(void **state)
 	assert_string_equal(rules_strerror(-40000), "unknown error");
 }
 
+static void test_text_safe(void **state)
+{
+	char out[16], big[64];
+
+	(void)state;
+	assert_int_equal(rules_text_safe(out, sizeof(out), "plain text"), 10);
+	assert_string_equal(out, "plain text");
+	assert_int_equal(rules_text_safe(big, sizeof(big), "a\nb\x1b[2J\x7f"), 17);
+	assert_string_equal(big, "a\\x0ab\\x1b[2J\\x7f");
+	/* cut at a character that does not fit whole, never inside \xNN */
+	assert_int_equal(rules_text_safe(out, 8, "abcd\x01"), 4);
+	assert_string_equal(out, "abcd");
+	assert_int_equal(rules_text_safe(out, 8, "abc\x01" "de"), 7);
+	assert_string_equal(out, "abc\\x01");
+	assert_int_equal(rules_text_safe(out, 1, "abc"), 0);
+	assert_string_equal(out, "");
+	/* bytes from 0x80 up (UTF-8) are kept */
+	assert_int_equal(rules_text_safe(out, sizeof(out), "caf\xc3\xa9"), 5);
+	assert_string_equal(out, "caf\xc3\xa9");
+}
+
 static void test_id_valid(void **state)
 {
 	char id[RULES_ID_MAX + 2];
@@ -258,6 +279,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_text_safe),
 		cmocka_unit_test(test_id_valid),
 		cmocka_unit_test(test_reason_valid),
 		cmocka_unit_test(test_scope_names),
