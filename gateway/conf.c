@@ -652,7 +652,9 @@ static int check_files(struct parser *p)
 int conf_load(const char *path, bool check, struct conf **out, char err[CONF_ERRLEN])
 {
 	struct parser p;
-	char line[LINE_MAX_LEN + 2];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
 	FILE *f;
 	int rc = 0;
 
@@ -681,16 +683,21 @@ int conf_load(const char *path, bool check, struct conf **out, char err[CONF_ERR
 	p.c->c_max_msg = 8192;
 	p.c->c_warn_pct = 80;
 	p.c->c_alert_timeout = 30;
-	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+	/* Whole lines, whatever their length, so that a NUL byte (which would
+	 * end the line early and drop the rest of a value unseen) and an
+	 * overlong last line are refused like any other. */
+	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
 		p.line++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
+		if (memchr(line, '\0', (size_t)len) != NULL)
+			rc = perr(&p, "NUL byte in the line");
+		else if (len - (len > 0 && line[len - 1] == '\n') > LINE_MAX_LEN)
 			rc = perr(&p, "line longer than %d characters", LINE_MAX_LEN);
-			break;
-		}
-		rc = parse_line(&p, line);
+		else
+			rc = parse_line(&p, line);
 	}
 	if (rc == 0 && ferror(f))
 		rc = perr(&p, "read error: %s", strerror(errno));
+	free(line);
 	fclose(f);
 	if (rc == 0)
 		rc = end_section(&p);

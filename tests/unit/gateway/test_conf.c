@@ -320,6 +320,15 @@ static void test_long_line_and_missing_file(void **state)
 	assert_non_null(strstr(err, ":2: line longer than"));
 	assert_int_equal(conf_load("/nonexistent/riskgwd.conf", false, &c, err), -1);
 	assert_non_null(strstr(err, "No such file"));
+	/* a NUL byte would end the line early, the rest of the value unseen
+	 * (found by tests/fuzz/fuzz_conf.c) */
+	{
+		static const char nul[] = GW "journal-map-size = 8192\0 # 64\n" ROUTE44;
+
+		assert_int_equal(tu_write_file(p, nul, sizeof(nul) - 1), 0);
+		assert_int_equal(conf_load(p, false, &c, err), -1);
+		assert_non_null(strstr(err, ":8: NUL byte in the line"));
+	}
 	free(text);
 	free(p);
 }
