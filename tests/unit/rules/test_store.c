@@ -1171,6 +1171,12 @@ static void test_forged_records(void **state)
 	/* a key that is not a valid identifier */
 	n = rules_rec_enc_refpx(rec, 5);
 	CASE("refpx", "I M", 3, rec, n, "bad identifier key");
+	/* a NUL inside a key: it read as the id before it, a second P1 (found by
+	 * tests/fuzz/fuzz_record.c) */
+	CASE("refpx", "IBM\0X", 5, rec, n, "bad identifier key");
+	p = parent_of("P1", "IBM", 100);
+	n = rules_rec_enc_parent(rec, &p);
+	CASE("parents", "P1\0" "2", 4, rec, n, "bad identifier key");
 	/* a restricted reason with a control character */
 	n = forge(rec, RULES_REC_RESTRICTED, 1, "\x03\0a\nb", 5);
 	CASE("restricted", "XYZ", 3, rec, n, "invalid reason");

@@ -1,0 +1,253 @@
+/*
+ * fuzz_record.c - fuzz target for the record decoders of rules.mdb
+ * (rules/record.h) and journal.mdb (gateway/journal_rec.h): what riskgwd
+ * and riskgwctl read back from disk, where a torn write, a bad disk or an
+ * older binary's bytes must be refused, never half-read.
+ *
+ * The input is one selector byte, then the bytes to decode. Selector % 16
+ * picks a decoder (the table below); with bit 0x80 clear the rest is taken
+ * as a payload and sealed first (rules_rec_seal(): the CRC-32C, the type
+ * and the version the decoder wants), so that mutations reach the field
+ * checks instead of dying at the CRC; with 0x80 set the bytes are decoded
+ * as they are (header checks). Keys are decoded as they are.
+ * FUZZ_RECORD_TRACE=1 prints the decoder and its verdict per input. Invariants (a
+ * violation aborts):
+ *  - a decoder returns 0 or RULES_ECORRUPT, and on RULES_ECORRUPT names
+ *    what failed (*why, one line);
+ *  - what decodes is canonical: encoding the decoded value gives back the
+ *    same bytes, and the decoded value passes its type's validation.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal.h"
+#include "journal_rec.h"
+#include "record.h"
+#include "rules.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			fprintf(stderr, "fuzz_record: %s:%d: %s\n", __FILE__, __LINE__, #c);       \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
+
+#define SEALED_MAX 8192
+
+enum dec {
+	D_U32, D_LIMITS, D_PARENT, D_REFPX, D_RESTRICTED, D_AUDIT, /* rules.mdb values */
+	D_SESSION, D_EVENT, D_KILL, D_KILL_LOG,                    /* journal.mdb values */
+	D_LIMITS_KEY, D_ID_KEY, D_SEQ_KEY,                          /* keys */
+	D_COUNT
+};
+
+static const uint16_t rec_type[] = {
+	[D_U32] = RULES_REC_META_U32, [D_LIMITS] = RULES_REC_LIMITS,
+	[D_PARENT] = RULES_REC_PARENT, [D_REFPX] = RULES_REC_REFPX,
+	[D_RESTRICTED] = RULES_REC_RESTRICTED, [D_AUDIT] = RULES_REC_AUDIT,
+	[D_SESSION] = JOURNAL_REC_SESSION, [D_EVENT] = JOURNAL_REC_EVENT,
+	[D_KILL] = JOURNAL_REC_KILL, [D_KILL_LOG] = JOURNAL_REC_KILL_LOG,
+};
+
+static const char *const dec_name[] = {"u32", "limits", "parent", "refpx", "restricted", "audit",
+    "session", "event", "kill", "kill_log", "limits_key", "id_key", "seq_key"};
+static enum dec cur;
+
+/* FUZZ_RECORD_TRACE=1: one line per input, the decoder and what it said. */
+static void trace(int rc, const char *why)
+{
+	static int on = -1;
+
+	if (on < 0)
+		on = getenv("FUZZ_RECORD_TRACE") != NULL;
+	if (on)
+		fprintf(stderr, "fuzz_record: %s: %s\n", dec_name[cur], rc == 0 ? "decoded" : why);
+}
+
+static void check_why(int rc, const char *why)
+{
+	CHECK(rc == RULES_ECORRUPT);
+	CHECK(why != NULL && why[0] != '\0' && strchr(why, '\n') == NULL);
+}
+
+/* The encoding of what was decoded equals the n bytes at v. */
+static void same(const uint8_t *enc, size_t elen, const uint8_t *v, size_t n)
+{
+	if (elen != n || memcmp(enc, v, n) != 0) {
+		fprintf(stderr, "fuzz_record: decoded, but encodes to %zu other bytes (was %zu)\n",
+		    elen, n);
+		abort();
+	}
+}
+
+static void values(enum dec d, const uint8_t *v, size_t n)
+{
+	static uint8_t enc[RULES_REC_BUFLEN > JOURNAL_REC_BUFLEN ? RULES_REC_BUFLEN
+								  : JOURNAL_REC_BUFLEN];
+	char err[RULES_ERRLEN];
+	const char *why = NULL;
+	int rc;
+
+	switch (d) {
+	case D_U32: {
+		uint32_t x;
+
+		if ((rc = rules_rec_dec_u32(v, n, &x, &why)) == 0)
+			same(enc, rules_rec_enc_u32(enc, x), v, n);
+		break;
+	}
+	case D_LIMITS: {
+		struct rules_limits l;
+
+		if ((rc = rules_rec_dec_limits(v, n, &l, &why)) == 0) {
+			CHECK(rules_limits_validate(&l, err) == 0);
+			same(enc, rules_rec_enc_limits(enc, &l), v, n);
+		}
+		break;
+	}
+	case D_PARENT: {
+		struct rules_parent p;
+
+		if ((rc = rules_rec_dec_parent(v, n, &p, &why)) == 0) {
+			CHECK(rules_parent_validate(&p, err) == 0);
+			same(enc, rules_rec_enc_parent(enc, &p), v, n);
+		}
+		break;
+	}
+	case D_REFPX: {
+		int64_t px;
+
+		if ((rc = rules_rec_dec_refpx(v, n, &px, &why)) == 0) {
+			CHECK(px > 0);
+			same(enc, rules_rec_enc_refpx(enc, px), v, n);
+		}
+		break;
+	}
+	case D_RESTRICTED: {
+		char reason[RULES_REASON_MAX + 1];
+
+		if ((rc = rules_rec_dec_restricted(v, n, reason, &why)) == 0)
+			same(enc, rules_rec_enc_restricted(enc, reason), v, n);
+		break;
+	}
+	case D_AUDIT: {
+		struct rules_audit a;
+
+		if ((rc = rules_rec_dec_audit(v, n, &a, &why)) == 0)
+			same(enc, rules_rec_enc_audit(enc, &a), v, n);
+		break;
+	}
+	case D_SESSION: {
+		struct journal_session s;
+
+		if ((rc = journal_rec_dec_session(v, n, &s, &why)) == 0)
+			same(enc, journal_rec_enc_session(enc, &s), v, n);
+		break;
+	}
+	case D_EVENT: {
+		struct journal_event ev;
+
+		if ((rc = journal_rec_dec_event(v, n, &ev, &why)) == 0) {
+			CHECK(journal_ev_validate(&ev, err) == 0);
+			same(enc, journal_rec_enc_event(enc, &ev), v, n);
+		}
+		break;
+	}
+	case D_KILL: {
+		struct journal_kill k;
+
+		if ((rc = journal_rec_dec_kill(v, n, &k, &why)) == 0) {
+			CHECK(journal_kill_validate(&k, err) == 0);
+			same(enc, journal_rec_enc_kill(enc, &k), v, n);
+		}
+		break;
+	}
+	case D_KILL_LOG: {
+		struct journal_kill_log l;
+
+		if ((rc = journal_rec_dec_kill_log(v, n, &l, &why)) == 0) {
+			CHECK(journal_kill_log_validate(&l, err) == 0);
+			same(enc, journal_rec_enc_kill_log(enc, &l), v, n);
+		}
+		break;
+	}
+	default:
+		abort();
+	}
+	trace(rc, why);
+	if (rc != 0)
+		check_why(rc, why);
+}
+
+static void keys(enum dec d, const uint8_t *k, size_t n)
+{
+	uint8_t enc[RULES_REC_KEYLEN];
+	char id[RULES_ID_MAX + 1];
+	const char *why = NULL;
+	int rc;
+
+	switch (d) {
+	case D_LIMITS_KEY: {
+		enum rules_scope scope;
+
+		if ((rc = rules_rec_limits_key_dec(k, n, &scope, id, &why)) == 0)
+			same(enc, rules_rec_limits_key(enc, scope, id), k, n);
+		break;
+	}
+	case D_ID_KEY:
+		if ((rc = rules_rec_id_key_dec(k, n, id, &why)) == 0) {
+			CHECK(rules_id_valid(id));
+			same((const uint8_t *)id, strlen(id), k, n);
+		}
+		break;
+	case D_SEQ_KEY: {
+		uint64_t seq;
+
+		if ((rc = rules_rec_seq_key_dec(k, n, &seq, &why)) == 0) {
+			rules_rec_seq_key(enc, seq);
+			same(enc, 8, k, n);
+		}
+		break;
+	}
+	default:
+		abort();
+	}
+	trace(rc, why);
+	if (rc != 0)
+		check_why(rc, why);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t sealed[SEALED_MAX];
+	enum dec d;
+	bool raw;
+
+	if (size < 1)
+		return 0;
+	d = (enum dec)((data[0] & 0x7f) % D_COUNT);
+	raw = (data[0] & 0x80) != 0;
+	cur = d;
+	data++;
+	size--;
+	if (d >= D_LIMITS_KEY) {
+		keys(d, data, size);
+		return 0;
+	}
+	if (raw || size + RULES_REC_HDR_LEN > sizeof(sealed)) {
+		values(d, data, size);
+		return 0;
+	}
+	memcpy(sealed + RULES_REC_HDR_LEN, data, size);
+	rules_rec_seal(sealed, size + RULES_REC_HDR_LEN, rec_type[d]);
+	values(d, sealed, size + RULES_REC_HDR_LEN);
+	return 0;
+}
