@@ -237,6 +237,8 @@ static bool get_id(struct dec *d, char out[RULES_ID_MAX + 1])
 	for (size_t i = n; i < RULES_ID_MAX; i++)
 		if (p[i] != 0)
 			return false;
+	if (memchr(p, '\0', n) != NULL) /* n bytes of id, not fewer */
+		return false;
 	memcpy(out, p, n);
 	out[n] = '\0';
 	d->d_off += RULES_ID_MAX;

@@ -89,6 +89,8 @@ seeds = {
     # found by the fuzzer: a key with a NUL inside decoded as the id before it
     # (b"%" here), so that two keys could read as one
     "47-id-key-nul": (37, b"%\0\0\x01\0\0\x01\0\0"),
+    # and a parent record's id with a NUL inside its length: "P" of length 2
+    "48-parent-id-nul": (PARENT, b"\x02" + parent(b"P", b"A", b"B", "1", 1)[1:]),
 }
 
 os.makedirs(OUT, exist_ok=True)

@@ -1177,6 +1177,12 @@ static void test_forged_records(void **state)
 	p = parent_of("P1", "IBM", 100);
 	n = rules_rec_enc_parent(rec, &p);
 	CASE("parents", "P1\0" "2", 4, rec, n, "bad identifier key");
+	/* and a NUL inside a parent record's id: "P1" of length 3 read as P1 */
+	p = parent_of("P1", "IBM", 100);
+	n = rules_rec_enc_parent(pay, &p);
+	pay[RULES_REC_HDR_LEN] = 3;
+	n = forge(rec, RULES_REC_PARENT, 1, pay + RULES_REC_HDR_LEN, n - RULES_REC_HDR_LEN);
+	CASE("parents", "P1", 2, rec, n, "bad identifier in parent record");
 	/* a restricted reason with a control character */
 	n = forge(rec, RULES_REC_RESTRICTED, 1, "\x03\0a\nb", 5);
 	CASE("restricted", "XYZ", 3, rec, n, "invalid reason");
