@@ -46,6 +46,7 @@ enum dec {
 	D_U32, D_LIMITS, D_PARENT, D_REFPX, D_RESTRICTED, D_AUDIT, /* rules.mdb values */
 	D_SESSION, D_EVENT, D_KILL, D_KILL_LOG,                    /* journal.mdb values */
 	D_LIMITS_KEY, D_ID_KEY, D_SEQ_KEY,                          /* keys */
+	D_MSGS, D_MSG,                                              /* journal.mdb messages */
 	D_COUNT
 };
 
@@ -55,10 +56,11 @@ static const uint16_t rec_type[] = {
 	[D_RESTRICTED] = RULES_REC_RESTRICTED, [D_AUDIT] = RULES_REC_AUDIT,
 	[D_SESSION] = JOURNAL_REC_SESSION, [D_EVENT] = JOURNAL_REC_EVENT,
 	[D_KILL] = JOURNAL_REC_KILL, [D_KILL_LOG] = JOURNAL_REC_KILL_LOG,
+	[D_MSGS] = JOURNAL_REC_MSGS, [D_MSG] = JOURNAL_REC_MSG,
 };
 
 static const char *const dec_name[] = {"u32", "limits", "parent", "refpx", "restricted", "audit",
-    "session", "event", "kill", "kill_log", "limits_key", "id_key", "seq_key"};
+    "session", "event", "kill", "kill_log", "limits_key", "id_key", "seq_key", "msgs", "msg"};
 static enum dec cur;
 
 /* FUZZ_RECORD_TRACE=1: one line per input, the decoder and what it said. */
@@ -187,6 +189,53 @@ static void values(enum dec d, const uint8_t *v, size_t n)
 		check_why(rc, why);
 }
 
+/*
+ * The sent messages of a session turn (MSGS, or a schema 1 MSG): every
+ * entry lies inside the record, seqs go up from mi_first to mi_last,
+ * mi_count entries; written again entry by entry, the same bytes.
+ */
+static void messages(enum dec d, const uint8_t *v, size_t n)
+{
+	static uint8_t enc[SEALED_MAX];
+	struct journal_msgs_it it;
+	const char *why = NULL;
+	const uint8_t *msg;
+	uint64_t seq, prev = 0;
+	uint32_t count = 0, want;
+	size_t len, elen = JOURNAL_MSGS_HDR;
+	int rc = journal_rec_dec_msgs(v, n, &it, &why);
+
+	trace(rc, why);
+	if (rc != 0) {
+		check_why(rc, why);
+		return;
+	}
+	/* a MSGS record decodes as one only under its own type, and so MSG */
+	CHECK(it.mi_single == (d == D_MSG));
+	want = it.mi_count; /* next() counts it down */
+	while (journal_rec_msgs_next(&it, &seq, &msg, &len)) {
+		CHECK(msg >= v && len >= 1 && len <= (size_t)(v + n - msg));
+		CHECK(seq > prev && (count > 0 || seq == it.mi_first));
+		prev = seq;
+		count++;
+		if (d == D_MSGS) {
+			CHECK(elen + JOURNAL_MSGS_ENTRY + len <= sizeof(enc));
+			elen += journal_rec_msgs_entry(enc + elen, seq, len);
+			memcpy(enc + elen, msg, len);
+			elen += len;
+		} else {
+			CHECK(JOURNAL_MSG_HDR + len <= sizeof(enc));
+			memcpy(enc + JOURNAL_MSG_HDR, msg, len);
+			journal_rec_seal_msg(enc, seq, len);
+			elen = JOURNAL_MSG_HDR + len;
+		}
+	}
+	CHECK(count == want && count >= 1 && prev == it.mi_last && it.mi_count == 0);
+	if (d == D_MSGS)
+		journal_rec_seal_msgs(enc, elen, count);
+	same(enc, elen, v, n);
+}
+
 static void keys(enum dec d, const uint8_t *k, size_t n)
 {
 	uint8_t enc[RULES_REC_KEYLEN];
@@ -238,16 +287,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cur = d;
 	data++;
 	size--;
-	if (d >= D_LIMITS_KEY) {
+	if (d >= D_LIMITS_KEY && d <= D_SEQ_KEY) {
 		keys(d, data, size);
 		return 0;
 	}
-	if (raw || size + RULES_REC_HDR_LEN > sizeof(sealed)) {
-		values(d, data, size);
-		return 0;
+	if (!raw && size + RULES_REC_HDR_LEN <= sizeof(sealed)) {
+		memcpy(sealed + RULES_REC_HDR_LEN, data, size);
+		rules_rec_seal(sealed, size + RULES_REC_HDR_LEN, rec_type[d]);
+		data = sealed;
+		size += RULES_REC_HDR_LEN;
 	}
-	memcpy(sealed + RULES_REC_HDR_LEN, data, size);
-	rules_rec_seal(sealed, size + RULES_REC_HDR_LEN, rec_type[d]);
-	values(d, sealed, size + RULES_REC_HDR_LEN);
+	if (d == D_MSGS || d == D_MSG)
+		messages(d, data, size);
+	else
+		values(d, data, size);
 	return 0;
 }

@@ -10,7 +10,7 @@ import struct
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "record")
 (U32, LIMITS, PARENT, REFPX, RESTRICTED, AUDIT, SESSION, EVENT, KILL, KILL_LOG,
- LIMITS_KEY, ID_KEY, SEQ_KEY) = range(13)
+ LIMITS_KEY, ID_KEY, SEQ_KEY, MSGS, MSG) = range(15)
 RAW = 0x80
 ID_MAX = 64
 PX = 10 ** 6  # RULES_PX_SCALE
@@ -73,6 +73,13 @@ seeds = {
     "20-limits-key-global": (LIMITS_KEY, u8(0)),
     "21-id-key": (ID_KEY, b"P1"),
     "22-seq-key": (SEQ_KEY, struct.pack(">Q", 42)),
+    "23-msgs-three": (MSGS, u32(3) + b"".join(u64(q) + u32(len(m)) + m for q, m in
+                                              [(5, b"8=FIX.4.4\x019=5\x0135=0\x0110=000\x01"),
+                                               (6, b"x"), (9, b"yz")])),
+    "24-msg-schema1": (MSG, u64(7) + b"8=FIX.4.2\x0135=D\x01"),
+    "25-msgs-seq-down": (MSGS, u32(2) + u64(6) + u32(1) + b"a" + u64(5) + u32(1) + b"b"),
+    "26-msgs-count-high": (MSGS, u32(3) + u64(6) + u32(1) + b"a"),
+    "27-msgs-len-past-end": (MSGS, u32(1) + u64(6) + u32(100) + b"a"),
     # bytes as they are: header checks
     "30-raw-short": (RAW | LIMITS, b"\x01\x02\x03"),
     "31-raw-wrong-crc": (RAW | REFPX, u32(0xdeadbeef) + u16(4) + u16(1) + i64(150)),
