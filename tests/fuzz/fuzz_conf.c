@@ -15,8 +15,7 @@
  *    conf_route_by_comp(); ports, tags, heartbeats, counts and the other
  *    numbers within the ranges docs/examples/riskgwd.conf gives; CompIDs
  *    and paths printable ASCII without spaces.
- * The file lives in a directory of its own under $TMPDIR (else /dev/shm,
- * else /tmp), made once per process and removed at exit.
+ * The file lives in a directory of its own (fuzz_tmp.h), removed at exit.
  */
 #include "config.h"
 
@@ -29,6 +28,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fuzz_tmp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -50,14 +50,9 @@ static void cleanup(void)
 
 static void init_once(void)
 {
-	const char *t = getenv("TMPDIR");
-
 	if (dir[0] != '\0')
 		return;
-	if (t == NULL || t[0] == '\0')
-		t = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(dir, sizeof(dir), "%s/riskgw-fuzz-conf-XXXXXX", t);
-	CHECK(mkdtemp(dir) != NULL);
+	fuzz_tmpdir(dir, sizeof(dir), "conf");
 	snprintf(path, sizeof(path), "%s/riskgwd.conf", dir);
 	atexit(cleanup);
 }

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "fuzz_tmp.h"
 #include "rules.h"
 #include "store.h"
 
@@ -91,14 +92,9 @@ static void cleanup(void)
 
 static void init_once(void)
 {
-	const char *t = getenv("TMPDIR");
-
 	if (dir[0] != '\0')
 		return;
-	if (t == NULL || t[0] == '\0')
-		t = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(dir, sizeof(dir), "%s/riskgw-fuzz-import-XXXXXX", t);
-	CHECK(mkdtemp(dir) != NULL);
+	fuzz_tmpdir(dir, sizeof(dir), "import");
 	snprintf(path_a, sizeof(path_a), "%s/a.mdb", dir);
 	snprintf(path_b, sizeof(path_b), "%s/b.mdb", dir);
 	atexit(cleanup);

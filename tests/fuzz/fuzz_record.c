@@ -98,30 +98,24 @@ static void values(enum dec d, const uint8_t *v, size_t n)
 	const char *why = NULL;
 	int rc;
 
+/* A record of struct type T: decoded, valid (valid is an expression of x),
+ * and encoded back to the same bytes. */
+#define ROUND_TRIP(T, dec, enc_fn, valid)                                                          \
+	{                                                                                          \
+		T x;                                                                               \
+		if ((rc = dec(v, n, &x, &why)) == 0) {                                             \
+			CHECK(valid);                                                              \
+			same(enc, enc_fn(enc, &x), v, n);                                          \
+		}                                                                                  \
+		break;                                                                             \
+	}
+
 	switch (d) {
 	case D_U32: {
 		uint32_t x;
 
 		if ((rc = rules_rec_dec_u32(v, n, &x, &why)) == 0)
 			same(enc, rules_rec_enc_u32(enc, x), v, n);
-		break;
-	}
-	case D_LIMITS: {
-		struct rules_limits l;
-
-		if ((rc = rules_rec_dec_limits(v, n, &l, &why)) == 0) {
-			CHECK(rules_limits_validate(&l, err) == 0);
-			same(enc, rules_rec_enc_limits(enc, &l), v, n);
-		}
-		break;
-	}
-	case D_PARENT: {
-		struct rules_parent p;
-
-		if ((rc = rules_rec_dec_parent(v, n, &p, &why)) == 0) {
-			CHECK(rules_parent_validate(&p, err) == 0);
-			same(enc, rules_rec_enc_parent(enc, &p), v, n);
-		}
 		break;
 	}
 	case D_REFPX: {
@@ -140,50 +134,30 @@ static void values(enum dec d, const uint8_t *v, size_t n)
 			same(enc, rules_rec_enc_restricted(enc, reason), v, n);
 		break;
 	}
-	case D_AUDIT: {
-		struct rules_audit a;
-
-		if ((rc = rules_rec_dec_audit(v, n, &a, &why)) == 0)
-			same(enc, rules_rec_enc_audit(enc, &a), v, n);
-		break;
-	}
-	case D_SESSION: {
-		struct journal_session s;
-
-		if ((rc = journal_rec_dec_session(v, n, &s, &why)) == 0)
-			same(enc, journal_rec_enc_session(enc, &s), v, n);
-		break;
-	}
-	case D_EVENT: {
-		struct journal_event ev;
-
-		if ((rc = journal_rec_dec_event(v, n, &ev, &why)) == 0) {
-			CHECK(journal_ev_validate(&ev, err) == 0);
-			same(enc, journal_rec_enc_event(enc, &ev), v, n);
-		}
-		break;
-	}
-	case D_KILL: {
-		struct journal_kill k;
-
-		if ((rc = journal_rec_dec_kill(v, n, &k, &why)) == 0) {
-			CHECK(journal_kill_validate(&k, err) == 0);
-			same(enc, journal_rec_enc_kill(enc, &k), v, n);
-		}
-		break;
-	}
-	case D_KILL_LOG: {
-		struct journal_kill_log l;
-
-		if ((rc = journal_rec_dec_kill_log(v, n, &l, &why)) == 0) {
-			CHECK(journal_kill_log_validate(&l, err) == 0);
-			same(enc, journal_rec_enc_kill_log(enc, &l), v, n);
-		}
-		break;
-	}
+	case D_LIMITS:
+		ROUND_TRIP(struct rules_limits, rules_rec_dec_limits, rules_rec_enc_limits,
+		    rules_limits_validate(&x, err) == 0)
+	case D_PARENT:
+		ROUND_TRIP(struct rules_parent, rules_rec_dec_parent, rules_rec_enc_parent,
+		    rules_parent_validate(&x, err) == 0)
+	case D_AUDIT:
+		ROUND_TRIP(struct rules_audit, rules_rec_dec_audit, rules_rec_enc_audit, true)
+	case D_SESSION:
+		ROUND_TRIP(struct journal_session, journal_rec_dec_session, journal_rec_enc_session,
+		    true)
+	case D_EVENT:
+		ROUND_TRIP(struct journal_event, journal_rec_dec_event, journal_rec_enc_event,
+		    journal_ev_validate(&x, err) == 0)
+	case D_KILL:
+		ROUND_TRIP(struct journal_kill, journal_rec_dec_kill, journal_rec_enc_kill,
+		    journal_kill_validate(&x, err) == 0)
+	case D_KILL_LOG:
+		ROUND_TRIP(struct journal_kill_log, journal_rec_dec_kill_log, journal_rec_enc_kill_log,
+		    journal_kill_log_validate(&x, err) == 0)
 	default:
 		abort();
 	}
+#undef ROUND_TRIP
 	trace(rc, why);
 	if (rc != 0)
 		check_why(rc, why);
