@@ -477,9 +477,9 @@ size_t rules_rec_limits_key(uint8_t buf[RULES_REC_KEYLEN], enum rules_scope scop
 	return 1 + n;
 }
 
-/* Copies an id key of n bytes, checking it. */
-/* A key holds the id's bytes and nothing else: a NUL inside would cut the
- * id short and two keys would read as one (found by tests/fuzz/fuzz_record.c). */
+/* Copies an id key of n bytes, checking it. A key holds the id's bytes and
+ * nothing else: a NUL inside would cut the id short and two keys would read
+ * as one (found by tests/fuzz/fuzz_record.c). */
 static bool id_copy(const uint8_t *k, size_t n, char id[RULES_ID_MAX + 1])
 {
 	if (n == 0 || n > RULES_ID_MAX || memchr(k, '\0', n) != NULL)
