@@ -62,8 +62,12 @@
 
 /* ---- PRNG ---------------------------------------------------------------------- */
 
+/* Draws come from splitmix64; or, in tests/fuzz/fuzz_engine.c, from the
+ * fuzzer's input (in, 8 bytes a draw) until it runs out, then splitmix64. */
 struct rng {
 	uint64_t s;
+	const uint8_t *in;
+	size_t in_len;
 };
 
 static uint64_t splitmix64(uint64_t *s)
@@ -75,12 +79,26 @@ static uint64_t splitmix64(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
+static uint64_t draw(struct rng *r)
+{
+	uint64_t v = 0;
+	size_t n;
+
+	if (r->in_len == 0)
+		return splitmix64(&r->s);
+	n = r->in_len < 8 ? r->in_len : 8;
+	memcpy(&v, r->in, n);
+	r->in += n;
+	r->in_len -= n;
+	return v;
+}
+
 /* Uniform in [lo, hi]. */
 static int64_t rnd(struct rng *r, int64_t lo, int64_t hi)
 {
 	uint64_t span = (uint64_t)(hi - lo) + 1;
 
-	return lo + (int64_t)(splitmix64(&r->s) % span);
+	return lo + (int64_t)(draw(r) % span);
 }
 
 /* True with probability pct/100. */
@@ -1203,6 +1221,7 @@ static void run_stream(struct model *m)
 }
 
 /* ---- drivers ------------------------------------------------------------------------------ */
+#ifndef ENGINE_MODEL_FUZZ /* tests/fuzz/fuzz_engine.c has its own */
 
 struct fx {
 	char *dir, *path;
@@ -1283,7 +1302,7 @@ static void run(struct fx *f, uint64_t salt, int n, bool overfill)
 			dirty = true;
 		}
 		if (dirty) {
-			struct rng wr = {wseed};
+			struct rng wr = {wseed, NULL, 0};
 
 			world_gen(&f->w, &wr);
 			world_write(f->st, &f->w);
@@ -1370,3 +1389,4 @@ int main(void)
 
 	return cmocka_run_group_tests_name("engine_model", tests, NULL, NULL);
 }
+#endif /* ENGINE_MODEL_FUZZ */
