@@ -634,7 +634,10 @@ static size_t call(const char *buf, size_t len)
 			(void)fix_get_bool(&own, 43, &possdup);
 			(void)fix_get_bool(&own, 141, &reset);
 			(void)fix_get_int(&own, 108, &hb);
-			ids = str_is(&own, 49, TARGET) && str_is(&own, 56, SENDER);
+			/* the session's CompIDs, and its version: a message of
+			 * the other one ends the session, it is never delivered */
+			ids = str_is(&own, 49, TARGET) && str_is(&own, 56, SENDER) &&
+			    own.fm_version == in.cfg.sc_version;
 			is_app = !fix_msg_is_admin(&own);
 		}
 	}

@@ -161,6 +161,12 @@ seeds = {
 seeds["37-acc42-beginstring-44"] = head(FIX42 | RELAY) + stream(
     V44, ("A", 1, LOGON), ("D", 2, nos(2)))
 
+# Found by the fuzzer (session 8): a FIX.4.2 order with the next MsgSeqNum
+# on a logged-on FIX 4.4 session ends the session and is not delivered; the
+# target's expectation had left the version out.
+seeds["38-acc44-order-of-42"] = head(ECHO) + stream(V44, ("A", 1, LOGON)) + stream(
+    V42, ("D", 2, nos(2)))
+
 # Seeds whose messages are all well framed also ask for the repair (which
 # leaves them as they are), so that what the fuzzer makes of them stays framed;
 # the framing ones keep their broken bytes.
