@@ -15,7 +15,7 @@
  *    conf_route_by_comp(); ports, tags, heartbeats, counts and the other
  *    numbers within the ranges docs/examples/riskgwd.conf gives; CompIDs
  *    and paths printable ASCII without spaces.
- * The file lives in a directory of its own (fuzz_tmp.h), removed at exit.
+ * The file lives in a directory of its own (fuzz_util.h), removed at exit.
  */
 #include "config.h"
 
@@ -28,17 +28,9 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "fuzz_tmp.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "fuzz_conf: %s:%d: %s\n", __FILE__, __LINE__, #c);         \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static char dir[256], path[300];
 

@@ -17,7 +17,7 @@
 #define ENGINE_MODEL_FUZZ 1
 #include "../unit/rules/test_engine_model.c"
 
-#include "fuzz_tmp.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -33,19 +33,11 @@
 #include <unistd.h>
 
 #include "io.h"
-#include "fuzz_tmp.h"
+#include "fuzz_util.h"
 #include "rules.h"
 #include "store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "fuzz_import: %s:%d: %s\n", __FILE__, __LINE__, #c);       \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 #define F_CSV 0x1u
 #define F_REPLACE 0x2u

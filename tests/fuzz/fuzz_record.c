@@ -25,20 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
 #include "journal.h"
 #include "journal_rec.h"
 #include "record.h"
 #include "rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "fuzz_record: %s:%d: %s\n", __FILE__, __LINE__, #c);       \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 #define SEALED_MAX 8192
 
