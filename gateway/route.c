@@ -104,8 +104,11 @@ static struct route *route_of(void *arg)
 	return r;
 }
 
-/* Copies the value of tag into buf as a C string; "" if absent, too long or
- * not printable (the engine then refuses the order as malformed). */
+/* Copies the value of tag into buf as a C string; "" if absent or too long.
+ * The engine refuses an id that is not printable as malformed; a NUL byte
+ * (FIX allows any byte but SOH in a value) would end the C string early and
+ * make "P1<NUL>X" parent P1, so it is copied as DEL (0x7f), which no id may
+ * hold. */
 static void get_id(const struct fix_msg *m, int tag, char *buf, size_t cap)
 {
 	const char *v;
@@ -114,7 +117,8 @@ static void get_id(const struct fix_msg *m, int tag, char *buf, size_t cap)
 	buf[0] = '\0';
 	if (tag <= 0 || fix_get_str(m, tag, &v, &n) != 0 || n >= cap)
 		return;
-	memcpy(buf, v, n);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = v[i] != '\0' ? v[i] : '\x7f';
 	buf[n] = '\0';
 }
 

@@ -3,7 +3,8 @@
 # router certificate from another CA, an expired one, one for another
 # route, unknown CompIDs; garbage before a Logon; after a Logon, a message
 # with a bad checksum, an oversized one and one with a duplicate tag (a
-# 35=3 Reject); a SIGHUP reload with a bad key or a changed route (the
+# 35=3 Reject), orders whose parent id or ClOrdID holds a NUL byte (refused
+# as malformed, not read as the id before the NUL); a SIGHUP reload with a bad key or a changed route (the
 # running set stays); a bad configuration and a key readable by others (-n).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gwlib.sh"
@@ -41,11 +42,18 @@ m = "8=FIX.4.4\x019=%d\x01%s" % (len(b), b)
 sys.stdout.write(m + "10=%03d\x01" % (sum(m.encode()) % 256))
 PY
 }
+fixsum() { # the message on stdin with its CheckSum made right again
+	python3 -c '
+import sys
+m = sys.stdin.buffer.read()
+m = m[:m.rindex(b"\x0110=") + 1]
+sys.stdout.buffer.write(m + b"10=%03d\x01" % (sum(m) % 256))'
+}
 raw() { # raw FILE: send FILE to riskgwd as router1, answers in $T/raw.out
 	(cat "$1"; sleep 2) | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$GPORT" \
 	    -CAfile "$PKI/ca.crt" -cert "$PKI/router1.crt" -key "$PKI/router1.key" \
 	    >"$T/raw.out" 2>"$T/raw.err"
-	tr '\001' '|' <"$T/raw.out" >"$T/raw.txt"
+	tr '\001\000' '|@' <"$T/raw.out" >"$T/raw.txt" # SOH as |, NUL as @
 }
 
 # garbage before any Logon: the connection is closed, riskgwd lives on
@@ -66,6 +74,17 @@ wait_for "$T/gw.log" "router 127.0.0.1:[0-9]*: garbled first message" 5
 raw "$T/session"
 expect_grep "35=A|" "$T/raw.txt"
 expect_grep "35=3|.*45=2|.*371=11|.*373=13" "$T/raw.txt"
+kill -0 "$GPID" || fail "riskgwd died"
+
+# a NUL byte inside an id: refused as malformed, not cut short (parent
+# P00001<NUL>X is not P00001, ClOrdID N2<NUL>Y not N2)
+fixmsg 1 A 98=0 108=30 141=Y >"$T/nul"
+fixmsg 2 D 11=N1 55=IBM 54=1 38=10 40=2 44=10 583=P00001@X | sed 's/@/\x00/' | fixsum >>"$T/nul"
+fixmsg 3 D 11=N2@Y 55=IBM 54=1 38=10 40=2 44=10 583=P00001 | sed 's/@/\x00/' | fixsum >>"$T/nul"
+fixmsg 4 0 >>"$T/nul"
+raw "$T/nul"
+expect_grep "35=8|.*11=N1|.*39=8|.*58=invalid parent id" "$T/raw.txt"
+expect_grep "35=8|.*11=N2@Y|.*39=8|.*58=invalid or missing ClOrdID" "$T/raw.txt"
 kill -0 "$GPID" || fail "riskgwd died"
 
 # riskgwd still serves a correct router
