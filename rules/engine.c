@@ -1875,11 +1875,13 @@ static int resolve_parent(struct rules_engine *e, struct ctx *c)
 		strcpy(sym, reg.rp_symbol);
 	}
 	/* The registration may name another symbol by the time it is read in
-	 * resolve()'s snapshot: then again with that one. */
+	 * resolve()'s snapshot: then again with that one. The parent's index
+	 * is pi throughout (resolve() adds nothing to the tables). */
 	for (tries = 0; tries < 16; tries++) {
 		if (!eng_key_of(&c->ks, sym))
 			return RULES_ECORRUPT;
-		find_keys(e, c);
+		c->si = find_symbol(e, &c->ks);
+		c->pi = pi;
 		if (resolve(e, c, "") != 0)
 			return e->e_store_err;
 		if (c->pi == NONE && !c->p->p_registered)
