@@ -119,6 +119,18 @@ static int import(struct rules_store *st, const void *p, size_t n, bool csv, uns
 	return rc;
 }
 
+/* An import that must succeed; what names it in the abort's message. */
+static void must_import(struct rules_store *st, const void *p, size_t n, bool csv,
+    unsigned flags, const char *what)
+{
+	char err[RULES_ERRLEN];
+
+	if (import(st, p, n, csv, flags, err) != 0) {
+		fprintf(stderr, "fuzz_import: %s: %s\n", what, err);
+		abort();
+	}
+}
+
 /* The store's JSON export (csv: its parents as CSV), malloc()ed. */
 static char *export(struct rules_store *st, bool csv, size_t *len)
 {
@@ -189,7 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 
 	a = fresh(path_a);
-	CHECK(import(a, BASE, strlen(BASE), false, 0, err) == 0);
+	must_import(a, BASE, strlen(BASE), false, 0, "the base set");
 	before = export(a, false, &blen);
 	audits = audit_len(a);
 	txn = rules_store_last_txnid(a);
@@ -221,20 +233,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	after = export(a, false, &alen);
 
 	/* the same file again: nothing to change */
-	if (import(a, data, size, csv, flags, err) != 0) {
-		fprintf(stderr, "fuzz_import: the same import again: %s\n", err);
-		abort();
-	}
+	must_import(a, data, size, csv, flags, "the same import again");
 	again = export(a, false, &glen);
 	CHECK(same(after, alen, again, glen));
 	free(again);
 
 	/* a backup restored into an empty store is the same store */
 	b = fresh(path_b);
-	if (import(b, after, alen, false, RULES_IMPORT_REPLACE, err) != 0) {
-		fprintf(stderr, "fuzz_import: the export does not import: %s\n", err);
-		abort();
-	}
+	must_import(b, after, alen, false, RULES_IMPORT_REPLACE, "the export does not import");
 	back = export(b, false, &klen);
 	CHECK(same(after, alen, back, klen));
 	free(back);
