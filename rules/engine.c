@@ -1443,7 +1443,7 @@ __attribute__((noinline)) static enum rules_verdict reject_blocked(struct rules_
 
 /* A new live order open for q and n in the sums x (eng_recount() and
  * set_live() for a new order, whose counted exposure was 0). */
-static inline void book_open(struct expo *x, int64_t q, int64_t n)
+__attribute__((always_inline)) static inline void book_open(struct expo *x, int64_t q, int64_t n)
 {
 	x->live++;
 	if (n == INT64_MAX)
