@@ -26,7 +26,17 @@
  * before every 1,000 checks, the commits themselves not timed.
  *
  *   bench_rules [--checks N] [--seed N] [--mlock] [--warn PCT] [--cold-input] [--rate N]
+ *               [--parents N]
  *                                --warn: ec_warn_pct (default 0, off)
+ *                                --parents: registered parents (default
+ *                                10,000; 100..99,999), the simulated clock
+ *                                scaled so that each still gets ~100
+ *                                children/s. With 1,000 (and 100,000
+ *                                checks, so that no parent fills up) every
+ *                                table a check reads stays in the cache:
+ *                                what a check costs on this machine with
+ *                                (almost) no misses, the floor under the
+ *                                10,000-parent figure
  *                                --rate: the global parent_rate (default
  *                                1,000/s: a parent's window never fills, so
  *                                no check reads it; its children come ~100/s,
@@ -65,13 +75,19 @@
 #include "fixed.h"
 #include "store.h"
 
-#define NPARENTS 10000
+#define NPARENTS_DEFAULT 10000
 #define NACCOUNTS 100
 #define NSYMBOLS 2000
 #define NCHECKS 1000000
 #define REFRESH_BLOCK 1000
 #define REFRESH_BLOCKS 200     /* of each: without commits, then a commit before each */
 #define IDLEN 16
+
+/* --parents: registered parents (the stream's children spread over them) */
+static size_t nparents = NPARENTS_DEFAULT;
+/* simulated time between two children: 1 us with 10,000 parents (1M
+ * children/s), so that a parent gets ~100 children/s however many there are */
+static int64_t step_ns = 1000;
 
 /* ---- counting allocator ---------------------------------------------------------- */
 
@@ -272,7 +288,7 @@ static void setup_store(struct bench *b)
 	snprintf(b->path, sizeof(b->path), "%s/rules.mdb", b->dir);
 	if (rules_store_open(&b->st, b->path, RULES_STORE_CREATE, (size_t)1 << 30, err) != 0)
 		die("store", err);
-	b->pid = xcalloc(NPARENTS, IDLEN);
+	b->pid = xcalloc(nparents, IDLEN);
 	b->acct = xcalloc(NACCOUNTS, IDLEN);
 	b->sym = xcalloc(NSYMBOLS, IDLEN);
 	b->refpx = xcalloc(NSYMBOLS, sizeof(*b->refpx));
@@ -286,7 +302,7 @@ static void setup_store(struct bench *b)
 		if (rules_wr_put_refpx(w, &actor, b->sym[i], b->refpx[i], err) != 0)
 			die("put_refpx", err);
 	}
-	for (i = 0; i < NPARENTS; i++) {
+	for (i = 0; i < nparents; i++) {
 		struct rules_parent p;
 
 		memset(&p, 0, sizeof(p));
@@ -344,7 +360,7 @@ static void cleanup(struct bench *b)
 	free(b->lat);
 }
 
-/* Children 0..NPARENTS-1 are the warm-up (one per parent); the rest is the
+/* Children 0..nparents-1 are the warm-up (one per parent); the rest is the
  * stream: ~95% normal children, the rest meant to be rejected. */
 static void gen_stream(struct bench *b, size_t n)
 {
@@ -361,12 +377,12 @@ static void gen_stream(struct bench *b, size_t n)
 		struct child *c = &b->ch[i];
 		int64_t ref, k = rnd(b, 0, 999);
 
-		c->parent = i < NPARENTS ? (uint32_t)i : (uint32_t)rnd(b, 0, NPARENTS - 1);
+		c->parent = i < nparents ? (uint32_t)i : (uint32_t)rnd(b, 0, (int64_t)nparents - 1);
 		ref = b->refpx[c->parent % NSYMBOLS];
 		c->qty = rnd(b, 1, 5) * 100;
 		c->px = ref + rnd(b, -100, 100) * (ref / 10000); /* within 1% */
 		c->kind = CK_NORMAL;
-		if (i >= NPARENTS) {
+		if (i >= nparents) {
 			if (k < 20) {
 				c->kind = CK_ORDER_QTY;
 				c->qty = 20000;
@@ -386,7 +402,7 @@ static void gen_stream(struct bench *b, size_t n)
 	}
 	/* a runaway child goes out again and again: 12 of 9,000 pass a
 	 * parent of 100,000 shares less what it has, then every one breaches */
-	for (i = NPARENTS; i < n; i++) {
+	for (i = nparents; i < n; i++) {
 		if (b->ch[i].kind == CK_RUNAWAY)
 			b->ch[i].parent = 7; /* one parent: Power Peg */
 		if (b->ch[i].kind == CK_DUP)
@@ -508,7 +524,7 @@ static enum rules_verdict check_one(struct bench *b, size_t i, uint64_t *dt)
 	*dt = t1 - t0;
 	b->verdicts[v]++;
 	b->reasons[d.rd_reason]++;
-	b->now += 1000; /* 1 us of simulated time per child: 1M children/s */
+	b->now += step_ns;
 	return v;
 }
 
@@ -600,7 +616,7 @@ static struct pct percentiles(uint32_t *lat, size_t n)
 
 static void new_engine(struct bench *b, size_t orders)
 {
-	struct rules_engine_config cfg = {orders, NPARENTS + 16, NACCOUNTS + 16, NSYMBOLS + 16,
+	struct rules_engine_config cfg = {orders, nparents + 16, NACCOUNTS + 16, NSYMBOLS + 16,
 	    b->warn_pct};
 	char err[RULES_ERRLEN];
 
@@ -613,7 +629,7 @@ static void warm_up(struct bench *b)
 	size_t i;
 	uint64_t dt;
 
-	for (i = 0; i < NPARENTS; i++) {
+	for (i = 0; i < nparents; i++) {
 		enum rules_verdict v = check_one(b, i, &dt);
 
 		if (v != RULES_ACCEPT)
@@ -640,10 +656,10 @@ static int run_callgrind(struct bench *b, size_t n)
 {
 	size_t i;
 
-	gen_stream(b, NPARENTS + n);
-	new_engine(b, NPARENTS + n + n / 10 + 16);
+	gen_stream(b, nparents + n);
+	new_engine(b, nparents + n + n / 10 + 16);
 	warm_up(b);
-	for (i = NPARENTS; i < NPARENTS + n; i++) {
+	for (i = nparents; i < nparents + n; i++) {
 		struct rules_order o;
 		struct rules_decision d;
 		enum rules_verdict v;
@@ -651,7 +667,7 @@ static int run_callgrind(struct bench *b, size_t n)
 		order_of(b, i, &o);
 		v = bench_timed_region(b->en, &o, &d);
 		b->verdicts[v]++;
-		b->now += 1000;
+		b->now += step_ns;
 		venue(b, i, v);
 	}
 	printf("callgrind checks: %zu (accept %lu, reject %lu, trip %lu)\n", n,
@@ -691,18 +707,23 @@ int main(int argc, char **argv)
 			b->warn_pct = (unsigned)parse_u64(argv[++a]);
 		else if (strcmp(argv[a], "--cold-input") == 0)
 			b->cold_input = true;
+		else if (strcmp(argv[a], "--parents") == 0 && a + 1 < argc)
+			nparents = (size_t)parse_u64(argv[++a]);
 		else if (strcmp(argv[a], "--rate") == 0 && a + 1 < argc)
 			parent_rate = (int64_t)parse_u64(argv[++a]);
 		else {
 			fprintf(stderr,
 			    "usage: %s [--checks N] [--seed N] [--mlock] [--warn PCT] "
-			    "[--cold-input] [--rate N] [--callgrind N]\n",
+			    "[--cold-input] [--rate N] [--parents N] [--callgrind N]\n",
 			    argv[0]);
 			return 2;
 		}
 	}
 	if (n == 0 || n > 50000000)
 		die("--checks", "must be 1..50000000");
+	if (nparents < 100 || nparents > 99999)
+		die("--parents", "must be 100..99999");
+	step_ns = 1000 * NPARENTS_DEFAULT / (int64_t)nparents;
 	b->now = INT64_C(1000000000000);
 
 	t_setup = mono_ns();
@@ -712,7 +733,7 @@ int main(int argc, char **argv)
 		return run_callgrind(b, callgrind);
 
 	calibrate();
-	total = NPARENTS + n + 2 * nref;
+	total = nparents + n + 2 * nref;
 	gen_stream(b, total);
 	new_engine(b, total + total / 10 + 16);
 	b->lat = xcalloc(n, sizeof(*b->lat));
@@ -739,7 +760,7 @@ int main(int argc, char **argv)
 	counting = 1;
 	t_wall = mono_ns();
 	for (i = 0; i < n; i++) {
-		size_t c = NPARENTS + i;
+		size_t c = nparents + i;
 		enum rules_verdict v = check_one(b, c, &dt);
 
 		b->lat[i] = (uint32_t)(dt > UINT32_MAX ? UINT32_MAX : dt);
@@ -758,7 +779,7 @@ int main(int argc, char **argv)
 
 	/* ---- the refresh cost: no commits, then a commit every 1,000 checks ---- */
 	{
-		size_t blk, k, c = NPARENTS + n;
+		size_t blk, k, c = nparents + n;
 
 		for (blk = 0; blk < 2 * REFRESH_BLOCKS; blk++) {
 			int after = blk >= REFRESH_BLOCKS;
@@ -796,9 +817,9 @@ int main(int argc, char **argv)
 			if (t0 < best)
 				best = t0;
 		}
-		printf("bench_rules: %d parents, %d accounts, %d symbols; setup %.2f s; clock %s "
+		printf("bench_rules: %zu parents, %d accounts, %d symbols; setup %.2f s; clock %s "
 		       "(%.3f ns/tick, overhead >= %.0f ns, included below)\n",
-		    NPARENTS, NACCOUNTS, NSYMBOLS, (double)t_setup / 1e9, clock_name, ns_per_tick,
+		    nparents, NACCOUNTS, NSYMBOLS, (double)t_setup / 1e9, clock_name, ns_per_tick,
 		    (double)best * ns_per_tick);
 	}
 
