@@ -1296,7 +1296,13 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 	/* parent quantity: open + filled + this order */
 	t = (p->p_trip & RULES_BIT(RULES_LIM_PARENT_QTY)) != 0;
 	sum = expo_total(&p->p_expo, p->p_expo.open_qty, p->p_expo.filled_qty, dq);
-	if (sum > p->p_qty)
+	if (sum == INT64_MAX)
+		verdict(acc, t, RULES_R_PARENT_QTY,
+		    "parent %s quantity overflows (open %" PRId64 ", filled %" PRId64
+		    ", order %" PRId64 "%s)",
+		    pid, p->p_expo.open_qty, p->p_expo.filled_qty, dq,
+		    p->p_expo.pinned ? ", sums pinned" : "");
+	else if (sum > p->p_qty)
 		verdict(acc, t, RULES_R_PARENT_QTY,
 		    "parent %s quantity %" PRId64 " > %" PRId64 " (open %" PRId64
 		    ", filled %" PRId64 ", order %" PRId64 ")",
@@ -1307,9 +1313,9 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 	if (v > 0) {
 		sum = expo_total(&p->p_expo, p->p_expo.open_notional, p->p_expo.filled_notional,
 		    dn);
-		if (sum > v)
+		if (expo_over(sum, v))
 			verdict(acc, t, RULES_R_PARENT_NOTIONAL, "parent %s notional %s > %s",
-			    pid, PX(b[0], sum), PX(b[1], v));
+			    pid, sum == INT64_MAX ? "overflows" : PX(b[0], sum), PX(b[1], v));
 	}
 
 	/* parent rate: a sliding one-second window of accepted children */
@@ -1327,9 +1333,10 @@ static void limit_checks(struct rules_engine *e, const struct ctx *c,
 	if (c->a != NULL && eff(e, c, RULES_LIM_ACCOUNT_NOTIONAL, &v, &t)) {
 		sum = expo_total(&c->a->a_expo, c->a->a_expo.open_notional,
 		    c->a->a_expo.filled_notional, dn);
-		if (sum > v)
+		if (expo_over(sum, v))
 			verdict(acc, t, RULES_R_ACCOUNT_NOTIONAL, "account %s notional %s > %s",
-			    c->ac->a_id, PX(b[0], sum), PX(b[1], v));
+			    c->ac->a_id, sum == INT64_MAX ? "overflows" : PX(b[0], sum),
+			    PX(b[1], v));
 	}
 }
 
@@ -1384,15 +1391,17 @@ __attribute__((always_inline)) static inline bool fast_pass(const struct ctx *c,
 	if ((f->f_set & RULES_BIT(RULES_LIM_ORDER_NOTIONAL)) != 0 &&
 	    n > f->f_val[RULES_LIM_ORDER_NOTIONAL])
 		return false;
-	if (expo_total(x, x->open_qty, x->filled_qty, o->ro_qty) > c->p->p_qty)
+	if (expo_over(expo_total(x, x->open_qty, x->filled_qty, o->ro_qty), c->p->p_qty))
 		return false;
-	if (f->f_pnot > 0 && expo_total(x, x->open_notional, x->filled_notional, n) > f->f_pnot)
+	if (f->f_pnot > 0 &&
+	    expo_over(expo_total(x, x->open_notional, x->filled_notional, n), f->f_pnot))
 		return false;
 	if (f->f_rate > 0 && rate_full(c->p, f->f_rate, o->ro_now_ns))
 		return false;
 	if (c->a != NULL && (f->f_set & RULES_BIT(RULES_LIM_ACCOUNT_NOTIONAL)) != 0 &&
-	    expo_total(&c->a->a_expo, c->a->a_expo.open_notional, c->a->a_expo.filled_notional,
-		n) > f->f_val[RULES_LIM_ACCOUNT_NOTIONAL])
+	    expo_over(expo_total(&c->a->a_expo, c->a->a_expo.open_notional,
+			  c->a->a_expo.filled_notional, n),
+		f->f_val[RULES_LIM_ACCOUNT_NOTIONAL]))
 		return false;
 	*vpx = px;
 	*notional = n;

@@ -238,6 +238,15 @@ static inline int64_t expo_total(const struct expo *x, int64_t open, int64_t fil
 	return sat_add(sat_add(open, filled), d);
 }
 
+/* Whether the sum s (expo_total()) breaches limit: it is past it, or it is
+ * INT64_MAX, where a sum that overflowed is held and a pinned one reads: such
+ * a sum is past every limit, INT64_MAX's too (a sum that reaches INT64_MAX
+ * exactly is pinned as well: expo_bump()). */
+static inline bool expo_over(int64_t s, int64_t limit)
+{
+	return s > limit || s == INT64_MAX;
+}
+
 /* a*b, pinned at INT64_MAX on overflow (both are >= 0 here). */
 static inline int64_t sat_mul(int64_t a, int64_t b)
 {

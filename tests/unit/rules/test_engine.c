@@ -969,6 +969,86 @@ static void test_overflow(void **state)
 	    RULES_ENOTFOUND);
 }
 
+static struct rules_parent_info pinfo(struct fx *f, const char *id);
+
+/*
+ * Sums at the top of the range: a parent, its notional and its account may
+ * all be limited at INT64_MAX. A sum that would pass INT64_MAX is pinned
+ * there (and so is one that reaches it); a pinned sum breaches every limit,
+ * INT64_MAX's too: overflow is a reject, never an accept.
+ */
+static void test_overflow_sums(void **state)
+{
+	struct fx *f = *state;
+	struct rules_order o;
+
+	/* quantity: open + filled + this order past INT64_MAX */
+	put_parent(f, "P1", "IBM", INT64_MAX);
+	o = order("Q1", "P1", "IBM", INT64_MAX / 2, 1);
+	ACCEPTS(f, check(f, &o));
+	o = order("Q2", "P1", "IBM", INT64_MAX / 2, 1); /* the fast path: a second child */
+	ACCEPTS(f, check(f, &o));
+	assert_int_equal(pexpo(f, "P1").ex_open_qty, INT64_MAX - 1);
+	o = order("Q3", "P1", "IBM", 2, 1);
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
+	assert_non_null(strstr(f->d.rd_text, "quantity overflows"));
+	/* exactly INT64_MAX: where a sum is pinned, refused too */
+	o = order("Q4", "P1", "IBM", 1, 1);
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
+	f->en->e_fast_off = true; /* the general way decides the same */
+	o = order("Q5", "P1", "IBM", 1, 1);
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
+	f->en->e_fast_off = false;
+
+	/* fills past INT64_MAX pin the filled sums (an account of its own:
+	 * ACC1's sums hold P1's) */
+	put_parent_full(f, "P2", "ACC2", "IBM", '1', INT64_MAX, 0, 0, 0, RULES_TRIP_DEFAULT);
+	o = order("F1", "P2", "IBM", INT64_MAX / 2, 1);
+	ACCEPTS(f, check(f, &o));
+	assert_int_equal(exec(f, "F1", NULL, 'F', '2', INT64_MAX / 2, 1, INT64_MAX / 2, 0), 0);
+	o = order("F2", "P2", "IBM", INT64_MAX / 2 + 2, 1);
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
+	o = order("F3", "P2", "IBM", 1, 1);
+	ACCEPTS(f, check(f, &o));
+	assert_false(pinfo(f, "P2").rpi_pinned);
+	/* the venue overfills F3 past the range: pinned, every child refused */
+	assert_int_equal(exec(f, "F3", NULL, 'F', '2', INT64_MAX / 2 + 1, 1, INT64_MAX / 2 + 1, 0),
+	    RULES_ERANGE);
+	assert_true(pinfo(f, "P2").rpi_pinned);
+	o = order("F4", "P2", "IBM", 1, 1);
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
+	f->en->e_fast_off = true;
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
+	f->en->e_fast_off = false;
+
+	/* notional: a parent's max notional of INT64_MAX */
+	put_parent_full(f, "P3", "ACC3", "IBM", '1', INT64_MAX, 0, INT64_MAX, 0,
+	    RULES_TRIP_DEFAULT);
+	o = order("N1", "P3", "IBM", INT64_MAX / 4, 2);
+	ACCEPTS(f, check(f, &o));
+	o = order("N2", "P3", "IBM", INT64_MAX / 4, 2);
+	ACCEPTS(f, check(f, &o));
+	o = order("N3", "P3", "IBM", 2, 2);
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_NOTIONAL);
+	assert_non_null(strstr(f->d.rd_text, "notional overflows"));
+	f->en->e_fast_off = true;
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_NOTIONAL);
+	f->en->e_fast_off = false;
+
+	/* an account's notional of INT64_MAX, its sums from two parents */
+	put_limit(f, RULES_SCOPE_ACCOUNT, "ACC4", RULES_LIM_ACCOUNT_NOTIONAL, INT64_MAX, false);
+	put_parent_full(f, "P4", "ACC4", "IBM", '1', INT64_MAX, 0, 0, 0, RULES_TRIP_DEFAULT);
+	put_parent_full(f, "P5", "ACC4", "IBM", '1', INT64_MAX, 0, 0, 0, RULES_TRIP_DEFAULT);
+	o = order("A1", "P4", "IBM", INT64_MAX / 2, 1);
+	ACCEPTS(f, check(f, &o));
+	o = order("A2", "P5", "IBM", INT64_MAX / 2, 1);
+	ACCEPTS(f, check(f, &o));
+	o = order("A3", "P5", "IBM", 2, 1);
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_ACCOUNT_NOTIONAL);
+	f->en->e_fast_off = true;
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_ACCOUNT_NOTIONAL);
+}
+
 static void test_capacity(void **state)
 {
 	struct fx *f = *state;
@@ -2433,6 +2513,7 @@ int main(void)
 		T(test_restricted),
 		T(test_account_notional),
 		T(test_overflow),
+		T(test_overflow_sums),
 		T(test_capacity),
 		T(test_limits_unavailable),
 		T(test_ids_at_page_end),
