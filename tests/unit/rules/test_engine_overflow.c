@@ -1,0 +1,448 @@
+/*
+ * test_engine_overflow.c - randomized test of the checks at the top of the
+ * int64 range.
+ *
+ * test_engine_model.c draws its quantities, prices and limits from a
+ * trading day's ranges, so its streams never reach the engine's overflow
+ * paths. Here every stream has its own small world on a real rules.mdb
+ * (three parents over two accounts, one symbol) whose limits are drawn
+ * near INT64_MAX as often as not, and children whose quantities, prices and
+ * sums pass it. The harness counts every sum exactly (__int128) over the
+ * orders the venue holds or filled, and follows the engine's documented
+ * rule: a sum (open or filled, quantity or notional) that reaches INT64_MAX
+ * is pinned there for the day, and a pinned parent refuses every child.
+ *
+ * After every step:
+ *   (a) each verdict is what the exact sums say: a child is accepted iff
+ *       its own notional is representable, its parent and account are not
+ *       pinned, and open + filled + it stays within the parent's quantity
+ *       and max notional and the account's notional limit and below
+ *       INT64_MAX; an order whose notional overflows is refused as such;
+ *   (b) the engine's pinned flag of every parent is the harness's;
+ *   (c) the engine's parent and account sums equal the exact ones while
+ *       they are not pinned.
+ *
+ * Deterministic: a fixed base seed, splitmix64 per stream; a failure prints
+ * the seed, the stream and the step.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "fixed.h"
+#include "store.h"
+#include "testutil.h"
+
+#define NP 3            /* parents */
+#define NA 2            /* accounts: P0 and P1 on A0, P2 on A1 */
+#define STEPS 120
+#define MAXO STEPS
+#define STREAMS 2000
+#define BASE_SEED UINT64_C(0x72697367772d6f76) /* "risgw-ov" */
+
+__extension__ typedef __int128 i128; /* exact sums: gcc and clang on 64-bit targets */
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+static int64_t rnd(uint64_t *s, int64_t lo, int64_t hi)
+{
+	return lo + (int64_t)(splitmix(s) % (uint64_t)(hi - lo + 1));
+}
+
+/* A positive value, most often one near a power of two or INT64_MAX. */
+static int64_t big(uint64_t *s)
+{
+	switch (rnd(s, 0, 11)) {
+	case 0:
+		return 1;
+	case 1:
+		return rnd(s, 2, 3);
+	case 2:
+		return INT64_MAX;
+	case 3:
+		return INT64_MAX - rnd(s, 1, 3);
+	case 4:
+		return INT64_MAX / 2 + rnd(s, -1, 1);
+	case 5:
+		return INT64_MAX / 3 + rnd(s, -1, 1);
+	case 6:
+		return INT64_C(1) << rnd(s, 20, 62);
+	case 7:
+		return rnd(s, 1, INT64_MAX);
+	case 8:
+		return rnd(s, 1, INT64_C(1) << 31);
+	default:
+		return rnd(s, 1, 1000);
+	}
+}
+
+struct sums {
+	i128 open_q, filled_q, open_n, filled_n;
+	bool pinned;
+};
+
+struct hord {
+	char clid[16];
+	int parent;
+	int64_t qty, px;
+	bool live, filled;
+};
+
+struct stream {
+	uint64_t seed;
+	int index, step;
+	struct rules_store *st;
+	struct rules_engine *en;
+	int64_t pqty[NP], pnot[NP], anot[NA]; /* 0: none */
+	int64_t refpx;                         /* 0: none */
+	struct hord o[MAXO];
+	int n;
+	struct sums ps[NP], as[NA];
+	unsigned long accepts, overflows, rejects, pins, near_top;
+};
+
+#define SFAIL(s, ...)                                                                      \
+	do {                                                                               \
+		print_error("stream %d (seed 0x%" PRIx64 ") step %d: ", (s)->index,        \
+		    (s)->seed, (s)->step);                                                 \
+		fail_msg(__VA_ARGS__);                                                     \
+	} while (0)
+
+static const char *pid(int p)
+{
+	static const char *const ids[NP] = {"P0", "P1", "P2"};
+
+	return ids[p];
+}
+
+static int acct_of(int p)
+{
+	return p == 2 ? 1 : 0;
+}
+
+static const char *aid(int a)
+{
+	return a == 0 ? "A0" : "A1";
+}
+
+static const struct rules_actor actor = {"tester", "overflow test"};
+
+static void world(struct stream *s, uint64_t *r)
+{
+	struct rules_wr *w;
+	char err[RULES_ERRLEN] = "";
+	int i;
+
+	if (rules_store_wr_begin(s->st, &w, err) != 0 || rules_wr_clear(w, &actor, err) != 0)
+		SFAIL(s, "store: %s", err);
+	for (i = 0; i < NP; i++) {
+		struct rules_parent p;
+
+		memset(&p, 0, sizeof(p));
+		strcpy(p.rp_id, pid(i));
+		strcpy(p.rp_account, aid(acct_of(i)));
+		strcpy(p.rp_symbol, "S");
+		p.rp_side = '1';
+		p.rp_qty = s->pqty[i] = big(r);
+		p.rp_max_notional = s->pnot[i] = rnd(r, 0, 2) == 0 ? 0 : big(r);
+		p.rp_trip = RULES_TRIP_DEFAULT;
+		if (rules_wr_put_parent(w, &actor, &p, err) != 0)
+			SFAIL(s, "put_parent: %s", err);
+	}
+	for (i = 0; i < NA; i++) {
+		struct rules_limits l;
+
+		memset(&l, 0, sizeof(l));
+		s->anot[i] = 0;
+		if (rnd(r, 0, 2) == 0)
+			continue;
+		l.rl_set = RULES_BIT(RULES_LIM_ACCOUNT_NOTIONAL);
+		l.rl_val[RULES_LIM_ACCOUNT_NOTIONAL] = s->anot[i] = big(r);
+		if (rules_wr_put_limits(w, &actor, RULES_SCOPE_ACCOUNT, aid(i), &l, err) != 0)
+			SFAIL(s, "put_limits: %s", err);
+	}
+	s->refpx = rnd(r, 0, 1) == 0 ? 0 : big(r);
+	if (s->refpx != 0 && rules_wr_put_refpx(w, &actor, "S", s->refpx, err) != 0)
+		SFAIL(s, "put_refpx: %s", err);
+	if (rules_wr_commit(w, err) != 0)
+		SFAIL(s, "commit: %s", err);
+}
+
+/* total is within limit (> 0): at most it, and below INT64_MAX, where the
+ * engine holds a sum that overflowed. */
+static bool within(i128 total, int64_t limit)
+{
+	return total < INT64_MAX && total <= limit;
+}
+
+/* A sum field moves by d: pinned once it reaches INT64_MAX (engine_impl.h,
+ * expo_bump()). */
+static void bump(struct sums *x, i128 *field, i128 d)
+{
+	*field += d;
+	if (*field >= INT64_MAX)
+		x->pinned = true;
+}
+
+static void book(struct stream *s, int p, i128 *(*field)(struct sums *), i128 d)
+{
+	struct sums *a = &s->as[acct_of(p)], *x = &s->ps[p];
+
+	bump(x, field(x), d);
+	bump(a, field(a), d);
+}
+
+static i128 *f_open_q(struct sums *x)
+{
+	return &x->open_q;
+}
+
+static i128 *f_open_n(struct sums *x)
+{
+	return &x->open_n;
+}
+
+static i128 *f_filled_q(struct sums *x)
+{
+	return &x->filled_q;
+}
+
+static i128 *f_filled_n(struct sums *x)
+{
+	return &x->filled_n;
+}
+
+static void new_order(struct stream *s, uint64_t *r)
+{
+	struct hord *h = &s->o[s->n];
+	struct rules_order o;
+	struct rules_decision d;
+	enum rules_verdict v;
+	int p = (int)rnd(r, 0, NP - 1), a = acct_of(p);
+	bool market = s->refpx != 0 && rnd(r, 0, 3) == 0;
+	int64_t vpx;
+	i128 n;
+	bool want;
+
+	memset(h, 0, sizeof(*h));
+	snprintf(h->clid, sizeof(h->clid), "C%d", s->n);
+	h->parent = p;
+	h->qty = big(r);
+	h->px = market ? 0 : rnd(r, 0, 1) == 0 ? rnd(r, 1, 4) : big(r);
+	vpx = market ? s->refpx : h->px;
+	memset(&o, 0, sizeof(o));
+	o.ro_kind = RULES_NEW;
+	o.ro_clordid = h->clid;
+	o.ro_parent = pid(p);
+	o.ro_account = aid(a);
+	o.ro_symbol = "S";
+	o.ro_side = '1';
+	o.ro_ordtype = market ? RULES_ORDTYPE_MARKET : RULES_ORDTYPE_LIMIT;
+	o.ro_qty = h->qty;
+	o.ro_px = h->px;
+	o.ro_now_ns = INT64_C(1000000000000) + (int64_t)s->step * 1000000;
+	v = rules_check(s->en, &o, &d);
+
+	n = (i128)h->qty * vpx;
+	/* a pinned parent refuses every child (its quantity check reads
+	 * INT64_MAX); a pinned account only where it has a notional limit */
+	want = n <= INT64_MAX && !s->ps[p].pinned &&
+	    within(s->ps[p].open_q + s->ps[p].filled_q + h->qty, s->pqty[p]) &&
+	    (s->pnot[p] == 0 || within(s->ps[p].open_n + s->ps[p].filled_n + n, s->pnot[p])) &&
+	    (s->anot[a] == 0 ||
+		(!s->as[a].pinned && within(s->as[a].open_n + s->as[a].filled_n + n, s->anot[a])));
+	if ((v == RULES_ACCEPT) != want)
+		SFAIL(s, "%s on %s qty %" PRId64 " px %" PRId64 "%s: engine %d %s (%s), expected %s",
+		    h->clid, pid(p), h->qty, vpx, market ? " (market)" : "", v,
+		    rules_reason_name((int)d.rd_reason), d.rd_text, want ? "accept" : "a refusal");
+	if (n > INT64_MAX) {
+		if (d.rd_reason != RULES_R_OVERFLOW)
+			SFAIL(s, "%s: notional overflows, engine says %s (%s)", h->clid,
+			    rules_reason_name((int)d.rd_reason), d.rd_text);
+		s->overflows++;
+	}
+	if (v != RULES_ACCEPT) {
+		s->rejects++;
+		return;
+	}
+	s->accepts++;
+	if (s->ps[p].open_q + s->ps[p].filled_q > INT64_MAX / 2 ||
+	    s->ps[p].open_n + s->ps[p].filled_n > INT64_MAX / 2)
+		s->near_top++;
+	h->px = vpx; /* valued at */
+	h->live = true;
+	s->n++;
+	book(s, p, f_open_q, h->qty);
+	book(s, p, f_open_n, n);
+	/* an order whose own notional is INT64_MAX pins (book_open()) */
+	if (n == INT64_MAX) {
+		s->ps[p].pinned = true;
+		s->as[a].pinned = true;
+	}
+}
+
+/* The venue fills (fill) or cancels a live order, whole. */
+static void finish(struct stream *s, uint64_t *r, bool fill)
+{
+	struct hord *h;
+	i128 n;
+	int rc, k, i;
+
+	if (s->n == 0)
+		return;
+	k = (int)rnd(r, 0, s->n - 1);
+	for (i = 0; i < s->n && !s->o[(k + i) % s->n].live; i++)
+		;
+	if (i == s->n)
+		return;
+	h = &s->o[(k + i) % s->n];
+	n = (i128)h->qty * h->px;
+	if (fill)
+		rc = rules_on_exec(s->en, &(struct rules_exec){h->clid, NULL, 'F', '2', h->qty, h->px,
+		    h->qty, 0, -1, -1});
+	else
+		rc = rules_on_exec(s->en,
+		    &(struct rules_exec){h->clid, NULL, '4', '4', 0, 0, 0, 0, -1, -1});
+	h->live = false;
+	h->filled = fill;
+	book(s, h->parent, f_open_q, -(i128)h->qty);
+	book(s, h->parent, f_open_n, -n);
+	if (fill) {
+		book(s, h->parent, f_filled_q, h->qty);
+		book(s, h->parent, f_filled_n, n);
+	}
+	/* RULES_ERANGE: the report was booked and pinned a sum */
+	if (rc != 0 && (rc != RULES_ERANGE || !fill))
+		SFAIL(s, "%s %s: %s", fill ? "fill" : "cancel", h->clid, rules_strerror(rc));
+	if (rc == RULES_ERANGE && !s->ps[h->parent].pinned && !s->as[acct_of(h->parent)].pinned)
+		SFAIL(s, "fill %s: the engine pinned, the exact sums do not reach INT64_MAX",
+		    h->clid);
+}
+
+struct pin_seen {
+	bool pinned[NP], seen[NP];
+};
+
+static int pin_cb(void *arg, size_t pos, const struct rules_parent_info *pi)
+{
+	struct pin_seen *ps = arg;
+	int p = pi->rpi_id[1] - '0';
+
+	(void)pos;
+	ps->seen[p] = true;
+	ps->pinned[p] = pi->rpi_pinned;
+	return 0;
+}
+
+static void cmp(struct stream *s, const char *who, const struct rules_exposure *x,
+    const struct sums *e)
+{
+	if (x->ex_open_qty != e->open_q || x->ex_filled_qty != e->filled_q ||
+	    x->ex_open_notional != e->open_n || x->ex_filled_notional != e->filled_n)
+		SFAIL(s,
+		    "%s: engine open %" PRId64 " / %" PRId64 " filled %" PRId64 " / %" PRId64
+		    ", exact open %" PRId64 " / %" PRId64 " filled %" PRId64 " / %" PRId64,
+		    who, x->ex_open_qty, x->ex_open_notional, x->ex_filled_qty,
+		    x->ex_filled_notional, (int64_t)e->open_q, (int64_t)e->open_n,
+		    (int64_t)e->filled_q, (int64_t)e->filled_n);
+}
+
+static void check_all(struct stream *s)
+{
+	struct pin_seen ps;
+	struct rules_exposure x;
+	int i;
+
+	memset(&ps, 0, sizeof(ps));
+	assert_int_equal(rules_foreach_parent(s->en, 0, pin_cb, &ps), 0);
+	for (i = 0; i < NP; i++) {
+		if (ps.seen[i] && ps.pinned[i] != s->ps[i].pinned)
+			SFAIL(s, "%s: engine pinned %d, exact sums say %d", pid(i), ps.pinned[i],
+			    s->ps[i].pinned);
+		if (ps.seen[i] && !s->ps[i].pinned) {
+			assert_int_equal(rules_parent_exposure(s->en, pid(i), &x), 0);
+			cmp(s, pid(i), &x, &s->ps[i]);
+		}
+	}
+	for (i = 0; i < NA; i++)
+		if (!s->as[i].pinned && rules_account_exposure(s->en, aid(i), &x) == 0)
+			cmp(s, aid(i), &x, &s->as[i]);
+}
+
+static void test_overflow_streams(void **state)
+{
+	char *dir = tu_mkdtemp("overflow"), *path = tu_path(dir, "rules.mdb");
+	char err[RULES_ERRLEN];
+	struct rules_engine_config cfg = {4 * MAXO, 16, 8, 8, 0};
+	static struct stream s;
+	unsigned long accepts = 0, overflows = 0, rejects = 0, pins = 0, near_top = 0;
+	int k, i;
+
+	(void)state;
+	assert_int_equal(rules_store_open(&s.st, path, RULES_STORE_CREATE, 0, err), 0);
+	for (k = 0; k < STREAMS; k++) {
+		struct rules_store *st = s.st;
+		uint64_t r;
+
+		memset(&s, 0, sizeof(s));
+		s.st = st;
+		s.index = k;
+		s.seed = BASE_SEED + (uint64_t)k;
+		r = s.seed;
+		world(&s, &r);
+		if (rules_engine_new(&s.en, s.st, &cfg, err) != 0)
+			fail_msg("engine: %s", err);
+		for (s.step = 0; s.step < STEPS && s.n < MAXO; s.step++) {
+			int64_t e = rnd(&r, 0, 9);
+
+			if (e < 6)
+				new_order(&s, &r);
+			else
+				finish(&s, &r, e < 8);
+			check_all(&s);
+		}
+		for (i = 0; i < NP; i++)
+			pins += s.ps[i].pinned;
+		accepts += s.accepts;
+		overflows += s.overflows;
+		rejects += s.rejects;
+		near_top += s.near_top;
+		rules_engine_free(s.en);
+	}
+	rules_store_close(s.st);
+	tu_rmtree(dir);
+	free(path);
+	free(dir);
+	printf("overflow streams: %d, accepts %lu (%lu with a parent past INT64_MAX / 2), "
+	       "rejects %lu (%lu overflowing notionals), parents pinned %lu\n",
+	    STREAMS, accepts, near_top, rejects, overflows, pins);
+	/* the streams reach what they are for */
+	assert_true(near_top > 500 && overflows > 10000 && pins > 100 && accepts > 10000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_overflow_streams),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
