@@ -1035,6 +1035,21 @@ static void test_overflow_sums(void **state)
 	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_NOTIONAL);
 	f->en->e_fast_off = false;
 
+	/* a replace that takes the parent's sum past INT64_MAX */
+	put_parent_full(f, "P6", "ACC6", "IBM", '1', INT64_MAX, 0, 0, 0, RULES_TRIP_DEFAULT);
+	o = order("R1", "P6", "IBM", INT64_MAX / 2, 1);
+	ACCEPTS(f, check(f, &o));
+	o = order("R2", "P6", "IBM", INT64_MAX / 2, 1);
+	ACCEPTS(f, check(f, &o));
+	o = order("R3", "P6", "IBM", INT64_MAX / 2 + 2, 1);
+	o.ro_kind = RULES_REPLACE;
+	o.ro_origclordid = "R1";
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
+	o.ro_qty = INT64_MAX / 2 + 1; /* to INT64_MAX exactly: refused too */
+	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
+	o.ro_qty = INT64_MAX / 2 - 5;
+	ACCEPTS(f, check(f, &o));
+
 	/* an account's notional of INT64_MAX, its sums from two parents */
 	put_limit(f, RULES_SCOPE_ACCOUNT, "ACC4", RULES_LIM_ACCOUNT_NOTIONAL, INT64_MAX, false);
 	put_parent_full(f, "P4", "ACC4", "IBM", '1', INT64_MAX, 0, 0, 0, RULES_TRIP_DEFAULT);
