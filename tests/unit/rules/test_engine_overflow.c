@@ -23,7 +23,8 @@
  *       they are not pinned.
  *
  * Deterministic: a fixed base seed, splitmix64 per stream; a failure prints
- * the seed, the stream and the step.
+ * the seed, the stream and the step. tests/fuzz/fuzz_overflow.c runs the
+ * same streams with the fuzzer's input as the draws.
  */
 #include "config.h"
 
@@ -53,22 +54,37 @@
 
 __extension__ typedef __int128 i128; /* exact sums: gcc and clang on 64-bit targets */
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+/* The draws: splitmix64 of a seed; for tests/fuzz/fuzz_overflow.c the
+ * fuzzer's input (in, 8 bytes a draw) until it runs out, then splitmix64. */
+struct rng {
+	uint64_t s;
+	const uint8_t *in;
+	size_t n;
+};
 
+static uint64_t draw(struct rng *r)
+{
+	uint64_t z;
+
+	if (r->n >= 8) {
+		memcpy(&z, r->in, 8);
+		r->in += 8;
+		r->n -= 8;
+		return z;
+	}
+	z = (r->s += UINT64_C(0x9e3779b97f4a7c15));
 	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
 	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
 	return z ^ (z >> 31);
 }
 
-static int64_t rnd(uint64_t *s, int64_t lo, int64_t hi)
+static int64_t rnd(struct rng *r, int64_t lo, int64_t hi)
 {
-	return lo + (int64_t)(splitmix(s) % (uint64_t)(hi - lo + 1));
+	return lo + (int64_t)(draw(r) % (uint64_t)(hi - lo + 1));
 }
 
 /* A positive value, most often one near a power of two or INT64_MAX. */
-static int64_t big(uint64_t *s)
+static int64_t big(struct rng *s)
 {
 	switch (rnd(s, 0, 11)) {
 	case 0:
@@ -145,7 +161,7 @@ static const char *aid(int a)
 
 static const struct rules_actor actor = {"tester", "overflow test"};
 
-static void world(struct stream *s, uint64_t *r)
+static void world(struct stream *s, struct rng *r)
 {
 	struct rules_wr *w;
 	char err[RULES_ERRLEN] = "";
@@ -230,7 +246,7 @@ static i128 *f_filled_n(struct sums *x)
 	return &x->filled_n;
 }
 
-static void new_order(struct stream *s, uint64_t *r)
+static void new_order(struct stream *s, struct rng *r)
 {
 	struct hord *h = &s->o[s->n];
 	struct rules_order o;
@@ -300,7 +316,7 @@ static void new_order(struct stream *s, uint64_t *r)
 }
 
 /* The venue fills (fill) or cancels a live order, whole. */
-static void finish(struct stream *s, uint64_t *r, bool fill)
+static void finish(struct stream *s, struct rng *r, bool fill)
 {
 	struct hord *h;
 	i128 n;
@@ -387,47 +403,57 @@ static void check_all(struct stream *s)
 			cmp(s, aid(i), &x, &s->as[i]);
 }
 
+/* One stream on the store st: its world, then STEPS steps. */
+static void run_stream(struct stream *s, struct rules_store *st, int index, uint64_t seed,
+    struct rng *r)
+{
+	struct rules_engine_config cfg = {4 * MAXO, 16, 8, 8, 0};
+	char err[RULES_ERRLEN];
+
+	memset(s, 0, sizeof(*s));
+	s->st = st;
+	s->index = index;
+	s->seed = seed;
+	world(s, r);
+	if (rules_engine_new(&s->en, s->st, &cfg, err) != 0)
+		fail_msg("engine: %s", err);
+	for (s->step = 0; s->step < STEPS && s->n < MAXO; s->step++) {
+		int64_t e = rnd(r, 0, 9);
+
+		if (e < 6)
+			new_order(s, r);
+		else
+			finish(s, r, e < 8);
+		check_all(s);
+	}
+	rules_engine_free(s->en);
+	s->en = NULL;
+}
+
+#ifndef OVERFLOW_FUZZ /* tests/fuzz/fuzz_overflow.c has its own */
 static void test_overflow_streams(void **state)
 {
 	char *dir = tu_mkdtemp("overflow"), *path = tu_path(dir, "rules.mdb");
 	char err[RULES_ERRLEN];
-	struct rules_engine_config cfg = {4 * MAXO, 16, 8, 8, 0};
+	struct rules_store *st;
 	static struct stream s;
 	unsigned long accepts = 0, overflows = 0, rejects = 0, pins = 0, near_top = 0;
 	int k, i;
 
 	(void)state;
-	assert_int_equal(rules_store_open(&s.st, path, RULES_STORE_CREATE, 0, err), 0);
+	assert_int_equal(rules_store_open(&st, path, RULES_STORE_CREATE, 0, err), 0);
 	for (k = 0; k < STREAMS; k++) {
-		struct rules_store *st = s.st;
-		uint64_t r;
+		struct rng r = {BASE_SEED + (uint64_t)k, NULL, 0};
 
-		memset(&s, 0, sizeof(s));
-		s.st = st;
-		s.index = k;
-		s.seed = BASE_SEED + (uint64_t)k;
-		r = s.seed;
-		world(&s, &r);
-		if (rules_engine_new(&s.en, s.st, &cfg, err) != 0)
-			fail_msg("engine: %s", err);
-		for (s.step = 0; s.step < STEPS && s.n < MAXO; s.step++) {
-			int64_t e = rnd(&r, 0, 9);
-
-			if (e < 6)
-				new_order(&s, &r);
-			else
-				finish(&s, &r, e < 8);
-			check_all(&s);
-		}
+		run_stream(&s, st, k, r.s, &r);
 		for (i = 0; i < NP; i++)
 			pins += s.ps[i].pinned;
 		accepts += s.accepts;
 		overflows += s.overflows;
 		rejects += s.rejects;
 		near_top += s.near_top;
-		rules_engine_free(s.en);
 	}
-	rules_store_close(s.st);
+	rules_store_close(st);
 	tu_rmtree(dir);
 	free(path);
 	free(dir);
@@ -446,3 +472,4 @@ int main(void)
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
+#endif /* OVERFLOW_FUZZ */
