@@ -1049,6 +1049,11 @@ static void test_overflow_sums(void **state)
 	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
 	o.ro_qty = INT64_MAX / 2 - 5;
 	ACCEPTS(f, check(f, &o));
+	/* a replace whose own notional overflows */
+	o = order("R4", "P6", "IBM", 10, INT64_MAX / 5);
+	o.ro_kind = RULES_REPLACE;
+	o.ro_origclordid = "R2";
+	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_OVERFLOW);
 
 	/* an account's notional of INT64_MAX, its sums from two parents */
 	put_limit(f, RULES_SCOPE_ACCOUNT, "ACC4", RULES_LIM_ACCOUNT_NOTIONAL, INT64_MAX, false);
