@@ -3,7 +3,8 @@
  * int64 range (tests/unit/rules/test_engine_overflow.c) with the fuzzer's
  * input as its random draws: coverage-guided worlds of limits near
  * INT64_MAX and streams of children, fills and cancels whose products and
- * sums pass it, checked after every step against exact (128-bit) sums:
+ * sums pass it, fills (partial, beyond the order, at other prices), cancels
+ * and replaces, checked after every step against exact (128-bit) sums:
  * every verdict as the sums say, every parent's pinned flag, every unpinned
  * sum equal.
  *

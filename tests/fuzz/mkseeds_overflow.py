@@ -36,7 +36,7 @@ for i, n in enumerate([20, 100, 400, 1000, 2000]):
 # else big()); for each account its notional limit (rnd 0..2, 0 = none, else
 # big()); the reference price (rnd 0..1, 0 = none, else big()). big() takes
 # a case 0..11 first: 2 is INT64_MAX, 4 is INT64_MAX / 2 + rnd(-1..1).
-# Then steps: rnd 0..9 (< 6 a new child), its parent rnd 0..2, market only
+# Then steps: rnd 0..9 (< 5 a new child), its parent rnd 0..2, market only
 # with a reference price, its quantity big(), its price rnd 0..1 (0: rnd 1..4).
 world = draws(2, 0,  2, 0,  2, 0,  0, 0,  0)
 child = lambda p, q_case, q_arg: draws(0, p, q_case, q_arg, 0, 0)  # price 1

@@ -7,17 +7,24 @@
  * paths. Here every stream has its own small world on a real rules.mdb
  * (three parents over two accounts, one symbol) whose limits are drawn
  * near INT64_MAX as often as not, and children whose quantities, prices and
- * sums pass it. The harness counts every sum exactly (__int128) over the
- * orders the venue holds or filled, and follows the engine's documented
- * rule: a sum (open or filled, quantity or notional) that reaches INT64_MAX
- * is pinned there for the day, and a pinned parent refuses every child.
+ * sums pass it, with the venue's reports: whole and partial fills (some
+ * beyond the order, at another price, with any LeavesQty), cancels, and
+ * replaces confirmed or rejected. The harness counts every sum exactly
+ * (__int128) with the engine's documented rules for what an order counts
+ * as open (the larger of OrderQty - CumQty and LeavesQty, and of the old
+ * and new order while a replace is pending) and for pinning: a sum (open or
+ * filled, quantity or notional) or an order's notional that reaches
+ * INT64_MAX is pinned there for the day, and a pinned parent refuses every
+ * child.
  *
  * After every step:
- *   (a) each verdict is what the exact sums say: a child is accepted iff
- *       its own notional is representable, its parent and account are not
- *       pinned, and open + filled + it stays within the parent's quantity
- *       and max notional and the account's notional limit and below
- *       INT64_MAX; an order whose notional overflows is refused as such;
+ *   (a) each verdict is what the exact sums say: a child (or a replace, by
+ *       what it adds) is accepted iff its own notional is representable,
+ *       its parent (and its account, where it has a limit) is not pinned,
+ *       and open + filled + it stays within the parent's quantity and max
+ *       notional and the account's notional limit and below INT64_MAX; an
+ *       order whose notional overflows is refused as such; a fill returns
+ *       RULES_ERANGE exactly when its parent's or account's sums are pinned;
  *   (b) the engine's pinned flag of every parent is the harness's;
  *   (c) the engine's parent and account sums equal the exact ones while
  *       they are not pinned.
@@ -116,10 +123,14 @@ struct sums {
 };
 
 struct hord {
-	char clid[16];
+	char clid[16];            /* its ClOrdID at the venue now */
+	char pclid[16];           /* its pending replace's (pend) */
 	int parent;
-	int64_t qty, px;
-	bool live, filled;
+	int64_t qty, px;          /* px: valued at (limit, or reference price) */
+	int64_t cum, leaves;      /* CumQty, and the LeavesQty last reported */
+	int64_t pend_qty, pend_px;
+	bool live, pend;
+	i128 cnt_q, cnt_n;        /* what it counts as open in the sums */
 };
 
 struct stream {
@@ -130,9 +141,9 @@ struct stream {
 	int64_t pqty[NP], pnot[NP], anot[NA]; /* 0: none */
 	int64_t refpx;                         /* 0: none */
 	struct hord o[MAXO];
-	int n;
+	int n, nrepl;
 	struct sums ps[NP], as[NA];
-	unsigned long accepts, overflows, rejects, pins, near_top;
+	unsigned long accepts, overflows, rejects, pins, near_top, replaces, fills;
 };
 
 #define SFAIL(s, ...)                                                                      \
@@ -246,6 +257,59 @@ static i128 *f_filled_n(struct sums *x)
 	return &x->filled_n;
 }
 
+static i128 max128(i128 a, i128 b)
+{
+	return a > b ? a : b;
+}
+
+/* What the order counts as open (engine_impl.h, eng_recount()): the larger
+ * of OrderQty - CumQty and the venue's LeavesQty, and while a replace is
+ * pending the larger of that and the new quantity's; its notional likewise
+ * the larger of the two; nothing once finished. The difference goes into
+ * the sums; an order notional of INT64_MAX or more pins its parent and its
+ * account. */
+static void recount(struct stream *s, struct hord *h)
+{
+	int p = h->parent, a = acct_of(p);
+	i128 q = 0, n = 0;
+
+	if (h->live) {
+		q = max128(max128((i128)h->qty - h->cum, h->leaves), 0);
+		n = q * h->px;
+		if (h->pend) {
+			i128 nq = max128((i128)h->pend_qty - h->cum, 0);
+
+			q = max128(q, nq);
+			n = max128(n, nq * h->pend_px);
+		}
+	}
+	if (n >= INT64_MAX) {
+		s->ps[p].pinned = true;
+		s->as[a].pinned = true;
+	}
+	book(s, p, f_open_q, q - h->cnt_q);
+	book(s, p, f_open_n, n - h->cnt_n);
+	h->cnt_q = q;
+	h->cnt_n = n;
+}
+
+/* A live order (with a pending replace if pend), or NULL. */
+static struct hord *pick(struct stream *s, struct rng *r, bool pend)
+{
+	int k, i;
+
+	if (s->n == 0)
+		return NULL;
+	k = (int)rnd(r, 0, s->n - 1);
+	for (i = 0; i < s->n; i++) {
+		struct hord *h = &s->o[(k + i) % s->n];
+
+		if (h->live && (!pend || h->pend))
+			return h;
+	}
+	return NULL;
+}
+
 static void new_order(struct stream *s, struct rng *r)
 {
 	struct hord *h = &s->o[s->n];
@@ -306,51 +370,169 @@ static void new_order(struct stream *s, struct rng *r)
 	h->px = vpx; /* valued at */
 	h->live = true;
 	s->n++;
-	book(s, p, f_open_q, h->qty);
-	book(s, p, f_open_n, n);
-	/* an order whose own notional is INT64_MAX pins (book_open()) */
-	if (n == INT64_MAX) {
-		s->ps[p].pinned = true;
-		s->as[a].pinned = true;
-	}
+	recount(s, h);
 }
 
-/* The venue fills (fill) or cancels a live order, whole. */
-static void finish(struct stream *s, struct rng *r, bool fill)
+/* A fill of a live order: whole (39=2), or partial with a LastQty that may
+ * overfill, a LastPx that may not be the order's, and any LeavesQty. */
+static void fill(struct stream *s, struct rng *r, bool whole)
 {
-	struct hord *h;
-	i128 n;
-	int rc, k, i;
+	struct hord *h = pick(s, r, false);
+	int64_t last, lastpx, leaves;
+	i128 cum;
+	int p, a, rc, want;
 
-	if (s->n == 0)
+	if (h == NULL)
 		return;
-	k = (int)rnd(r, 0, s->n - 1);
-	for (i = 0; i < s->n && !s->o[(k + i) % s->n].live; i++)
-		;
-	if (i == s->n)
+	p = h->parent;
+	a = acct_of(p);
+	if (whole)
+		last = h->qty > h->cum ? h->qty - h->cum : 0;
+	else if (rnd(r, 0, 7) == 0)
+		last = big(r);
+	else
+		last = h->qty > h->cum ? rnd(r, 1, h->qty - h->cum) : 1;
+	cum = (i128)h->cum + last;
+	if (cum > INT64_MAX)
+		return; /* no venue reports that */
+	lastpx = rnd(r, 0, 7) == 0 ? big(r) : h->px;
+	leaves = whole ? 0 : rnd(r, 0, 7) == 0 ? big(r) : (int64_t)max128((i128)h->qty - cum, 0);
+	rc = rules_on_exec(s->en, &(struct rules_exec){h->clid, NULL, 'F', whole ? '2' : '1',
+	    last, lastpx, (int64_t)cum, leaves, -1, -1});
+	s->fills++;
+	if (last > 0) {
+		book(s, p, f_filled_q, last);
+		book(s, p, f_filled_n, (i128)last * lastpx);
+	}
+	/* RULES_ERANGE: booked, and a sum of its parent or account is pinned */
+	want = last > 0 && (s->ps[p].pinned || s->as[a].pinned) ? RULES_ERANGE : 0;
+	if (rc != want)
+		SFAIL(s, "fill %s last %" PRId64 " at %" PRId64 ": engine %s, expected %s", h->clid,
+		    last, lastpx, rules_strerror(rc), want != 0 ? rules_strerror(want) : "0");
+	h->cum = (int64_t)cum;
+	if (whole) {
+		h->live = false;
+		h->pend = false;
+	} else {
+		h->leaves = leaves;
+	}
+	recount(s, h);
+}
+
+/* The venue cancels a live order by itself. */
+static void cancel(struct stream *s, struct rng *r)
+{
+	struct hord *h = pick(s, r, false);
+	int rc;
+
+	if (h == NULL)
 		return;
-	h = &s->o[(k + i) % s->n];
-	n = (i128)h->qty * h->px;
-	if (fill)
-		rc = rules_on_exec(s->en, &(struct rules_exec){h->clid, NULL, 'F', '2', h->qty, h->px,
-		    h->qty, 0, -1, -1});
+	rc = rules_on_exec(s->en,
+	    &(struct rules_exec){h->clid, NULL, '4', '4', 0, 0, h->cum, 0, -1, -1});
+	if (rc != 0)
+		SFAIL(s, "cancel %s: %s", h->clid, rules_strerror(rc));
+	h->live = false;
+	h->pend = false;
+	recount(s, h);
+}
+
+/* A replace of a live order, checked; it stays pending until replaced or
+ * rejected (outcome()). */
+static void replace(struct stream *s, struct rng *r)
+{
+	struct hord *h = pick(s, r, false);
+	struct rules_order o;
+	struct rules_decision d;
+	enum rules_verdict v;
+	char rclid[16];
+	int64_t qty, px;
+	i128 nq, n, nn, dq, dn;
+	int p, a;
+	bool want;
+
+	if (h == NULL)
+		return;
+	p = h->parent;
+	a = acct_of(p);
+	qty = rnd(r, 0, 1) == 0 ? big(r) : h->qty + rnd(r, -2, 2);
+	px = rnd(r, 0, 1) == 0 ? rnd(r, 1, 4) : big(r);
+	if (qty <= 0)
+		qty = 1;
+	memset(&o, 0, sizeof(o));
+	snprintf(rclid, sizeof(rclid), "R%d", s->nrepl++);
+	o.ro_kind = RULES_REPLACE;
+	o.ro_clordid = rclid;
+	o.ro_origclordid = h->clid;
+	o.ro_parent = pid(p);
+	o.ro_account = aid(a);
+	o.ro_symbol = "S";
+	o.ro_side = '1';
+	o.ro_ordtype = RULES_ORDTYPE_LIMIT;
+	o.ro_qty = qty;
+	o.ro_px = px;
+	o.ro_now_ns = INT64_C(1000000000000) + (int64_t)s->step * 1000000;
+	v = rules_check(s->en, &o, &d);
+	if (h->pend) {
+		if (v == RULES_ACCEPT || d.rd_reason != RULES_R_REPLACE_PENDING)
+			SFAIL(s, "replace of %s with one pending: engine %d %s (%s)", h->clid, v,
+			    rules_reason_name((int)d.rd_reason), d.rd_text);
+		return;
+	}
+	nq = (i128)qty - h->cum;
+	n = (i128)qty * px;
+	nn = nq * px;
+	dq = max128(nq - h->cnt_q, 0);
+	dn = max128(nn - h->cnt_n, 0);
+	want = nq > 0 && n <= INT64_MAX && !s->ps[p].pinned &&
+	    within(s->ps[p].open_q + s->ps[p].filled_q + dq, s->pqty[p]) &&
+	    (s->pnot[p] == 0 || within(s->ps[p].open_n + s->ps[p].filled_n + dn, s->pnot[p])) &&
+	    (s->anot[a] == 0 ||
+		(!s->as[a].pinned && within(s->as[a].open_n + s->as[a].filled_n + dn, s->anot[a])));
+	if ((v == RULES_ACCEPT) != want)
+		SFAIL(s, "replace %s of %s qty %" PRId64 " px %" PRId64 " (cum %" PRId64
+			 "): engine %d %s (%s), expected %s",
+		    rclid, h->clid, qty, px, h->cum, v, rules_reason_name((int)d.rd_reason),
+		    d.rd_text, want ? "accept" : "a refusal");
+	if (nq > 0 && n > INT64_MAX && d.rd_reason != RULES_R_OVERFLOW)
+		SFAIL(s, "replace %s: notional overflows, engine says %s (%s)", rclid,
+		    rules_reason_name((int)d.rd_reason), d.rd_text);
+	if (v != RULES_ACCEPT)
+		return;
+	s->replaces++;
+	memcpy(h->pclid, rclid, sizeof(h->pclid));
+	h->pend = true;
+	h->pend_qty = qty;
+	h->pend_px = px;
+	recount(s, h);
+}
+
+/* The venue confirms (150=5) or rejects (150=8) a pending replace. */
+static void outcome(struct stream *s, struct rng *r)
+{
+	struct hord *h = pick(s, r, true);
+	bool done;
+	int rc;
+
+	if (h == NULL)
+		return;
+	done = rnd(r, 0, 1) == 0;
+	if (done)
+		rc = rules_on_exec(s->en, &(struct rules_exec){h->pclid, h->clid, '5', '0', 0, 0, h->cum,
+		    (int64_t)max128((i128)h->pend_qty - h->cum, 0), -1, -1});
 	else
 		rc = rules_on_exec(s->en,
-		    &(struct rules_exec){h->clid, NULL, '4', '4', 0, 0, 0, 0, -1, -1});
-	h->live = false;
-	h->filled = fill;
-	book(s, h->parent, f_open_q, -(i128)h->qty);
-	book(s, h->parent, f_open_n, -n);
-	if (fill) {
-		book(s, h->parent, f_filled_q, h->qty);
-		book(s, h->parent, f_filled_n, n);
+		    &(struct rules_exec){h->pclid, h->clid, '8', '0', 0, 0, h->cum, -1, -1, -1});
+	if (rc != 0)
+		SFAIL(s, "%s %s: %s", done ? "replaced" : "replace rejected", h->pclid,
+		    rules_strerror(rc));
+	if (done) {
+		h->qty = h->pend_qty;
+		h->px = h->pend_px;
+		h->leaves = (int64_t)max128((i128)h->pend_qty - h->cum, 0);
+		memcpy(h->clid, h->pclid, sizeof(h->clid));
 	}
-	/* RULES_ERANGE: the report was booked and pinned a sum */
-	if (rc != 0 && (rc != RULES_ERANGE || !fill))
-		SFAIL(s, "%s %s: %s", fill ? "fill" : "cancel", h->clid, rules_strerror(rc));
-	if (rc == RULES_ERANGE && !s->ps[h->parent].pinned && !s->as[acct_of(h->parent)].pinned)
-		SFAIL(s, "fill %s: the engine pinned, the exact sums do not reach INT64_MAX",
-		    h->clid);
+	h->pend = false;
+	recount(s, h);
 }
 
 struct pin_seen {
@@ -418,12 +600,25 @@ static void run_stream(struct stream *s, struct rules_store *st, int index, uint
 	if (rules_engine_new(&s->en, s->st, &cfg, err) != 0)
 		fail_msg("engine: %s", err);
 	for (s->step = 0; s->step < STEPS && s->n < MAXO; s->step++) {
-		int64_t e = rnd(r, 0, 9);
-
-		if (e < 6)
+		switch (rnd(r, 0, 9)) {
+		case 0: case 1: case 2: case 3: case 4:
 			new_order(s, r);
-		else
-			finish(s, r, e < 8);
+			break;
+		case 5:
+			fill(s, r, false);
+			break;
+		case 6:
+			fill(s, r, true);
+			break;
+		case 7:
+			cancel(s, r);
+			break;
+		case 8:
+			replace(s, r);
+			break;
+		default:
+			outcome(s, r);
+		}
 		check_all(s);
 	}
 	rules_engine_free(s->en);
@@ -437,7 +632,8 @@ static void test_overflow_streams(void **state)
 	char err[RULES_ERRLEN];
 	struct rules_store *st;
 	static struct stream s;
-	unsigned long accepts = 0, overflows = 0, rejects = 0, pins = 0, near_top = 0;
+	unsigned long accepts = 0, overflows = 0, rejects = 0, pins = 0, near_top = 0, replaces = 0,
+		      fills = 0;
 	int k, i;
 
 	(void)state;
@@ -452,16 +648,20 @@ static void test_overflow_streams(void **state)
 		overflows += s.overflows;
 		rejects += s.rejects;
 		near_top += s.near_top;
+		replaces += s.replaces;
+		fills += s.fills;
 	}
 	rules_store_close(st);
 	tu_rmtree(dir);
 	free(path);
 	free(dir);
 	printf("overflow streams: %d, accepts %lu (%lu with a parent past INT64_MAX / 2), "
-	       "rejects %lu (%lu overflowing notionals), parents pinned %lu\n",
-	    STREAMS, accepts, near_top, rejects, overflows, pins);
+	       "rejects %lu (%lu overflowing notionals), replaces accepted %lu, fills %lu, "
+	       "parents pinned %lu\n",
+	    STREAMS, accepts, near_top, rejects, overflows, replaces, fills, pins);
 	/* the streams reach what they are for */
-	assert_true(near_top > 500 && overflows > 10000 && pins > 100 && accepts > 10000);
+	assert_true(near_top > 300 && overflows > 10000 && pins > 100 && accepts > 10000 &&
+	    replaces > 1000 && fills > 10000);
 }
 
 int main(void)
