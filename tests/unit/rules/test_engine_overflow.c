@@ -310,13 +310,43 @@ static struct hord *pick(struct stream *s, struct rng *r, bool pend)
 	return NULL;
 }
 
+/* A child (kind RULES_NEW) or replace of parent p, at the step's time. */
+static void order_of(struct rules_order *o, const struct stream *s, enum rules_order_kind kind,
+    const char *clid, int p, bool market, int64_t qty, int64_t px)
+{
+	memset(o, 0, sizeof(*o));
+	o->ro_kind = kind;
+	o->ro_clordid = clid;
+	o->ro_parent = pid(p);
+	o->ro_account = aid(acct_of(p));
+	o->ro_symbol = "S";
+	o->ro_side = '1';
+	o->ro_ordtype = market ? RULES_ORDTYPE_MARKET : RULES_ORDTYPE_LIMIT;
+	o->ro_qty = qty;
+	o->ro_px = px;
+	o->ro_now_ns = INT64_C(1000000000000) + (int64_t)s->step * 1000000;
+}
+
+/* Whether parent p and its account have room for dq more shares and dn
+ * more notional, by the exact sums: not pinned (the account only where it
+ * has a limit), within every limit and below INT64_MAX. */
+static bool room(const struct stream *s, int p, i128 dq, i128 dn)
+{
+	const struct sums *x = &s->ps[p], *a = &s->as[acct_of(p)];
+	int64_t anot = s->anot[acct_of(p)];
+
+	return !x->pinned && within(x->open_q + x->filled_q + dq, s->pqty[p]) &&
+	    (s->pnot[p] == 0 || within(x->open_n + x->filled_n + dn, s->pnot[p])) &&
+	    (anot == 0 || (!a->pinned && within(a->open_n + a->filled_n + dn, anot)));
+}
+
 static void new_order(struct stream *s, struct rng *r)
 {
 	struct hord *h = &s->o[s->n];
 	struct rules_order o;
 	struct rules_decision d;
 	enum rules_verdict v;
-	int p = (int)rnd(r, 0, NP - 1), a = acct_of(p);
+	int p = (int)rnd(r, 0, NP - 1);
 	bool market = s->refpx != 0 && rnd(r, 0, 3) == 0;
 	int64_t vpx;
 	i128 n;
@@ -328,27 +358,13 @@ static void new_order(struct stream *s, struct rng *r)
 	h->qty = big(r);
 	h->px = market ? 0 : rnd(r, 0, 1) == 0 ? rnd(r, 1, 4) : big(r);
 	vpx = market ? s->refpx : h->px;
-	memset(&o, 0, sizeof(o));
-	o.ro_kind = RULES_NEW;
-	o.ro_clordid = h->clid;
-	o.ro_parent = pid(p);
-	o.ro_account = aid(a);
-	o.ro_symbol = "S";
-	o.ro_side = '1';
-	o.ro_ordtype = market ? RULES_ORDTYPE_MARKET : RULES_ORDTYPE_LIMIT;
-	o.ro_qty = h->qty;
-	o.ro_px = h->px;
-	o.ro_now_ns = INT64_C(1000000000000) + (int64_t)s->step * 1000000;
+	order_of(&o, s, RULES_NEW, h->clid, p, market, h->qty, h->px);
 	v = rules_check(s->en, &o, &d);
 
 	n = (i128)h->qty * vpx;
 	/* a pinned parent refuses every child (its quantity check reads
 	 * INT64_MAX); a pinned account only where it has a notional limit */
-	want = n <= INT64_MAX && !s->ps[p].pinned &&
-	    within(s->ps[p].open_q + s->ps[p].filled_q + h->qty, s->pqty[p]) &&
-	    (s->pnot[p] == 0 || within(s->ps[p].open_n + s->ps[p].filled_n + n, s->pnot[p])) &&
-	    (s->anot[a] == 0 ||
-		(!s->as[a].pinned && within(s->as[a].open_n + s->as[a].filled_n + n, s->anot[a])));
+	want = n <= INT64_MAX && room(s, p, h->qty, n);
 	if ((v == RULES_ACCEPT) != want)
 		SFAIL(s, "%s on %s qty %" PRId64 " px %" PRId64 "%s: engine %d %s (%s), expected %s",
 		    h->clid, pid(p), h->qty, vpx, market ? " (market)" : "", v,
@@ -447,30 +463,19 @@ static void replace(struct stream *s, struct rng *r)
 	char rclid[16];
 	int64_t qty, px;
 	i128 nq, n, nn, dq, dn;
-	int p, a;
+	int p;
 	bool want;
 
 	if (h == NULL)
 		return;
 	p = h->parent;
-	a = acct_of(p);
 	qty = rnd(r, 0, 1) == 0 ? big(r) : h->qty + rnd(r, -2, 2);
 	px = rnd(r, 0, 1) == 0 ? rnd(r, 1, 4) : big(r);
 	if (qty <= 0)
 		qty = 1;
-	memset(&o, 0, sizeof(o));
 	snprintf(rclid, sizeof(rclid), "R%d", s->nrepl++);
-	o.ro_kind = RULES_REPLACE;
-	o.ro_clordid = rclid;
+	order_of(&o, s, RULES_REPLACE, rclid, p, false, qty, px);
 	o.ro_origclordid = h->clid;
-	o.ro_parent = pid(p);
-	o.ro_account = aid(a);
-	o.ro_symbol = "S";
-	o.ro_side = '1';
-	o.ro_ordtype = RULES_ORDTYPE_LIMIT;
-	o.ro_qty = qty;
-	o.ro_px = px;
-	o.ro_now_ns = INT64_C(1000000000000) + (int64_t)s->step * 1000000;
 	v = rules_check(s->en, &o, &d);
 	if (h->pend) {
 		if (v == RULES_ACCEPT || d.rd_reason != RULES_R_REPLACE_PENDING)
@@ -483,11 +488,7 @@ static void replace(struct stream *s, struct rng *r)
 	nn = nq * px;
 	dq = max128(nq - h->cnt_q, 0);
 	dn = max128(nn - h->cnt_n, 0);
-	want = nq > 0 && n <= INT64_MAX && !s->ps[p].pinned &&
-	    within(s->ps[p].open_q + s->ps[p].filled_q + dq, s->pqty[p]) &&
-	    (s->pnot[p] == 0 || within(s->ps[p].open_n + s->ps[p].filled_n + dn, s->pnot[p])) &&
-	    (s->anot[a] == 0 ||
-		(!s->as[a].pinned && within(s->as[a].open_n + s->as[a].filled_n + dn, s->anot[a])));
+	want = nq > 0 && n <= INT64_MAX && room(s, p, dq, dn);
 	if ((v == RULES_ACCEPT) != want)
 		SFAIL(s, "replace %s of %s qty %" PRId64 " px %" PRId64 " (cum %" PRId64
 			 "): engine %d %s (%s), expected %s",
