@@ -42,6 +42,9 @@ world = draws(2, 0,  2, 0,  2, 0,  0, 0,  0)
 child = lambda p, q_case, q_arg: draws(0, p, q_case, q_arg, 0, 0)  # price 1
 seeds["07-parent-qty-int64-max-passed"] = (
     world + child(0, 4, 1) + child(0, 4, 1) + child(0, 1, 0))  # halves, then 2 more
+# 08-replace-step-past-int64-max was found by libFuzzer (not written here):
+# the harness itself stepped a replace's quantity past INT64_MAX (signed
+# overflow in the test, UBSan); kept as a seed of that path.
 for name, data in seeds.items():
     with open(os.path.join(OUT, name), "wb") as f:
         f.write(data)

@@ -469,10 +469,14 @@ static void replace(struct stream *s, struct rng *r)
 	if (h == NULL)
 		return;
 	p = h->parent;
-	qty = rnd(r, 0, 1) == 0 ? big(r) : h->qty + rnd(r, -2, 2);
+	if (rnd(r, 0, 1) == 0) {
+		qty = big(r);
+	} else { /* a step from its quantity, within 1..INT64_MAX */
+		i128 q = (i128)h->qty + rnd(r, -2, 2);
+
+		qty = q < 1 ? 1 : q > INT64_MAX ? INT64_MAX : (int64_t)q;
+	}
 	px = rnd(r, 0, 1) == 0 ? rnd(r, 1, 4) : big(r);
-	if (qty <= 0)
-		qty = 1;
 	snprintf(rclid, sizeof(rclid), "R%d", s->nrepl++);
 	order_of(&o, s, RULES_REPLACE, rclid, p, false, qty, px);
 	o.ro_origclordid = h->clid;
