@@ -44,7 +44,10 @@ seeds["07-parent-qty-int64-max-passed"] = (
     world + child(0, 4, 1) + child(0, 4, 1) + child(0, 1, 0))  # halves, then 2 more
 # 08-replace-step-past-int64-max was found by libFuzzer (not written here):
 # the harness itself stepped a replace's quantity past INT64_MAX (signed
-# overflow in the test, UBSan); kept as a seed of that path.
+# overflow in the test, UBSan); kept as a seed of that path. So was
+# 09-sums-past-int128: LeavesQty and prices near INT64_MAX made open
+# notionals near 2^126, whose sum passed the harness's __int128 (notionals
+# are now held at 2^100, where the engine has pinned the sums long before).
 for name, data in seeds.items():
     with open(os.path.join(OUT, name), "wb") as f:
         f.write(data)

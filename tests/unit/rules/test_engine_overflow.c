@@ -213,6 +213,16 @@ static void world(struct stream *s, struct rng *r)
 		SFAIL(s, "commit: %s", err);
 }
 
+/* An order's notional, exact below INT64_MAX and held at 2^100 above it
+ * (where its parent and account are pinned anyway): a stream's sums of up
+ * to a few hundred of them stay far inside __int128. */
+static i128 held(i128 n)
+{
+	const i128 cap = (i128)1 << 100;
+
+	return n > cap ? cap : n;
+}
+
 /* total is within limit (> 0): at most it, and below INT64_MAX, where the
  * engine holds a sum that overflowed. */
 static bool within(i128 total, int64_t limit)
@@ -275,12 +285,12 @@ static void recount(struct stream *s, struct hord *h)
 
 	if (h->live) {
 		q = max128(max128((i128)h->qty - h->cum, h->leaves), 0);
-		n = q * h->px;
+		n = held(q * h->px);
 		if (h->pend) {
 			i128 nq = max128((i128)h->pend_qty - h->cum, 0);
 
 			q = max128(q, nq);
-			n = max128(n, nq * h->pend_px);
+			n = max128(n, held(nq * h->pend_px));
 		}
 	}
 	if (n >= INT64_MAX) {
@@ -418,7 +428,7 @@ static void fill(struct stream *s, struct rng *r, bool whole)
 	s->fills++;
 	if (last > 0) {
 		book(s, p, f_filled_q, last);
-		book(s, p, f_filled_n, (i128)last * lastpx);
+		book(s, p, f_filled_n, held((i128)last * lastpx));
 	}
 	/* RULES_ERANGE: booked, and a sum of its parent or account is pinned */
 	want = last > 0 && (s->ps[p].pinned || s->as[a].pinned) ? RULES_ERANGE : 0;
