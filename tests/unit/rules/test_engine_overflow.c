@@ -27,7 +27,11 @@
  *       RULES_ERANGE exactly when its parent's or account's sums are pinned;
  *   (b) the engine's pinned flag of every parent is the harness's;
  *   (c) the engine's parent and account sums equal the exact ones while
- *       they are not pinned.
+ *       they are not pinned;
+ *   (d) halfway and at the end, a new engine that replays what the old one
+ *       booked (rules_restore(), rules_on_exec(), as riskgwd replays its
+ *       journal after a restart) holds the same sums, counts and pinned
+ *       flags, and goes on in its place.
  *
  * Deterministic: a fixed base seed, splitmix64 per stream; a failure prints
  * the seed, the stream and the step. tests/fuzz/fuzz_overflow.c runs the
@@ -133,6 +137,17 @@ struct hord {
 	i128 cnt_q, cnt_n;        /* what it counts as open in the sums */
 };
 
+/* What the engine booked, in order: what riskgwd's journal replays after a
+ * restart (rules_restore() for the accepted checks, rules_on_exec() for the
+ * reports). */
+struct logent {
+	bool exec;
+	struct rules_order o;     /* its strings: clid, orig below */
+	struct rules_exec x;
+	char clid[16], orig[16];
+	int rc;                   /* the report's rules_on_exec() */
+};
+
 struct stream {
 	uint64_t seed;
 	int index, step;
@@ -142,8 +157,11 @@ struct stream {
 	int64_t refpx;                         /* 0: none */
 	struct hord o[MAXO];
 	int n, nrepl;
+	struct logent log[STEPS];
+	int nlog;
+	struct rules_engine_config cfg;
 	struct sums ps[NP], as[NA];
-	unsigned long accepts, overflows, rejects, pins, near_top, replaces, fills;
+	unsigned long accepts, overflows, rejects, pins, near_top, replaces, fills, restarts;
 };
 
 #define SFAIL(s, ...)                                                                      \
@@ -320,6 +338,42 @@ static struct hord *pick(struct stream *s, struct rng *r, bool pend)
 	return NULL;
 }
 
+static void copy_id(char *dst, const char *src)
+{
+	snprintf(dst, 16, "%s", src != NULL ? src : "");
+}
+
+/* rules_check(), logged when it books. */
+static enum rules_verdict do_check(struct stream *s, const struct rules_order *o,
+    struct rules_decision *d)
+{
+	enum rules_verdict v = rules_check(s->en, o, d);
+	struct logent *l = &s->log[s->nlog];
+
+	if (v == RULES_ACCEPT) {
+		memset(l, 0, sizeof(*l));
+		l->o = *o;
+		copy_id(l->clid, o->ro_clordid);
+		copy_id(l->orig, o->ro_origclordid);
+		s->nlog++;
+	}
+	return v;
+}
+
+/* rules_on_exec(), logged with what it returned. */
+static int do_exec(struct stream *s, const struct rules_exec *x)
+{
+	struct logent *l = &s->log[s->nlog++];
+
+	memset(l, 0, sizeof(*l));
+	l->exec = true;
+	l->x = *x;
+	copy_id(l->clid, x->re_clordid);
+	copy_id(l->orig, x->re_origclordid);
+	l->rc = rules_on_exec(s->en, x);
+	return l->rc;
+}
+
 /* A child (kind RULES_NEW) or replace of parent p, at the step's time. */
 static void order_of(struct rules_order *o, const struct stream *s, enum rules_order_kind kind,
     const char *clid, int p, bool market, int64_t qty, int64_t px)
@@ -369,7 +423,7 @@ static void new_order(struct stream *s, struct rng *r)
 	h->px = market ? 0 : rnd(r, 0, 1) == 0 ? rnd(r, 1, 4) : big(r);
 	vpx = market ? s->refpx : h->px;
 	order_of(&o, s, RULES_NEW, h->clid, p, market, h->qty, h->px);
-	v = rules_check(s->en, &o, &d);
+	v = do_check(s, &o, &d);
 
 	n = (i128)h->qty * vpx;
 	/* a pinned parent refuses every child (its quantity check reads
@@ -423,7 +477,7 @@ static void fill(struct stream *s, struct rng *r, bool whole)
 		return; /* no venue reports that */
 	lastpx = rnd(r, 0, 7) == 0 ? big(r) : h->px;
 	leaves = whole ? 0 : rnd(r, 0, 7) == 0 ? big(r) : (int64_t)max128((i128)h->qty - cum, 0);
-	rc = rules_on_exec(s->en, &(struct rules_exec){h->clid, NULL, 'F', whole ? '2' : '1',
+	rc = do_exec(s, &(struct rules_exec){h->clid, NULL, 'F', whole ? '2' : '1',
 	    last, lastpx, (int64_t)cum, leaves, -1, -1});
 	s->fills++;
 	if (last > 0) {
@@ -453,7 +507,7 @@ static void cancel(struct stream *s, struct rng *r)
 
 	if (h == NULL)
 		return;
-	rc = rules_on_exec(s->en,
+	rc = do_exec(s,
 	    &(struct rules_exec){h->clid, NULL, '4', '4', 0, 0, h->cum, 0, -1, -1});
 	if (rc != 0)
 		SFAIL(s, "cancel %s: %s", h->clid, rules_strerror(rc));
@@ -490,7 +544,7 @@ static void replace(struct stream *s, struct rng *r)
 	snprintf(rclid, sizeof(rclid), "R%d", s->nrepl++);
 	order_of(&o, s, RULES_REPLACE, rclid, p, false, qty, px);
 	o.ro_origclordid = h->clid;
-	v = rules_check(s->en, &o, &d);
+	v = do_check(s, &o, &d);
 	if (h->pend) {
 		if (v == RULES_ACCEPT || d.rd_reason != RULES_R_REPLACE_PENDING)
 			SFAIL(s, "replace of %s with one pending: engine %d %s (%s)", h->clid, v,
@@ -532,10 +586,10 @@ static void outcome(struct stream *s, struct rng *r)
 		return;
 	done = rnd(r, 0, 1) == 0;
 	if (done)
-		rc = rules_on_exec(s->en, &(struct rules_exec){h->pclid, h->clid, '5', '0', 0, 0, h->cum,
+		rc = do_exec(s, &(struct rules_exec){h->pclid, h->clid, '5', '0', 0, 0, h->cum,
 		    (int64_t)max128((i128)h->pend_qty - h->cum, 0), -1, -1});
 	else
-		rc = rules_on_exec(s->en,
+		rc = do_exec(s,
 		    &(struct rules_exec){h->pclid, h->clid, '8', '0', 0, 0, h->cum, -1, -1, -1});
 	if (rc != 0)
 		SFAIL(s, "%s %s: %s", done ? "replaced" : "replace rejected", h->pclid,
@@ -600,7 +654,94 @@ static void check_all(struct stream *s)
 			cmp(s, aid(i), &x, &s->as[i]);
 }
 
-/* One stream on the store st: its world, then STEPS steps. */
+struct infos {
+	struct rules_parent_info pi[NP];
+	bool seen[NP];
+};
+
+static int info_cb(void *arg, size_t pos, const struct rules_parent_info *pi)
+{
+	struct infos *in = arg;
+	int p = pi->rpi_id[1] - '0';
+
+	(void)pos;
+	in->seen[p] = true;
+	in->pi[p] = *pi;
+	return 0;
+}
+
+static bool same_expo(const struct rules_exposure *a, const struct rules_exposure *b)
+{
+	return a->ex_open_qty == b->ex_open_qty && a->ex_filled_qty == b->ex_filled_qty &&
+	    a->ex_open_notional == b->ex_open_notional &&
+	    a->ex_filled_notional == b->ex_filled_notional && a->ex_orders == b->ex_orders &&
+	    a->ex_live == b->ex_live;
+}
+
+/*
+ * A restart: a new engine books the log as riskgwd replays its journal
+ * (rules_restore() for every accepted check, rules_on_exec() for every
+ * report, which must return what it did), and must then hold what the old
+ * one held, pinned sums too; it goes on in its place.
+ */
+static void restart(struct stream *s)
+{
+	struct rules_engine *en;
+	struct infos a, b;
+	struct rules_exposure xa, xb;
+	char err[RULES_ERRLEN];
+	int i, rc;
+
+	if (rules_engine_new(&en, s->st, &s->cfg, err) != 0)
+		fail_msg("engine: %s", err);
+	for (i = 0; i < s->nlog; i++) {
+		struct logent *l = &s->log[i];
+		const char *orig = l->orig[0] != '\0' ? l->orig : NULL;
+
+		if (l->exec) {
+			struct rules_exec x = l->x;
+
+			x.re_clordid = l->clid;
+			x.re_origclordid = orig;
+			if ((rc = rules_on_exec(en, &x)) != l->rc)
+				SFAIL(s, "replay of report %d (%s): %s, was %s", i, l->clid,
+				    rules_strerror(rc), rules_strerror(l->rc));
+		} else {
+			struct rules_order o = l->o;
+			struct rules_decision d;
+
+			o.ro_clordid = l->clid;
+			o.ro_origclordid = orig;
+			if (rules_restore(en, &o, &d) != 0)
+				SFAIL(s, "restore of %s: %s", l->clid, d.rd_text);
+		}
+	}
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(rules_foreach_parent(s->en, 0, info_cb, &a), 0);
+	assert_int_equal(rules_foreach_parent(en, 0, info_cb, &b), 0);
+	for (i = 0; i < NP; i++)
+		if (a.seen[i] != b.seen[i] || (a.seen[i] && (a.pi[i].rpi_pinned != b.pi[i].rpi_pinned ||
+		    !same_expo(&a.pi[i].rpi_expo, &b.pi[i].rpi_expo))))
+			SFAIL(s, "restart: parent %s differs (seen %d/%d, pinned %d/%d, open %" PRId64
+				 "/%" PRId64 ")",
+			    pid(i), a.seen[i], b.seen[i], a.pi[i].rpi_pinned, b.pi[i].rpi_pinned,
+			    a.pi[i].rpi_expo.ex_open_qty, b.pi[i].rpi_expo.ex_open_qty);
+	for (i = 0; i < NA; i++) {
+		memset(&xa, 0, sizeof(xa));
+		memset(&xb, 0, sizeof(xb));
+		if (rules_account_exposure(s->en, aid(i), &xa) !=
+			rules_account_exposure(en, aid(i), &xb) ||
+		    !same_expo(&xa, &xb))
+			SFAIL(s, "restart: account %s differs", aid(i));
+	}
+	rules_engine_free(s->en);
+	s->en = en;
+	s->restarts++;
+}
+
+/* One stream on the store st: its world, then STEPS steps, with a restart
+ * halfway and one at the end. */
 static void run_stream(struct stream *s, struct rules_store *st, int index, uint64_t seed,
     struct rng *r)
 {
@@ -614,7 +755,10 @@ static void run_stream(struct stream *s, struct rules_store *st, int index, uint
 	world(s, r);
 	if (rules_engine_new(&s->en, s->st, &cfg, err) != 0)
 		fail_msg("engine: %s", err);
+	s->cfg = cfg;
 	for (s->step = 0; s->step < STEPS && s->n < MAXO; s->step++) {
+		if (s->step == STEPS / 2)
+			restart(s);
 		switch (rnd(r, 0, 9)) {
 		case 0: case 1: case 2: case 3: case 4:
 			new_order(s, r);
@@ -636,6 +780,8 @@ static void run_stream(struct stream *s, struct rules_store *st, int index, uint
 		}
 		check_all(s);
 	}
+	restart(s);
+	check_all(s);
 	rules_engine_free(s->en);
 	s->en = NULL;
 }
@@ -648,7 +794,7 @@ static void test_overflow_streams(void **state)
 	struct rules_store *st;
 	static struct stream s;
 	unsigned long accepts = 0, overflows = 0, rejects = 0, pins = 0, near_top = 0, replaces = 0,
-		      fills = 0;
+		      fills = 0, restarts = 0;
 	int k, i;
 
 	(void)state;
@@ -665,6 +811,7 @@ static void test_overflow_streams(void **state)
 		near_top += s.near_top;
 		replaces += s.replaces;
 		fills += s.fills;
+		restarts += s.restarts;
 	}
 	rules_store_close(st);
 	tu_rmtree(dir);
@@ -672,11 +819,11 @@ static void test_overflow_streams(void **state)
 	free(dir);
 	printf("overflow streams: %d, accepts %lu (%lu with a parent past INT64_MAX / 2), "
 	       "rejects %lu (%lu overflowing notionals), replaces accepted %lu, fills %lu, "
-	       "parents pinned %lu\n",
-	    STREAMS, accepts, near_top, rejects, overflows, replaces, fills, pins);
+	       "parents pinned %lu, restarts %lu\n",
+	    STREAMS, accepts, near_top, rejects, overflows, replaces, fills, pins, restarts);
 	/* the streams reach what they are for */
 	assert_true(near_top > 300 && overflows > 10000 && pins > 100 && accepts > 10000 &&
-	    replaces > 1000 && fills > 10000);
+	    replaces > 1000 && fills > 10000 && restarts == 2 * STREAMS);
 }
 
 int main(void)
