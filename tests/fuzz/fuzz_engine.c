@@ -17,56 +17,39 @@
 #define ENGINE_MODEL_FUZZ 1
 #include "../unit/rules/test_engine_model.c"
 
-#include "fuzz_util.h"
+#include "fuzz_store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct {
-	char dir[256], path[300], lock[310];
-	struct rules_store *st;
+	struct fuzz_store fs;
 	struct rules_engine *en;
 	struct world w;
 	struct model m;
 	struct stats stats;
 } F;
 
-static void cleanup_store(void)
+static void cleanup(void)
 {
 	if (F.en != NULL)
 		rules_engine_free(F.en);
-	if (F.st != NULL)
-		rules_store_close(F.st);
 	F.en = NULL;
-	F.st = NULL;
-	(void)unlink(F.path);
-	(void)unlink(F.lock);
+	fuzz_store_remove(&F.fs);
 }
 
-static void cleanup(void)
-{
-	cleanup_store();
-	(void)rmdir(F.dir);
-}
-
-/* A fresh store and engine at the first input and every 1,024th: each input
- * writes its world, and the audit log would fill the map. */
+/* A fresh store and engine at the first input and every 1,024th. */
 static void init(void)
 {
-	static unsigned inputs;
 	struct rules_engine_config cfg = {MAXCL, 16, 8, 8, 0};
 	char err[RULES_ERRLEN];
 
-	if (F.en != NULL && ++inputs % 1024 != 0)
+	if (!fuzz_store_due(&F.fs))
 		return;
-	if (F.dir[0] == '\0') {
-		fuzz_tmpdir(F.dir, sizeof(F.dir), "engine");
-		snprintf(F.path, sizeof(F.path), "%s/rules.mdb", F.dir);
-		snprintf(F.lock, sizeof(F.lock), "%s-lock", F.path);
-		atexit(cleanup);
-	}
-	cleanup_store();
-	if (rules_store_open(&F.st, F.path, RULES_STORE_CREATE, 0, err) != 0 ||
-	    rules_engine_new(&F.en, F.st, &cfg, err) != 0) {
+	if (F.en != NULL)
+		rules_engine_free(F.en);
+	F.en = NULL;
+	fuzz_store_renew(&F.fs, "engine", cleanup);
+	if (rules_engine_new(&F.en, F.fs.st, &cfg, err) != 0) {
 		fprintf(stderr, "fuzz_engine: %s\n", err);
 		abort();
 	}
@@ -85,12 +68,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.in = data + 1;
 	r.in_len = size - 1;
 	world_gen(&F.w, &r);
-	world_write(F.st, &F.w);
+	world_write(F.fs.st, &F.w);
 	memset(m, 0, sizeof(*m));
 	m->r = r; /* the stream's draws go on where the world's ended */
 	m->w = &F.w;
 	m->en = F.en;
-	m->st = F.st;
+	m->st = F.fs.st;
 	m->stats = &F.stats;
 	m->overfill = overfill;
 	run_stream(m);

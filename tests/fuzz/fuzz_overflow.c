@@ -16,58 +16,26 @@
 #define OVERFLOW_FUZZ 1
 #include "../unit/rules/test_engine_overflow.c"
 
-#include "fuzz_util.h"
+#include "fuzz_store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct {
-	char dir[256], path[300], lock[310];
-	struct rules_store *st;
+	struct fuzz_store fs;
 	struct stream s;
-	int inputs;
 } F;
-
-static void cleanup_store(void)
-{
-	if (F.st != NULL)
-		rules_store_close(F.st);
-	F.st = NULL;
-	(void)unlink(F.path);
-	(void)unlink(F.lock);
-}
 
 static void cleanup(void)
 {
-	cleanup_store();
-	(void)rmdir(F.dir);
-}
-
-/* A fresh store at the first input and every 1,024th: each input writes
- * its world, and the audit log would fill the map. */
-static void init(void)
-{
-	char err[RULES_ERRLEN];
-
-	if (F.st != NULL && ++F.inputs % 1024 != 0)
-		return;
-	if (F.dir[0] == '\0') {
-		fuzz_tmpdir(F.dir, sizeof(F.dir), "overflow");
-		snprintf(F.path, sizeof(F.path), "%s/rules.mdb", F.dir);
-		snprintf(F.lock, sizeof(F.lock), "%s-lock", F.path);
-		atexit(cleanup);
-	}
-	cleanup_store();
-	if (rules_store_open(&F.st, F.path, RULES_STORE_CREATE, 0, err) != 0) {
-		fprintf(stderr, "fuzz_overflow: %s\n", err);
-		abort();
-	}
+	fuzz_store_remove(&F.fs);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rng r = {UINT64_C(0x66757a7a2d6f7666), data, size}; /* "fuzz-ovf" */
 
-	init();
-	run_stream(&F.s, F.st, F.inputs, r.s, &r);
+	if (fuzz_store_due(&F.fs))
+		fuzz_store_renew(&F.fs, "overflow", cleanup);
+	run_stream(&F.s, F.fs.st, (int)F.fs.inputs, r.s, &r);
 	return 0;
 }
