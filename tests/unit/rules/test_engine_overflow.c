@@ -161,7 +161,7 @@ struct stream {
 	int nlog;
 	struct rules_engine_config cfg;
 	struct sums ps[NP], as[NA];
-	unsigned long accepts, overflows, rejects, pins, near_top, replaces, fills, restarts;
+	unsigned long accepts, overflows, rejects, near_top, replaces, fills, restarts;
 };
 
 #define SFAIL(s, ...)                                                                      \
