@@ -604,18 +604,19 @@ static void outcome(struct stream *s, struct rng *r)
 	recount(s, h);
 }
 
-struct pin_seen {
-	bool pinned[NP], seen[NP];
+struct infos {
+	struct rules_parent_info pi[NP];
+	bool seen[NP];
 };
 
-static int pin_cb(void *arg, size_t pos, const struct rules_parent_info *pi)
+static int info_cb(void *arg, size_t pos, const struct rules_parent_info *pi)
 {
-	struct pin_seen *ps = arg;
+	struct infos *in = arg;
 	int p = pi->rpi_id[1] - '0';
 
 	(void)pos;
-	ps->seen[p] = true;
-	ps->pinned[p] = pi->rpi_pinned;
+	in->seen[p] = true;
+	in->pi[p] = *pi;
 	return 0;
 }
 
@@ -634,17 +635,17 @@ static void cmp(struct stream *s, const char *who, const struct rules_exposure *
 
 static void check_all(struct stream *s)
 {
-	struct pin_seen ps;
+	struct infos in;
 	struct rules_exposure x;
 	int i;
 
-	memset(&ps, 0, sizeof(ps));
-	assert_int_equal(rules_foreach_parent(s->en, 0, pin_cb, &ps), 0);
+	memset(&in, 0, sizeof(in));
+	assert_int_equal(rules_foreach_parent(s->en, 0, info_cb, &in), 0);
 	for (i = 0; i < NP; i++) {
-		if (ps.seen[i] && ps.pinned[i] != s->ps[i].pinned)
-			SFAIL(s, "%s: engine pinned %d, exact sums say %d", pid(i), ps.pinned[i],
-			    s->ps[i].pinned);
-		if (ps.seen[i] && !s->ps[i].pinned) {
+		if (in.seen[i] && in.pi[i].rpi_pinned != s->ps[i].pinned)
+			SFAIL(s, "%s: engine pinned %d, exact sums say %d", pid(i),
+			    in.pi[i].rpi_pinned, s->ps[i].pinned);
+		if (in.seen[i] && !s->ps[i].pinned) {
 			assert_int_equal(rules_parent_exposure(s->en, pid(i), &x), 0);
 			cmp(s, pid(i), &x, &s->ps[i]);
 		}
@@ -652,22 +653,6 @@ static void check_all(struct stream *s)
 	for (i = 0; i < NA; i++)
 		if (!s->as[i].pinned && rules_account_exposure(s->en, aid(i), &x) == 0)
 			cmp(s, aid(i), &x, &s->as[i]);
-}
-
-struct infos {
-	struct rules_parent_info pi[NP];
-	bool seen[NP];
-};
-
-static int info_cb(void *arg, size_t pos, const struct rules_parent_info *pi)
-{
-	struct infos *in = arg;
-	int p = pi->rpi_id[1] - '0';
-
-	(void)pos;
-	in->seen[p] = true;
-	in->pi[p] = *pi;
-	return 0;
 }
 
 static bool same_expo(const struct rules_exposure *a, const struct rules_exposure *b)
