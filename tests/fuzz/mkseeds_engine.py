@@ -6,21 +6,10 @@ settings byte (bit 0: the venue may overfill) and 8-byte draws, here from
 splitmix64 of a fixed seed; fuzz_engine goes on with its own draws when they
 run out, so every seed is a whole stream of 200 steps."""
 import os
-import struct
+
+from mkseeds_draws import splitmix
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "engine")
-M = (1 << 64) - 1
-
-
-def splitmix(seed, n):
-    out = []
-    for _ in range(n):
-        seed = (seed + 0x9E3779B97F4A7C15) & M
-        z = seed
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
-        out.append(z ^ (z >> 31))
-    return b"".join(struct.pack("<Q", v) for v in out)
 
 
 seeds = {

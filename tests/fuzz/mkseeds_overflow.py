@@ -8,19 +8,9 @@ world, then 120 steps)."""
 import os
 import struct
 
+from mkseeds_draws import M, splitmix
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "overflow")
-M = (1 << 64) - 1
-
-
-def splitmix(seed, n):
-    out = []
-    for _ in range(n):
-        seed = (seed + 0x9E3779B97F4A7C15) & M
-        z = seed
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
-        out.append(z ^ (z >> 31))
-    return b"".join(struct.pack("<Q", v) for v in out)
 
 
 def draws(*vals):
