@@ -257,32 +257,17 @@ static void bump(struct sums *x, i128 *field, i128 d)
 		x->pinned = true;
 }
 
-static void book(struct stream *s, int p, i128 *(*field)(struct sums *), i128 d)
+/* dq shares and dn notional more open (or filled) for parent p and its
+ * account. */
+static void book(struct stream *s, int p, bool filled, i128 dq, i128 dn)
 {
-	struct sums *a = &s->as[acct_of(p)], *x = &s->ps[p];
+	struct sums *x[2] = {&s->ps[p], &s->as[acct_of(p)]};
+	int k;
 
-	bump(x, field(x), d);
-	bump(a, field(a), d);
-}
-
-static i128 *f_open_q(struct sums *x)
-{
-	return &x->open_q;
-}
-
-static i128 *f_open_n(struct sums *x)
-{
-	return &x->open_n;
-}
-
-static i128 *f_filled_q(struct sums *x)
-{
-	return &x->filled_q;
-}
-
-static i128 *f_filled_n(struct sums *x)
-{
-	return &x->filled_n;
+	for (k = 0; k < 2; k++) {
+		bump(x[k], filled ? &x[k]->filled_q : &x[k]->open_q, dq);
+		bump(x[k], filled ? &x[k]->filled_n : &x[k]->open_n, dn);
+	}
 }
 
 static i128 max128(i128 a, i128 b)
@@ -315,8 +300,7 @@ static void recount(struct stream *s, struct hord *h)
 		s->ps[p].pinned = true;
 		s->as[a].pinned = true;
 	}
-	book(s, p, f_open_q, q - h->cnt_q);
-	book(s, p, f_open_n, n - h->cnt_n);
+	book(s, p, false, q - h->cnt_q, n - h->cnt_n);
 	h->cnt_q = q;
 	h->cnt_n = n;
 }
@@ -480,10 +464,8 @@ static void fill(struct stream *s, struct rng *r, bool whole)
 	rc = do_exec(s, &(struct rules_exec){h->clid, NULL, 'F', whole ? '2' : '1',
 	    last, lastpx, (int64_t)cum, leaves, -1, -1});
 	s->fills++;
-	if (last > 0) {
-		book(s, p, f_filled_q, last);
-		book(s, p, f_filled_n, held((i128)last * lastpx));
-	}
+	if (last > 0)
+		book(s, p, true, last, held((i128)last * lastpx));
 	/* RULES_ERANGE: booked, and a sum of its parent or account is pinned */
 	want = last > 0 && (s->ps[p].pinned || s->as[a].pinned) ? RULES_ERANGE : 0;
 	if (rc != want)
