@@ -561,15 +561,17 @@ static void replace(struct stream *s, struct rng *r)
 static void outcome(struct stream *s, struct rng *r)
 {
 	struct hord *h = pick(s, r, true);
+	int64_t leaves;
 	bool done;
 	int rc;
 
 	if (h == NULL)
 		return;
+	leaves = (int64_t)max128((i128)h->pend_qty - h->cum, 0); /* of the new order */
 	done = rnd(r, 0, 1) == 0;
 	if (done)
 		rc = do_exec(s, &(struct rules_exec){h->pclid, h->clid, '5', '0', 0, 0, h->cum,
-		    (int64_t)max128((i128)h->pend_qty - h->cum, 0), -1, -1});
+		    leaves, -1, -1});
 	else
 		rc = do_exec(s,
 		    &(struct rules_exec){h->pclid, h->clid, '8', '0', 0, 0, h->cum, -1, -1, -1});
@@ -579,7 +581,7 @@ static void outcome(struct stream *s, struct rng *r)
 	if (done) {
 		h->qty = h->pend_qty;
 		h->px = h->pend_px;
-		h->leaves = (int64_t)max128((i128)h->pend_qty - h->cum, 0);
+		h->leaves = leaves;
 		memcpy(h->clid, h->pclid, sizeof(h->clid));
 	}
 	h->pend = false;
