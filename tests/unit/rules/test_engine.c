@@ -971,6 +971,17 @@ static void test_overflow(void **state)
 
 static struct rules_parent_info pinfo(struct fx *f, const char *id);
 
+/* o decided as verdict/reason by the accept path's engine and again with
+ * every check sent the general way (e_fast_off). */
+static void decides_both_ways(struct fx *f, struct rules_order *o, enum rules_verdict verdict,
+    enum rules_reason reason)
+{
+	DECIDES(f, check(f, o), verdict, reason);
+	f->en->e_fast_off = true;
+	DECIDES(f, check(f, o), verdict, reason);
+	f->en->e_fast_off = false;
+}
+
 /*
  * Sums at the top of the range: a parent, its notional and its account may
  * all be limited at INT64_MAX. A sum that would pass INT64_MAX is pinned
@@ -994,11 +1005,7 @@ static void test_overflow_sums(void **state)
 	assert_non_null(strstr(f->d.rd_text, "quantity overflows"));
 	/* exactly INT64_MAX: where a sum is pinned, refused too */
 	o = order("Q4", "P1", "IBM", 1, 1);
-	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
-	f->en->e_fast_off = true; /* the general way decides the same */
-	o = order("Q5", "P1", "IBM", 1, 1);
-	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
-	f->en->e_fast_off = false;
+	decides_both_ways(f, &o, RULES_TRIP, RULES_R_PARENT_QTY);
 
 	/* fills past INT64_MAX pin the filled sums (an account of its own:
 	 * ACC1's sums hold P1's) */
@@ -1016,10 +1023,7 @@ static void test_overflow_sums(void **state)
 	    RULES_ERANGE);
 	assert_true(pinfo(f, "P2").rpi_pinned);
 	o = order("F4", "P2", "IBM", 1, 1);
-	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
-	f->en->e_fast_off = true;
-	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_QTY);
-	f->en->e_fast_off = false;
+	decides_both_ways(f, &o, RULES_TRIP, RULES_R_PARENT_QTY);
 
 	/* notional: a parent's max notional of INT64_MAX */
 	put_parent_full(f, "P3", "ACC3", "IBM", '1', INT64_MAX, 0, INT64_MAX, 0,
@@ -1029,11 +1033,8 @@ static void test_overflow_sums(void **state)
 	o = order("N2", "P3", "IBM", INT64_MAX / 4, 2);
 	ACCEPTS(f, check(f, &o));
 	o = order("N3", "P3", "IBM", 2, 2);
-	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_NOTIONAL);
+	decides_both_ways(f, &o, RULES_TRIP, RULES_R_PARENT_NOTIONAL);
 	assert_non_null(strstr(f->d.rd_text, "notional overflows"));
-	f->en->e_fast_off = true;
-	DECIDES(f, check(f, &o), RULES_TRIP, RULES_R_PARENT_NOTIONAL);
-	f->en->e_fast_off = false;
 
 	/* a replace that takes the parent's sum past INT64_MAX */
 	put_parent_full(f, "P6", "ACC6", "IBM", '1', INT64_MAX, 0, 0, 0, RULES_TRIP_DEFAULT);
@@ -1064,9 +1065,7 @@ static void test_overflow_sums(void **state)
 	o = order("A2", "P5", "IBM", INT64_MAX / 2, 1);
 	ACCEPTS(f, check(f, &o));
 	o = order("A3", "P5", "IBM", 2, 1);
-	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_ACCOUNT_NOTIONAL);
-	f->en->e_fast_off = true;
-	DECIDES(f, check(f, &o), RULES_REJECT, RULES_R_ACCOUNT_NOTIONAL);
+	decides_both_ways(f, &o, RULES_REJECT, RULES_R_ACCOUNT_NOTIONAL);
 }
 
 static void test_capacity(void **state)
